@@ -1,0 +1,49 @@
+# The two set-up commands: `make run` and `make test`. Both need only Python 3.11+.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test serve lint messages
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.run-deps: requirements.txt | $(PY)
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.test-deps: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.run-deps
+
+# Installs, migrates, seeds the demo data (once) and serves on http://$(HOST):$(PORT).
+run: $(VENV)/.run-deps
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py seed_kb
+	LOG_LEVEL=WARNING $(PY) manage.py seed_demo --if-empty --base-url http://$(HOST):$(PORT)
+	$(MAKE) --no-print-directory serve
+
+serve:
+	$(PY) -m uvicorn helpdesk.asgi:application --host $(HOST) --port $(PORT) --log-level warning
+
+# Installs what the tests need (Debian's chromium for the browser tests, where
+# apt-get can install it) and runs the whole suite.
+test: $(VENV)/.test-deps
+	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-thai-tlwg >/dev/null; \
+	fi
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.test-deps
+	$(PY) -m ruff check .
+
+# Regenerates the translation catalogues (needs gettext); the compiled .mo files are committed.
+messages: $(VENV)/.test-deps
+	$(PY) manage.py makemessages -l th --ignore=.venv --ignore=bench
+	$(PY) manage.py makemessages -d djangojs -l th --ignore=.venv --ignore=staticfiles
+	$(PY) manage.py compilemessages -l th

@@ -1,0 +1,211 @@
+"""The KPI endpoint, GET /api/v1/kpis/, on a seeded data set.
+
+    DATABASE_URL=postgres://... python bench/kpis.py [--quick] [--tickets 100000] [--messages-per-ticket 10]
+
+Seeds a database of its own (created beside DATABASE_URL's, dropped at the end)
+with `manage.py seed_demo --tickets N --messages-per-ticket M --no-showcase`, adds
+survey answers for a third of the resolved tickets (seed_demo writes none), runs
+ANALYZE, then calls the endpoint through Django's test client with several filter
+combinations — 30 and 90 days, a channel, a team, an agent, and the dashboard's
+detailed call with the daily trend and the agent table — and reports the median
+and p95 over every call. --quick seeds 10,000 tickets. --explain prints the plans
+of the queries of one call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import (  # noqa: E402
+    database_description,
+    django_setup,
+    percentiles,
+    print_machine,
+    print_result,
+    throwaway_database,
+)
+
+
+def seed(*, tickets: int, messages_per_ticket: float) -> tuple[int, int, float]:
+    from django.core.management import call_command
+
+    from tickets.models import Message, Ticket
+
+    started = time.monotonic()
+    call_command(
+        "seed_demo", tickets=tickets, messages_per_ticket=messages_per_ticket, no_showcase=True, verbosity=1
+    )
+    add_survey_answers()
+    vacuum_analyze()
+    return Ticket.objects.count(), Message.objects.count(), time.monotonic() - started
+
+
+def reuse() -> tuple[int, int]:
+    from tickets.models import Message, Survey, Ticket
+
+    if not Survey.objects.exists():
+        add_survey_answers()
+    vacuum_analyze()
+    return Ticket.objects.count(), Message.objects.count()
+
+
+def add_survey_answers() -> None:
+    """CSAT, CES and NPS answers for a third of the resolved tickets."""
+    from tickets.models import Survey, Ticket
+
+    rng = random.Random(7)
+    resolved = Ticket.objects.filter(resolved_at__isnull=False).values_list("pk", "customer_id", "channel", "resolved_at")
+    surveys = []
+    for ticket_id, customer_id, channel, resolved_at in resolved.iterator(chunk_size=5000):
+        if rng.random() > 0.33:
+            continue
+        answered = resolved_at + timedelta(hours=rng.uniform(0.1, 30))
+        for kind, low, high in (("csat", 1, 5), ("ces", 1, 7), ("nps", 0, 10)):
+            surveys.append(
+                Survey(
+                    ticket_id=ticket_id, customer_id=customer_id, resolution_number=1, kind=kind, channel=channel,
+                    scale_min=low, scale_max=high, status="answered", score=rng.randint(low, high),
+                    created_at=resolved_at, answered_at=answered,
+                )
+            )  # fmt: skip
+    Survey.objects.bulk_create(surveys, batch_size=5000)
+
+
+def vacuum_analyze() -> None:
+    """The statistics and visibility map that autovacuum keeps up to date in production."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+
+
+def combinations() -> list[tuple[str, dict[str, str]]]:
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count, Max
+    from django.utils import timezone
+
+    from tickets.models import Team, Ticket
+
+    last = Ticket.objects.aggregate(top=Max("created_at"))["top"]
+    to = timezone.localtime(last).date()
+    month = {"from": (to - timedelta(days=29)).isoformat(), "to": to.isoformat()}
+    quarter = {"from": (to - timedelta(days=89)).isoformat(), "to": to.isoformat()}
+    team = Team.objects.annotate(n=Count("tickets")).order_by("-n").first()
+    agent = (
+        get_user_model().objects.annotate(n=Count("assigned_tickets")).order_by("-n").values_list("pk", flat=True).first()
+    )
+    combos = [
+        ("30 days", month),
+        ("90 days", quarter),
+        ("30 days, whatsapp", {**month, "channel": "whatsapp"}),
+        ("30 days, dashboard detail", {**month, "detail": "1"}),
+    ]
+    if team is not None:
+        combos.append(("30 days, one team", {**month, "team": str(team.pk)}))
+    if agent is not None:
+        combos.append(("90 days, one agent", {**quarter, "agent": str(agent)}))
+    return combos
+
+
+def client_for_supervisor():
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from tests.factories import make_user
+    from tickets.models import Role
+
+    user = get_user_model().objects.filter(username="kpi-bench").first() or make_user("kpi-bench", roles=[Role.SUPERVISOR])
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def explain(client, params: dict[str, str]) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/api/v1/kpis/", params)
+    with connection.cursor() as cursor:
+        for query in queries.captured_queries:
+            sql = query["sql"]
+            if "tickets_" not in sql:
+                continue
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS OFF) {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            print(f"--- {query['time']} s\n{sql[:300]}...\n{plan}\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="10,000 tickets and fewer calls: under a minute or so.")
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--messages-per-ticket", type=float, default=10.0)
+    parser.add_argument("--repeat", type=int, default=10, help="Calls per filter combination (after one warm-up).")
+    parser.add_argument("--explain", action="store_true", help="Print the query plans of one detailed call.")
+    parser.add_argument(
+        "--reuse-seeded",
+        action="store_true",
+        help="Measure the database DATABASE_URL names as it is, already seeded by seed_demo (a bench database "
+        "of your own, never `helpdesk`): it is migrated and given survey answers if it has none.",
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.tickets, args.repeat = min(args.tickets, 10_000), min(args.repeat, 5)
+
+    database = contextlib.nullcontext() if args.reuse_seeded else throwaway_database("kpis")
+    if args.reuse_seeded and urlsplit(os.environ.get("DATABASE_URL", "")).path.strip("/") in ("", "helpdesk"):
+        raise SystemExit("--reuse-seeded needs DATABASE_URL naming a bench database of your own, not `helpdesk`")
+    with database:
+        django_setup()
+        db = database_description()
+        if args.reuse_seeded:
+            (tickets, messages), seed_s = reuse(), 0.0
+        else:
+            tickets, messages, seed_s = seed(tickets=args.tickets, messages_per_ticket=args.messages_per_ticket)
+        client = client_for_supervisor()
+        combos = combinations()
+        print_machine(db)
+        print(f"data:      {tickets:,} tickets, {messages:,} messages (seeded in {seed_s:.0f} s)")
+        timings: list[float] = []
+        for label, params in combos:
+            response = client.get("/api/v1/kpis/", params)  # warm-up
+            assert response.status_code == 200, response.content[:500]
+            mine = []
+            for _ in range(args.repeat):
+                started = time.perf_counter()
+                response = client.get("/api/v1/kpis/", params)
+                mine.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200
+            timings.extend(mine)
+            figures = percentiles(mine, (50, 95))
+            print(f"{label:28s} median {statistics.median(mine):7.1f} ms   p95 {figures['p95']:7.1f} ms   ({args.repeat} calls)")
+        if args.explain:
+            explain(client, dict(combos[-1][1], detail="1"))
+        overall = percentiles(timings, (50, 95))
+        print(f"{'all calls':28s} median {statistics.median(timings):7.1f} ms   p95 {overall['p95']:7.1f} ms   ({len(timings)} calls)")
+    print_result(
+        "kpis",
+        p50_ms=round(statistics.median(timings), 1),
+        p95_ms=round(overall["p95"], 1),
+        tickets=tickets,
+        messages=messages,
+        calls=len(timings),
+        engine=db["engine"],
+    )
+
+
+if __name__ == "__main__":
+    main()

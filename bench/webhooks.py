@@ -1,0 +1,249 @@
+"""Signed Twilio webhooks per second through the real HTTP stack.
+
+    DATABASE_URL=postgres://... [REDIS_URL=redis://...] python bench/webhooks.py [--quick] [-n 10000]
+
+Starts `uvicorn helpdesk.asgi:application --workers 2` on a free port, on a database
+of its own (created beside DATABASE_URL's, migrated, dropped at the end; a temporary
+SQLite file when DATABASE_URL is unset), and fires signed SMS and WhatsApp webhooks
+at it from a bounded pool of keep-alive connections: each request is verified
+(X-Twilio-Signature), parsed, ingested through the one pipeline (raw event,
+deduplication, customer, ticket, message, after-commit events) and answered with
+TwiML. The mix: 45% SMS, 45% WhatsApp, 5% MMS with one media URL, 5% redeliveries
+of a MessageSid already sent; Thai and English text; 20% of senders write again.
+
+Follow-up tasks (auto-acknowledgement, media fetching, ...) are enqueued to an
+in-process broker and not run: workers run them, not the web process. Realtime
+events go through Redis when REDIS_URL is set. Database connections are opened
+per request (DB_CONN_MAX_AGE=0): under ASGI each request's sync code runs in a
+thread of its own, so persistent connections would pile up (Django ticket #33497).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import (  # noqa: E402
+    ROOT,
+    database_description,
+    django_setup,
+    percentiles,
+    print_machine,
+    print_result,
+    throwaway_database,
+)
+
+TEXTS = [
+    "สวัสดีครับ พัสดุของผมยังไม่ถึงเลยครับ เลขพัสดุ TH{n}",
+    "ขอเปลี่ยนที่อยู่จัดส่งได้ไหมคะ",
+    "Hi, I was charged twice for order #{n}, can you check?",
+    "How do I reset my password?",
+    "ขอบคุณมากค่ะ",
+    "My parcel {n} says delivered but I have nothing",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def build_requests(*, n: int, base_url: str, token: str, rng: random.Random) -> list[tuple[str, str, dict]]:
+    """(path, body, headers) of every request, signed, built before the clock starts."""
+    from twilio.request_validator import RequestValidator
+
+    validator = RequestValidator(token)
+    senders = [f"+668{rng.randrange(10_000_000, 99_999_999)}" for _ in range(max(1, int(n * 0.8)))]
+    sent: list[dict] = []
+    requests = []
+    for index in range(n):
+        roll = rng.random()
+        if sent and roll < 0.05:
+            params = rng.choice(sent)  # a redelivery: Twilio retried
+            path = "/webhooks/twilio/whatsapp/" if params["From"].startswith("whatsapp:") else "/webhooks/twilio/sms/"
+        else:
+            phone = rng.choice(senders)
+            whatsapp = roll >= 0.5
+            sid = "SM" + uuid.UUID(int=rng.getrandbits(128)).hex
+            params = {
+                "MessageSid": sid,
+                "SmsSid": sid,
+                "AccountSid": "AC" + "0" * 32,
+                "From": f"whatsapp:{phone}" if whatsapp else phone,
+                "To": "whatsapp:+6620000000" if whatsapp else "+6620000000",
+                "Body": rng.choice(TEXTS).format(n=index),
+                "NumMedia": "0",
+            }
+            if whatsapp:
+                params["ProfileName"] = rng.choice(["สมชาย", "Nok", "Ploy", "John"])
+            if 0.45 <= roll < 0.5:
+                params["NumMedia"] = "1"
+                params["MediaUrl0"] = f"https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/{sid}/Media/ME{index}"
+                params["MediaContentType0"] = "image/jpeg"
+            path = "/webhooks/twilio/whatsapp/" if whatsapp else "/webhooks/twilio/sms/"
+            sent.append(params)
+        signature = validator.compute_signature(base_url + path, params)
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
+        requests.append((path, urlencode(params), headers))
+    return requests
+
+
+async def fire(
+    base_url: str, requests: list, *, concurrency: int, seconds: float = 0
+) -> tuple[list[float], dict[int, int], float]:
+    """Sends the requests from `concurrency` workers over keep-alive connections,
+    all of them or as many as fit in `seconds` (0: no limit). Returns the latencies
+    (s), the status counts and the wall-clock time."""
+    import aiohttp
+
+    queue: asyncio.Queue = asyncio.Queue()
+    for item in requests:
+        queue.put_nowait(item)
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
+    began = time.perf_counter()
+    async with aiohttp.ClientSession(base_url, connector=connector) as session:
+
+        async def worker() -> None:
+            while not queue.empty() and not (seconds and time.perf_counter() - began > seconds):
+                path, body, headers = queue.get_nowait()
+                start = time.perf_counter()
+                async with session.post(path, data=body, headers=headers) as response:
+                    await response.read()
+                latencies.append(time.perf_counter() - start)
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - began
+    return latencies, statuses, elapsed
+
+
+def start_server(port: int, env: dict[str, str], workers: int) -> subprocess.Popen:
+    command = [
+        sys.executable, "-m", "uvicorn", "helpdesk.asgi:application",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"uvicorn exited with {server.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    stop_server(server)
+    raise SystemExit("uvicorn did not start within 60 s")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="A run of under a minute.")
+    parser.add_argument("-n", type=int, default=None, help="Webhooks to send (default 10000, quick 1000).")
+    parser.add_argument("--concurrency", type=int, default=8, help="Connections kept open (default 8).")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (default 2).")
+    parser.add_argument("--seconds", type=float, default=None, help="Stop sending after this (quick: 25 s).")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    n = args.n or (1000 if args.quick else 10_000)
+    seconds = args.seconds if args.seconds is not None else (25 if args.quick else 0)
+    warmup = min(50 if args.quick else 200, n // 10)
+
+    with throwaway_database("webhooks") as database_url:
+        django_setup()
+        from tickets.models import Customer, InboundEvent, Message
+
+        db = database_description()
+        port = _free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        token = uuid.uuid4().hex
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "DB_CONN_MAX_AGE": "0",
+            "HELPDESK_PUBLIC_URL": base_url,
+            "TWILIO_AUTH_TOKEN": token,
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "CELERY_BROKER_URL": "memory://localhost/",
+            "LOG_LEVEL": "WARNING",
+        }
+        rng = random.Random(args.seed)
+        all_requests = build_requests(n=warmup + n, base_url=base_url, token=token, rng=rng)
+        server = start_server(port, env, args.workers)
+        try:
+            asyncio.run(fire(base_url, all_requests[:warmup], concurrency=args.concurrency))
+            latencies, statuses, elapsed = asyncio.run(
+                fire(base_url, all_requests[warmup:], concurrency=args.concurrency, seconds=seconds)
+            )
+        finally:
+            stop_server(server)
+
+        messages = Message.objects.count()
+        events = InboundEvent.objects.count()
+        customers = Customer.objects.count()
+        failed = InboundEvent.objects.filter(status=InboundEvent.Status.FAILED).count()
+        fired = all_requests[: warmup + len(latencies)]
+        expected_messages = len({body.split("MessageSid=", 1)[1].split("&", 1)[0] for _, body, _ in fired})
+
+        rate = len(latencies) / elapsed
+        points = percentiles(latencies, (50, 95, 99))
+        ok = statuses.get(200, 0)
+        print_machine(db)
+        print(f"server:    uvicorn --workers {args.workers}, client: {args.concurrency} keep-alive connections")
+        print(
+            f"requests:  {len(latencies)} signed webhooks (+{warmup} warm-up), {ok} answered 200, statuses {statuses}"
+        )
+        print(f"data:      {messages} messages ({expected_messages} distinct MessageSids), {events} raw events, "
+              f"{customers} customers, {failed} failed events")  # fmt: skip
+        print(f"rate:      {rate:.1f} webhooks/s over {elapsed:.1f} s")
+        print(
+            f"latency:   mean {statistics.fmean(latencies) * 1000:.1f} ms, p50 {points['p50'] * 1000:.1f} ms, "
+            f"p95 {points['p95'] * 1000:.1f} ms, p99 {points['p99'] * 1000:.1f} ms"
+        )
+        if messages != expected_messages or ok != len(latencies) or failed:
+            print("WARNING: not every webhook was stored exactly once", file=sys.stderr)
+        print_result(
+            "webhooks",
+            req_per_s=round(rate, 1),
+            p50_ms=round(points["p50"] * 1000, 2),
+            p95_ms=round(points["p95"] * 1000, 2),
+            p99_ms=round(points["p99"] * 1000, 2),
+            n=len(latencies),
+            ok=ok,
+            messages=messages,
+            concurrency=args.concurrency,
+            workers=args.workers,
+            database=db["engine"],
+            cores=os.cpu_count(),
+        )
+
+
+if __name__ == "__main__":
+    main()

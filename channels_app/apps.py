@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class ChannelsAppConfig(AppConfig):
+    name = "channels_app"
+    verbose_name = "Channels"
+
+    def ready(self) -> None:
+        # Each adapter registers its sender (and media fetcher) with tickets.registry.
+        from channels_app import senders  # noqa: F401

@@ -1,0 +1,22 @@
+"""Delivering an agent's reply to the customer's open chat widgets.
+
+The reply goes to the channel-layer group of each visitor who wrote in the ticket,
+so it reaches them whichever server process holds their websocket. It is 'sent'
+once published; the widget reports it 'read' when the customer has seen it."""
+
+from __future__ import annotations
+
+from channels_app.chat.session import chat_frame, chat_group, ticket_visitors
+from tickets import events
+from tickets.models import Message
+from tickets.registry import PermanentSendError, SendResult
+
+
+def chat_send(message: Message) -> SendResult:
+    visitors = ticket_visitors(ticket_id=message.ticket_id)
+    if not visitors:
+        raise PermanentSendError("nobody wrote in this ticket by live chat", code="no_chat_visitor")
+    frame = chat_frame(message)
+    frame["status"] = Message.DeliveryStatus.SENT
+    events.send_event([chat_group(visitor) for visitor in visitors], frame)
+    return SendResult(external_id=f"chat-out-{message.pk}", status=Message.DeliveryStatus.SENT)

@@ -1,0 +1,182 @@
+"""Sending SMS and WhatsApp messages through Twilio's REST API, from the delivery
+task (tickets.tasks.deliver_message), which claims each message once.
+
+Errors map to the registry's: a rate limit, a 5xx or a network failure is worth a
+retry; a 4xx (invalid number 21211, unsubscribed 21610, outside the WhatsApp window
+63016) is not, and its code is shown to the agent.
+https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource
+https://www.twilio.com/docs/api/errors
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+
+import requests
+from django.conf import settings
+from django.urls import reverse
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from channels_app.twilio.keywords import Keyword, sms_opted_out, sms_optout_record
+from channels_app.twilio.public_media import public_media_url
+from channels_app.twilio.window import whatsapp_window_closes_at, whatsapp_window_open
+from tickets.models import Channel, ContactIdentity, Direction, Message
+from tickets.registry import PermanentSendError, SendError, SendResult, TransientSendError
+from tickets.services.identities import InvalidAddress, normalize_address
+
+# What the agent reads next to Twilio's code.
+_ERROR_HINTS = {
+    21211: "the phone number is not valid",
+    21408: "sending to this country is not enabled on the Twilio account",
+    21610: "the customer unsubscribed (replied STOP)",
+    21614: "the number cannot receive SMS",
+    21617: "the message is too long",
+    63016: "outside WhatsApp's 24-hour window: send an approved template",
+}
+# Twilio allows ten media per message.
+MAX_MEDIA = 10
+_TWILIO_HOST = re.compile(r"^https://[a-z0-9.-]*\.twilio\.com")
+
+
+class _BaseUrlHttpClient(TwilioHttpClient):
+    """Sends the SDK's requests to TWILIO_API_BASE_URL (a local fake in development
+    and tests) instead of https://*.twilio.com."""
+
+    def __init__(self, *, base_url: str, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.base_url = base_url.rstrip("/")
+
+    def request(self, method: str, url: str, *args, **kwargs):
+        if self.base_url:
+            url = _TWILIO_HOST.sub(self.base_url, url)
+        return super().request(method, url, *args, **kwargs)
+
+
+@functools.lru_cache(maxsize=4)
+def _client(account_sid: str, auth_token: str, base_url: str, timeout: float) -> Client:
+    return Client(account_sid, auth_token, http_client=_BaseUrlHttpClient(base_url=base_url, timeout=timeout))
+
+
+def twilio_client() -> Client:
+    return _client(
+        settings.TWILIO_ACCOUNT_SID,
+        settings.TWILIO_AUTH_TOKEN,
+        settings.TWILIO_API_BASE_URL,
+        float(settings.TWILIO_HTTP_TIMEOUT),
+    )
+
+
+def status_callback_url(message: Message) -> str:
+    """Carries the message's idempotency key, so that a callback finds its message
+    even before the send's answer was recorded, and a send is recognisable by it."""
+    path = reverse("twilio:status")
+    return f"{settings.HELPDESK_PUBLIC_URL}{path}?key={message.idempotency_key}"
+
+
+def recipient_address(*, customer_id: int, channel: str) -> str:
+    """The customer's number in E.164 (or WhatsApp user id): the one they last wrote
+    from on this channel, else their newest phone identity."""
+    last_metadata = (
+        Message.objects.filter(customer_id=customer_id, channel=channel, direction=Direction.IN)
+        .order_by("-created_at", "-id")
+        .values_list("metadata", flat=True)
+        .first()
+    )
+    kinds = [ContactIdentity.Kind.PHONE]
+    if channel == Channel.WHATSAPP:
+        kinds.append(ContactIdentity.Kind.WHATSAPP)
+    if last_metadata and last_metadata.get("from"):
+        try:
+            normalized = normalize_address(last_metadata["from"])
+        except InvalidAddress:
+            normalized = None
+        if normalized is not None and normalized.kind in kinds:
+            return normalized.address
+    identity = (
+        ContactIdentity.objects.filter(customer_id=customer_id, kind__in=kinds)
+        .order_by("kind", "-created_at")  # "phone" before "whatsapp": a number when there is one
+        .values_list("address", flat=True)
+        .first()
+    )
+    if identity is None:
+        raise PermanentSendError(f"the customer has no phone number for {channel}", code="no-address")
+    return identity
+
+
+def _whatsapp(address: str) -> str:
+    return address if address.startswith("whatsapp:") else f"whatsapp:{address}"
+
+
+def _media_urls(message: Message) -> list[str]:
+    return [public_media_url(attachment) for attachment in message.attachments.exclude(file="")[:MAX_MEDIA]]
+
+
+def _send_error(exc: TwilioRestException) -> SendError:
+    code = str(exc.code or exc.status)
+    # The SDK prefixes Twilio's message with what it was doing.
+    message = re.sub(r"^Unable to \w+ record: ", "", exc.msg or "")
+    if exc.status == 429 or exc.status >= 500:
+        return TransientSendError(f"Twilio is unavailable ({exc.status}): {message}", code=code)
+    hint = _ERROR_HINTS.get(exc.code or 0)
+    detail = f"{hint} ({message})" if hint and message else hint or message or f"HTTP {exc.status}"
+    return PermanentSendError(f"Twilio refused the message: {detail}", code=code)
+
+
+def _create(message: Message, **params) -> SendResult:
+    params = {key: value for key, value in params.items() if value}
+    try:
+        sent = twilio_client().messages.create(status_callback=status_callback_url(message), **params)
+    except TwilioRestException as exc:
+        raise _send_error(exc) from exc
+    except requests.RequestException as exc:
+        raise TransientSendError(f"Twilio could not be reached: {exc.__class__.__name__}", code="network") from exc
+    return SendResult(external_id=sent.sid, status=Message.DeliveryStatus.SENT)
+
+
+def sms_send(message: Message) -> SendResult:
+    to = recipient_address(customer_id=message.customer_id, channel=Channel.SMS)
+    if sms_opted_out(phone=to):
+        raise PermanentSendError("customer opted out (STOP)", code="opted-out")
+    try:
+        return _create(
+            message, to=to, from_=settings.TWILIO_SMS_FROM, body=message.text, media_url=_media_urls(message)
+        )
+    except PermanentSendError as exc:
+        if exc.code == "21610":
+            # Twilio knows of a STOP that we never saw (sent to another of our numbers).
+            sms_optout_record(phone=to, keyword=Keyword.STOP, written="Twilio 21610")
+        raise
+
+
+def whatsapp_send(message: Message) -> SendResult:
+    """Free-form text inside the 24-hour window; outside it only a template, named in
+    the message's metadata: {"content_sid": "HX...", "content_variables": {"1": "..."}}."""
+    to = _whatsapp(recipient_address(customer_id=message.customer_id, channel=Channel.WHATSAPP))
+    content_sid = str(message.metadata.get("content_sid") or "")
+    if content_sid:
+        variables = message.metadata.get("content_variables") or {}
+        return _create(
+            message,
+            to=to,
+            from_=_whatsapp(settings.TWILIO_WHATSAPP_FROM),
+            content_sid=content_sid,
+            content_variables=json.dumps(variables, ensure_ascii=False) if variables else "",
+        )
+    if not whatsapp_window_open(message.customer_id):
+        closed_at = whatsapp_window_closes_at(message.customer_id)
+        since = f"it closed at {closed_at:%Y-%m-%d %H:%M %Z}" if closed_at else "the customer never wrote on WhatsApp"
+        raise PermanentSendError(
+            f"outside WhatsApp's 24-hour customer-service window ({since}): only an approved template can be sent",
+            code="63016",
+        )
+    return _create(
+        message,
+        to=to,
+        from_=_whatsapp(settings.TWILIO_WHATSAPP_FROM),
+        body=message.text,
+        media_url=_media_urls(message),
+    )

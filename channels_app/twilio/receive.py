@@ -1,0 +1,57 @@
+"""An inbound SMS or WhatsApp message, from Twilio's parameters to the timeline:
+parse, ingest through THE pipeline, honour opt-out keywords."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from channels_app.twilio.keywords import Keyword, keyword_reply, sms_optout_record
+from channels_app.twilio.parsing import inbound_from_params
+from tickets.models import Channel, ContactIdentity, InboundEvent
+from tickets.services.identities import InvalidAddress, normalize_address
+from tickets.services.ingest import IngestResult, ingest
+from tickets.tasks import process_inbound_event
+
+logger = logging.getLogger(__name__)
+# A failed processing is tried again from the stored event.
+REPLAY_AFTER_S = 60
+
+
+@dataclass(frozen=True)
+class Received:
+    result: IngestResult
+    # Text to answer with in TwiML (a keyword's confirmation), or "".
+    reply: str = ""
+
+
+def twilio_message_receive(*, params: Mapping[str, Any], channel: str) -> Received:
+    """Raises InvalidTwilioParams or InvalidInbound (both ValueError) for a 400."""
+    msg = inbound_from_params(params, channel=channel)
+    result = ingest(msg)
+    if result.status == InboundEvent.Status.FAILED:
+        # The raw event is stored; processing it again later may well succeed.
+        process_inbound_event.apply_async((result.event.pk,), countdown=REPLAY_AFTER_S)
+    reply = ""
+    keyword = msg.metadata.get("sms_keyword")
+    if channel == Channel.SMS and keyword and result.status == InboundEvent.Status.PROCESSED:
+        reply = _keyword_handle(sender=msg.sender, keyword=Keyword(keyword), written=msg.text, params=params)
+    return Received(result=result, reply=reply)
+
+
+def _keyword_handle(*, sender: str, keyword: Keyword, written: str, params: Mapping[str, Any]) -> str:
+    try:
+        normalized = normalize_address(sender)
+    except InvalidAddress:
+        return ""
+    if normalized.kind != ContactIdentity.Kind.PHONE:
+        return ""
+    sms_optout_record(phone=normalized.address, keyword=keyword, written=written)
+    # Twilio's Advanced Opt-Out already answered (it says so with OptOutType).
+    if params.get("OptOutType") or not settings.TWILIO_KEYWORD_REPLIES:
+        return ""
+    return keyword_reply(keyword=keyword, written=written)

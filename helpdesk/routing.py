@@ -1,0 +1,6 @@
+"""Websocket routes of every app, gathered in one place."""
+
+from channels_app.chat.routing import websocket_urlpatterns as chat_routes
+from tickets.console.routing import websocket_urlpatterns as console_routes
+
+websocket_urlpatterns: list = [*chat_routes, *console_routes]

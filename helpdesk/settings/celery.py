@@ -1,0 +1,24 @@
+"""Celery: Redis as broker when REDIS_URL is set, otherwise tasks run eagerly in-process."""
+
+from .base import REDIS_URL
+from .env import env_bool, env_str
+
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "Asia/Bangkok"
+CELERY_BEAT_SCHEDULE: dict = {
+    # Agents whose console stopped sending heartbeats (a crashed server process) go offline.
+    "sweep-agent-presence": {"task": "tickets.tasks.sweep_agent_presence", "schedule": 60.0},
+    # Escalation rules over the active tickets (bounded batches), and SLA breaches.
+    "sweep-escalation-rules": {"task": "tickets.tasks.sweep_escalation_rules", "schedule": 60.0},
+    "sweep-sla-breaches": {"task": "tickets.tasks.sweep_sla_breaches", "schedule": 60.0},
+    # Knowledge base: suggestions viewed without a request afterwards count as deflected.
+    "kb-deflection-sweep": {"task": "kb.tasks.deflection_sweep", "schedule": 300.0},
+}

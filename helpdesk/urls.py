@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema", metadata_class=None), name="api-docs"),
+    path("api/v1/", include("tickets.api_urls")),
+    # Supervisor pages, above the console's own include.
+    path("console/dashboard/", include("tickets.dashboard.urls")),
+    path("console/rules/", include("tickets.dashboard.rules_urls")),
+    path("survey/", include("tickets.dashboard.survey_urls")),
+    path("console/", include("tickets.console.urls")),
+    path("portal/", include("kb.portal.urls")),
+    path("help/", include("kb.urls")),
+    path("chat/", include("channels_app.chat.urls")),
+    path("webhooks/twilio/", include("channels_app.twilio.urls")),
+    path("webhooks/email/", include("channels_app.email.urls")),
+    path("webhooks/anymail/", include("channels_app.email.anymail_urls")),
+    path("", include("tickets.urls")),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,180 @@
+"""The knowledge base: categories and sections, articles in Thai and English linked as
+translations, feedback, views and deflection facts.
+
+Articles are written through kb.services only: the services render the Markdown, build
+the segmented search documents and keep the search index in sync."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Language(models.TextChoices):
+    THAI = "th", _("Thai")
+    ENGLISH = "en", _("English")
+
+
+class Category(models.Model):
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    name_th = models.CharField(_("name (Thai)"), max_length=120, blank=True)
+    description_en = models.CharField(_("description (English)"), max_length=300, blank=True)
+    description_th = models.CharField(_("description (Thai)"), max_length=300, blank=True)
+    icon = models.CharField(_("icon"), max_length=8, blank=True, help_text=_("One emoji shown on the help center."))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "slug"]
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name_en
+
+    def get_absolute_url(self) -> str:
+        return reverse("kb:category", args=[self.slug])
+
+    def name_for(self, lang: str) -> str:
+        return (self.name_th if lang == Language.THAI else self.name_en) or self.name_en
+
+    def description_for(self, lang: str) -> str:
+        return (self.description_th if lang == Language.THAI else self.description_en) or self.description_en
+
+
+class Section(models.Model):
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="sections")
+    slug = models.SlugField(_("slug"), max_length=80)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    name_th = models.CharField(_("name (Thai)"), max_length=120, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["category", "position", "slug"]
+        constraints = [models.UniqueConstraint(fields=["category", "slug"], name="kb_section_category_slug_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.category.slug} / {self.name_en}"
+
+    def name_for(self, lang: str) -> str:
+        return (self.name_th if lang == Language.THAI else self.name_en) or self.name_en
+
+
+class Article(models.Model):
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True, allow_unicode=True)
+    lang = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="articles")
+    section = models.ForeignKey(Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles")
+    body = models.TextField(_("body (Markdown)"), blank=True)
+    # Rendered once when saved: Markdown -> HTML -> nh3. Pages never render Markdown per view.
+    body_html = models.TextField(editable=False, blank=True)
+    body_text = models.TextField(editable=False, blank=True)
+    # The Thai and English versions of one article share a group id.
+    translation_group = models.UUIDField(_("translation group"), default=uuid.uuid4, db_index=True)
+    published = models.BooleanField(_("published"), default=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+    internal = models.BooleanField(
+        _("internal"), default=False, help_text=_("Only agents see internal articles, in pages, search and API.")
+    )
+    tags = models.ManyToManyField("tickets.Tag", blank=True, related_name="kb_articles")
+    related = models.ManyToManyField("self", blank=True, symmetrical=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="kb_articles"
+    )
+    source_message = models.ForeignKey(
+        "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="kb_articles"
+    )
+    view_count = models.PositiveIntegerField(default=0)
+    helpful_yes = models.PositiveIntegerField(default=0)
+    helpful_no = models.PositiveIntegerField(default=0)
+    # Segmented, space-joined, lower-cased search documents (kb.search.document).
+    search_title = models.TextField(editable=False, blank=True)
+    search_body = models.TextField(editable=False, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["category__position", "title"]
+        indexes = [
+            models.Index(fields=["published", "internal", "lang"], name="kb_article_visible_idx"),
+            models.Index(fields=["category", "published"], name="kb_article_category_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["translation_group", "lang"], name="kb_article_one_per_lang"),
+        ]
+
+    def __str__(self) -> str:
+        return f"[{self.lang}] {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("kb:article", args=[self.slug])
+
+    @property
+    def helpful_ratio(self) -> float | None:
+        votes = self.helpful_yes + self.helpful_no
+        return round(self.helpful_yes / votes, 3) if votes else None
+
+
+class ArticleFeedback(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="feedback")
+    helpful = models.BooleanField()
+    comment = models.TextField(blank=True, max_length=2000)
+    session_key = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{'yes' if self.helpful else 'no'} on #{self.article_id}"
+
+
+class ArticleView(models.Model):
+    """One reader's first view of an article, per session: how agents learn whether a
+    customer who read it opened a ticket anyway."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="views")
+    session_key = models.CharField(max_length=64)
+    # The request the reader sent afterwards anyway (kb.services.deflection_submitted).
+    ticket = models.ForeignKey("tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["article", "session_key"], name="kb_view_once_per_session")]
+        indexes = [models.Index(fields=["session_key", "created_at"], name="kb_view_session_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.article_id} read in {self.session_key[:8]}"
+
+
+class DeflectionEvent(models.Model):
+    """A suggested article that a customer opened while writing a request, and what came
+    of it: still `viewed` while undecided, `submitted` when they sent the request
+    anyway, `deflected` when they left without sending (kb.tasks sweeps)."""
+
+    class Outcome(models.TextChoices):
+        VIEWED = "viewed", _("viewed")
+        DEFLECTED = "deflected", _("deflected")
+        SUBMITTED = "submitted", _("submitted")
+
+    session_key = models.CharField(max_length=64)
+    article = models.ForeignKey(Article, null=True, on_delete=models.SET_NULL, related_name="deflection_events")
+    query = models.CharField(max_length=300, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.VIEWED)
+    ticket = models.ForeignKey("tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["outcome", "created_at"], name="kb_deflection_outcome_idx"),
+            models.Index(fields=["session_key", "outcome"], name="kb_deflection_session_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outcome}: #{self.article_id} in {self.session_key[:8]}"

@@ -1,0 +1,370 @@
+"""Knowledge-base search: segmentation, the index, and ranked lookups.
+
+Thai is written without spaces between words, so neither PostgreSQL's parser nor SQLite's
+tokenizers can find its words. Every text is segmented here first, with pythainlp's newmm
+(dictionary maximal matching, offline), lower-cased and space-joined; the databases then
+index plain space-separated words:
+
+- PostgreSQL: a generated tsvector column over the segmented title (weight A) and body
+  (weight B) with the 'simple' configuration and a GIN index, ranked by ts_rank; titles
+  similar to a query word through pg_trgm (word similarity) when the extension exists.
+- SQLite: an FTS5 table ranked by bm25 with the title weighted above the body.
+- Both: query words missing from the vocabulary of titles and tags get their close
+  spellings (bounded edit distance) as alternatives, so typos still find articles.
+
+newmm keeps compounds such as รหัสผ่าน (password) whole, so the index also holds the
+dictionary words found inside each Thai compound (รหัส, ผ่าน): a reader who types a word
+that the text only has inside a compound still finds it.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils.safestring import SafeString, mark_safe
+
+QUERY_MAX_CHARS = 200
+# Words of a query that count: a long question's later words add cost, not answers.
+MAX_QUERY_TERMS = 12
+# Candidates fetched from the index before translation pairs are collapsed.
+CANDIDATES = 40
+TITLE_WEIGHT_BM25 = 10.0
+SAME_LANGUAGE_BOOST = 1.5
+SNIPPET_CHARS = 180
+
+_THAI_RUN = re.compile(r"[\u0e00-\u0e7f]+")
+_WORDS = re.compile(r"[\u0e00-\u0e7f]+|[^\W_]+")
+_THAI_CHAR = re.compile(r"[\u0e01-\u0e2e]")  # a consonant: a token of only marks is noise
+
+# Words that say nothing about what a reader looks for. The 'simple' configuration keeps
+# every word and ts_rank has no inverse document frequency, so they go here, on both sides.
+ENGLISH_STOPWORDS = frozenset(
+    """a an and are as at be been but by can could did do does for from had has have how i if in into is it
+    its me my no not of on or our please so than that the their them then there these they this to too us
+    was we what when where which who why will with would you your yours""".split()
+)
+THAI_STOPWORDS = frozenset(
+    """ครับ ค่ะ คะ ค่า นะ จ้ะ จ้า ฮะ ที่ และ หรือ ของ ให้ ได้ ไหม มั้ย ไง ยังไง อย่างไร อะไร การ ความ ก็ จะ ว่า
+    เป็น อยู่ คือ ใน กับ แล้ว ต้อง ทำไม ช่วย หน่อย บ้าง ด้วย นี้ นั้น มี ไป มา แต่ เรา ผม ฉัน ดิฉัน หนู คุณ""".split()
+)
+
+
+@functools.cache
+def _newmm():
+    # Loading the dictionary takes about a second: once per process, on first use.
+    from pythainlp.tokenize import word_tokenize
+
+    return word_tokenize
+
+
+@functools.cache
+def _thai_dictionary() -> frozenset[str]:
+    from pythainlp.corpus import thai_words
+
+    return thai_words()
+
+
+@functools.cache
+def _tcc():
+    from pythainlp.tokenize import subword_tokenize
+
+    return functools.partial(subword_tokenize, engine="tcc")
+
+
+def _normalize_latin(word: str) -> str:
+    """Plurals fold to the singular ('refunds' -> 'refund', 'addresses' -> 'address'), the
+    only stemming the 'simple' configuration lacks that readers notice."""
+    if len(word) <= 3 or not word.isascii() or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _thai_words(run: str) -> list[str]:
+    return [w for w in _newmm()(run, engine="newmm", keep_whitespace=False) if len(w) > 1 and _THAI_CHAR.search(w)]
+
+
+def segment(text: str) -> list[str]:
+    """The words of a text, in order, lower-cased: Thai segmented by newmm, other scripts
+    split on non-word characters."""
+    words: list[str] = []
+    for match in _WORDS.finditer((text or "").lower()):
+        run = match.group()
+        if _THAI_RUN.fullmatch(run):
+            words.extend(_thai_words(run))
+        else:
+            words.append(_normalize_latin(run))
+    return words
+
+
+@functools.lru_cache(maxsize=20_000)
+def thai_pieces(word: str) -> tuple[str, ...]:
+    """The dictionary words inside a Thai compound, cut at character-cluster boundaries
+    (so no piece splits a vowel from its consonant): รหัสผ่าน -> รหัส, ผ่าน."""
+    if len(word) < 4 or not _THAI_RUN.fullmatch(word):
+        return ()
+    clusters = _tcc()(word)
+    bounds = [0]
+    for cluster in clusters:
+        bounds.append(bounds[-1] + len(cluster))
+    dictionary = _thai_dictionary()
+    pieces: list[str] = []
+    for i, start in enumerate(bounds[:-1]):
+        for end in bounds[i + 1 :]:
+            piece = word[start:end]
+            if piece != word and len(piece) >= 2 and piece in dictionary and piece not in pieces:
+                pieces.append(piece)
+    return tuple(pieces)
+
+
+def is_stopword(word: str) -> bool:
+    return word in ENGLISH_STOPWORDS or word in THAI_STOPWORDS
+
+
+def document(text: str) -> str:
+    """The search document of a text: its segmented words without stop words, each Thai
+    compound followed by the words inside it."""
+    out: list[str] = []
+    for word in segment(text):
+        if is_stopword(word):
+            continue
+        out.append(word)
+        out.extend(thai_pieces(word))
+    return " ".join(out)
+
+
+# ---------------------------------------------------------------------------------------
+# Queries
+
+
+@dataclass
+class ParsedQuery:
+    """The terms of a reader's query. Each group matches when any of its spellings does;
+    the first spelling is what the reader typed, the others are typo corrections."""
+
+    text: str
+    groups: list[list[str]] = field(default_factory=list)
+    # Typed words that the vocabulary of titles and tags does not know.
+    unknown: list[str] = field(default_factory=list)
+
+    @property
+    def all_terms(self) -> list[str]:
+        return [term for group in self.groups for term in group]
+
+    def __bool__(self) -> bool:
+        return bool(self.groups)
+
+
+def parse_query(
+    text: str, *, vocabulary: frozenset[str] | None = None, max_terms: int = MAX_QUERY_TERMS
+) -> ParsedQuery:
+    """Segments the query like the documents, keeping its first `max_terms` words. With a
+    vocabulary, words it lacks get their close spellings from it as alternatives (never
+    replacements)."""
+    text = (text or "")[:QUERY_MAX_CHARS]
+    parsed = ParsedQuery(text=text)
+    seen: set[str] = set()
+    for match in _WORDS.finditer(text.lower()):
+        if len(parsed.groups) >= max_terms:
+            break
+        run = match.group()
+        is_thai = bool(_THAI_RUN.fullmatch(run))
+        words = _thai_words(run) if is_thai else [_normalize_latin(run)]
+        for word in words:
+            if word in seen or is_stopword(word) or len(parsed.groups) >= max_terms:
+                continue
+            seen.add(word)
+            group = [word]
+            if vocabulary is not None and word not in vocabulary:
+                parsed.unknown.append(word)
+                group.extend(close_words(word, vocabulary))
+            parsed.groups.append(group)
+        if is_thai and vocabulary is not None:
+            # A misspelt Thai word falls apart into odd pieces (รหัสผาน -> รหัส ผา น): spans
+            # of neighbouring pieces, rejoined, are compared with the vocabulary as a whole.
+            for span in _thai_spans(run, words, vocabulary=vocabulary):
+                if span not in seen:
+                    fixes = [w for w in close_words(span, vocabulary) if w not in seen]
+                    if fixes and len(parsed.groups) < max_terms:
+                        seen.update(fixes)
+                        parsed.groups.append(fixes)
+    return parsed
+
+
+MAX_THAI_SPANS = 12
+
+
+def _thai_spans(run: str, words: Sequence[str], *, vocabulary: frozenset[str]) -> list[str]:
+    """Rejoined neighbouring pieces of a Thai run that hold a piece the vocabulary does
+    not know (the mark of a misspelling); bounded, so a long query stays fast."""
+    raw = _newmm()(run, engine="newmm", keep_whitespace=False)
+    odd = [i for i, piece in enumerate(raw) if piece not in vocabulary and not is_stopword(piece)]
+    if not odd:
+        return []
+    spans = [run] if len(run) <= 20 else []
+    for i in odd:
+        for size in (2, 3):
+            for start in range(max(0, i - size + 1), min(i, len(raw) - size) + 1):
+                spans.append("".join(raw[start : start + size]))
+    unique = dict.fromkeys(s for s in spans if len(s) >= 4 and s not in words and s not in vocabulary)
+    return list(unique)[:MAX_THAI_SPANS]
+
+
+def _max_edits(word: str) -> int:
+    if len(word) < 4:
+        return 0
+    return 1 if len(word) < 6 else 2
+
+
+def edit_distance_within(a: str, b: str, limit: int) -> bool:
+    """Optimal string alignment distance (a swap of two neighbours counts as one edit:
+    'refnud' is one edit from 'refund') is at most `limit`; gives up early."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return False
+        previous2, previous = previous, current
+    return previous[-1] <= limit
+
+
+def close_words(word: str, vocabulary: Iterable[str], *, at_most: int = 3) -> list[str]:
+    limit = _max_edits(word)
+    if not limit:
+        return []
+    found = [w for w in vocabulary if w != word and edit_distance_within(word, w, limit)]
+    found.sort(key=lambda w: (abs(len(w) - len(word)), w))
+    return found[:at_most]
+
+
+# ---------------------------------------------------------------------------------------
+# The index
+
+
+def engine() -> str:
+    return connection.vendor
+
+
+INDEX_VERSION_KEY = "kb:index-version"
+
+
+def index_version() -> int:
+    return cache.get_or_set(INDEX_VERSION_KEY, 1, timeout=None)
+
+
+def bump_index_version() -> None:
+    """Tells every process that cached vocabularies are stale: now, and again after the
+    commit, so that a vocabulary another process rebuilt from the rows before the commit
+    does not outlive it."""
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def _bump() -> None:
+    try:
+        cache.incr(INDEX_VERSION_KEY)
+    except ValueError:
+        cache.set(INDEX_VERSION_KEY, 2, timeout=None)
+
+
+def index_articles(article_ids: Iterable[int]) -> None:
+    """Brings the engine's index in line with the rows' search documents. PostgreSQL's
+    tsvector is a generated column and needs nothing; SQLite's FTS5 table is rewritten."""
+    ids = list(article_ids)
+    if ids and engine() == "sqlite":
+        with connection.cursor() as cursor:
+            marks = ",".join("%s" for _ in ids)
+            cursor.execute(f"DELETE FROM kb_article_fts WHERE rowid IN ({marks})", ids)
+            cursor.execute(
+                "INSERT INTO kb_article_fts (rowid, title, body) "
+                f"SELECT id, search_title, search_body FROM kb_article WHERE id IN ({marks})",
+                ids,
+            )
+    bump_index_version()
+
+
+def unindex_articles(article_ids: Iterable[int]) -> None:
+    ids = list(article_ids)
+    if ids and engine() == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM kb_article_fts WHERE rowid IN ({','.join('%s' for _ in ids)})", ids)
+    bump_index_version()
+
+
+def rebuild_index() -> None:
+    if engine() == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM kb_article_fts")
+            cursor.execute(
+                "INSERT INTO kb_article_fts (rowid, title, body) SELECT id, search_title, search_body FROM kb_article"
+            )
+    bump_index_version()
+
+
+_trigram_available: dict[str, bool] = {}
+
+
+def trigram_available() -> bool:
+    """pg_trgm may be missing (the migration skips it without the privilege): asked once
+    per process and database."""
+    if engine() != "postgresql":
+        return False
+    key = connection.settings_dict["NAME"]
+    if key not in _trigram_available:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+            _trigram_available[key] = cursor.fetchone() is not None
+    return _trigram_available[key]
+
+
+# ---------------------------------------------------------------------------------------
+# Snippets
+
+
+def snippet(text: str, terms: Sequence[str], *, length: int = SNIPPET_CHARS) -> SafeString:
+    """A window of the text around the first matched word, escaped, with <mark> around
+    every matched word. Built from escaped pieces only, so it is safe to render."""
+    text = " ".join((text or "").split())
+    needles = sorted({t for t in terms if t}, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(t) for t in needles), re.IGNORECASE) if needles else None
+    first = pattern.search(text) if pattern else None
+    start = 0
+    if first and first.start() > length // 3:
+        start = text.rfind(" ", 0, first.start() - length // 3) + 1
+    window = text[start : start + length]
+    parts: list[str] = ["…" if start else ""]
+    position = 0
+    if pattern:
+        for match in pattern.finditer(window):
+            parts.append(html.escape(window[position : match.start()]))
+            parts.append(f"<mark>{html.escape(match.group())}</mark>")
+            position = match.end()
+    parts.append(html.escape(window[position:]))
+    if start + length < len(text):
+        parts.append("…")
+    return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped
+
+
+def highlight_terms(parsed: ParsedQuery) -> list[str]:
+    """Words to mark in snippets: what matched, in the forms a text shows them
+    ('refund' also marks 'refunds')."""
+    return [t for t in parsed.all_terms if len(t) > 1]

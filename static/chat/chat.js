@@ -1,0 +1,388 @@
+/* The live chat, inside its iframe (or full page at /chat/widget/).
+ * Keeps the visitor's token in localStorage so a reload resumes the conversation,
+ * reconnects with exponential backoff and jitter, resends what was not yet
+ * acknowledged (the server stores each message id once), and shows typing and
+ * read receipts both ways. Customer text is only ever set as textContent. */
+(function () {
+  "use strict";
+
+  var body = document.body;
+  var S = JSON.parse(document.getElementById("chat-strings").textContent);
+  var KEY_TOKEN = "helpdesk.chat.token";
+  var KEY_OUTBOX = "helpdesk.chat.outbox";
+  var MAX_BYTES = parseInt(body.dataset.maxBytes, 10);
+  var MAX_CHARS = parseInt(body.dataset.maxChars, 10);
+  var embedded = window.parent !== window;
+
+  var $ = function (id) { return document.getElementById(id); };
+  var panes = { prechat: $("prechat"), offline: $("offline"), conversation: $("conversation") };
+  var log = $("chat-log");
+  var input = $("chat-input");
+  var statusLine = $("chat-status");
+  var typingLine = $("chat-typing");
+
+  var token = store("get", KEY_TOKEN);
+  var outbox = loadOutbox();
+  var ws = null;
+  var attempts = 0;
+  var reconnectTimer = null;
+  var ticket = null;
+  var isOpen = !embedded;
+  var lastAgentId = 0;
+  var lastReadSent = 0;
+  var unread = 0;
+  var typingTimer = null;
+  var typingSentAt = 0;
+  var typingIdle = null;
+
+  function store(op, key, value) {
+    try {
+      if (op === "get") return window.localStorage.getItem(key);
+      if (op === "set") window.localStorage.setItem(key, value);
+      if (op === "del") window.localStorage.removeItem(key);
+    } catch (e) { /* storage blocked: the chat still works, without resuming */ }
+    return null;
+  }
+
+  function loadOutbox() {
+    try { return JSON.parse(store("get", KEY_OUTBOX) || "{}") || {}; } catch (e) { return {}; }
+  }
+
+  function saveOutbox() { store("set", KEY_OUTBOX, JSON.stringify(outbox)); }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function show(name) {
+    Object.keys(panes).forEach(function (key) { panes[key].hidden = key !== name; });
+    if (name === "conversation") input.focus();
+  }
+
+  function setStatus(text) { statusLine.textContent = text || ""; }
+
+  function tell(message) { if (embedded) window.parent.postMessage(message, "*"); }
+
+  // The conversation.
+
+  function timeOf(iso) {
+    var d = iso ? new Date(iso) : new Date();
+    return d.toLocaleTimeString(document.documentElement.lang || undefined, { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function find(selector) { return log.querySelector(selector); }
+
+  function render(m) {
+    var existing = (m.id && find('[data-id="' + m.id + '"]')) ||
+      (m.client_id && find('[data-client-id="' + CSS.escape(m.client_id) + '"]'));
+    var li = existing || document.createElement("li");
+    li.className = "chat-msg chat-" + (m.direction === "in" ? "mine" : "theirs");
+    if (m.id) li.dataset.id = m.id;
+    if (m.client_id) li.dataset.clientId = m.client_id;
+    li.textContent = "";
+    if (m.text) {
+      var bubble = document.createElement("div");
+      bubble.className = "chat-bubble";
+      bubble.textContent = m.text;
+      li.appendChild(bubble);
+    }
+    (m.attachments || []).forEach(function (a) {
+      var file = document.createElement("div");
+      file.className = "chat-bubble chat-file";
+      file.textContent = "\uD83D\uDCCE " + a.filename;
+      li.appendChild(file);
+    });
+    var meta = document.createElement("div");
+    meta.className = "chat-meta";
+    var who = m.direction === "in" ? S.you : (m.author || S.agent);
+    meta.textContent = who + " \u00b7 " + timeOf(m.created_at);
+    var state = document.createElement("span");
+    state.className = "chat-state";
+    meta.appendChild(state);
+    li.appendChild(meta);
+    if (!existing) log.appendChild(li);
+    if (m.direction === "in") setState(li, m.state || (m.id ? "sent" : "sending"));
+    if (m.direction === "out" && m.id > lastAgentId) {
+      lastAgentId = m.id;
+      if (!existing) noteUnread();
+    }
+    log.scrollTop = log.scrollHeight;
+    return li;
+  }
+
+  function setState(li, state) {
+    var span = li.querySelector(".chat-state");
+    li.dataset.state = state;
+    if (span) span.textContent = " \u00b7 " + (S[state] || "");
+  }
+
+  function noteUnread() {
+    if (isOpen && document.visibilityState === "visible") { markRead(); return; }
+    unread += 1;
+    tell({ helpdeskChat: "unread", count: unread });
+  }
+
+  function markRead() {
+    unread = 0;
+    tell({ helpdeskChat: "unread", count: 0 });
+    if (lastAgentId > lastReadSent && send({ type: "read", up_to: lastAgentId })) lastReadSent = lastAgentId;
+  }
+
+  function showTyping(name, active) {
+    clearTimeout(typingTimer);
+    typingLine.hidden = !active;
+    typingLine.textContent = S.typing.replace("%(name)s", name || S.agent);
+    // An agent who closed the page never says they stopped.
+    if (active) typingTimer = setTimeout(function () { typingLine.hidden = true; }, 6000);
+  }
+
+  // The socket.
+
+  function send(frame) {
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  function connect() {
+    clearTimeout(reconnectTimer);
+    if (!token) return;
+    setStatus(attempts ? S.reconnecting : S.connecting);
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var socket = new WebSocket(scheme + location.host + body.dataset.wsPath + "?token=" + encodeURIComponent(token));
+    ws = socket;
+    socket.onmessage = function (event) {
+      var frame;
+      try { frame = JSON.parse(event.data); } catch (e) { return; }
+      handle(frame);
+    };
+    socket.onclose = function (event) {
+      if (ws !== socket) return;
+      ws = null;
+      if (event.code === 4401) { forget(); return; }
+      // Exponential backoff with full jitter, so that a restarted server is not
+      // met by every widget at the same instant.
+      var ceiling = Math.min(30000, 500 * Math.pow(2, attempts));
+      if (event.code === 4008) ceiling = Math.max(ceiling, 10000);
+      attempts += 1;
+      setStatus(S.reconnecting);
+      reconnectTimer = setTimeout(connect, ceiling / 2 + Math.random() * ceiling / 2);
+    };
+  }
+
+  function handle(frame) {
+    switch (frame.type) {
+      case "welcome":
+        attempts = 0;
+        ticket = frame.ticket;
+        setStatus(frame.online ? S.online : S.offline_title);
+        $("chat-transcript").hidden = !frame.can_email_transcript;
+        log.textContent = "";
+        (frame.history || []).forEach(render);
+        Object.keys(outbox).forEach(function (id) {
+          render({ client_id: id, direction: "in", text: outbox[id].text, created_at: outbox[id].at });
+          send({ type: "message", id: id, text: outbox[id].text });
+        });
+        if (isOpen) markRead();
+        break;
+      case "message":
+        if (frame.ticket) ticket = frame.ticket;
+        render(frame);
+        if (frame.direction === "out") showTyping("", false);
+        break;
+      case "ack":
+        ticket = frame.ticket;
+        delete outbox[frame.client_id];
+        saveOutbox();
+        var li = find('[data-client-id="' + CSS.escape(frame.client_id) + '"]');
+        if (li) { li.dataset.id = frame.id; if (li.dataset.state !== "read") setState(li, "sent"); }
+        break;
+      case "typing":
+        showTyping(frame.name, frame.active);
+        break;
+      case "read":
+        log.querySelectorAll(".chat-mine[data-id]").forEach(function (item) {
+          if (!frame.up_to || parseInt(item.dataset.id, 10) <= frame.up_to) setState(item, "read");
+        });
+        break;
+      case "transcript":
+        setStatus(S.transcript_sent);
+        break;
+      case "error":
+        if (frame.ref && outbox[frame.ref] && frame.code !== "rate_limited") {
+          delete outbox[frame.ref];
+          saveOutbox();
+        }
+        setStatus(frame.message || S.error);
+        break;
+    }
+  }
+
+  function forget() {
+    token = null;
+    outbox = {};
+    store("del", KEY_TOKEN);
+    store("del", KEY_OUTBOX);
+    if (ws) { var old = ws; ws = null; old.close(); }
+    log.textContent = "";
+    show(body.dataset.online === "1" ? "prechat" : "offline");
+    setStatus(body.dataset.online === "1" ? S.online : S.offline_title);
+  }
+
+  // What the customer does.
+
+  function sendText() {
+    var text = input.value.trim();
+    if (!text) return;
+    text = text.slice(0, MAX_CHARS);
+    var id = uuid();
+    var at = new Date().toISOString();
+    outbox[id] = { text: text, at: at };
+    saveOutbox();
+    render({ client_id: id, direction: "in", text: text, created_at: at });
+    send({ type: "message", id: id, text: text });
+    send({ type: "typing", active: false });
+    typingSentAt = 0;
+    input.value = "";
+    input.style.height = "";
+  }
+
+  $("compose").addEventListener("submit", function (event) {
+    event.preventDefault();
+    sendText();
+  });
+
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      sendText();
+    }
+  });
+
+  input.addEventListener("input", function () {
+    input.style.height = "";
+    input.style.height = Math.min(input.scrollHeight, 120) + "px";
+    var now = Date.now();
+    if (now - typingSentAt > 2000 && input.value.trim()) {
+      typingSentAt = now;
+      send({ type: "typing", active: true });
+    }
+    clearTimeout(typingIdle);
+    typingIdle = setTimeout(function () {
+      if (typingSentAt) send({ type: "typing", active: false });
+      typingSentAt = 0;
+    }, 3000);
+  });
+
+  $("chat-file").addEventListener("change", function (event) {
+    var file = event.target.files[0];
+    event.target.value = "";
+    if (!file) return;
+    if (file.size > MAX_BYTES) { setStatus(S.file_too_large); return; }
+    var id = uuid();
+    var li = render({ client_id: id, direction: "in", text: "", attachments: [{ filename: file.name }] });
+    var form = new FormData();
+    form.append("file", file);
+    form.append("id", id);
+    if (ticket) form.append("ticket", ticket);
+    fetch(body.dataset.uploadUrl, { method: "POST", body: form, headers: { "X-Chat-Token": token } })
+      .then(function (response) {
+        return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+      })
+      .then(function (result) {
+        if (!result.ok) throw new Error((result.data.error && result.data.error.message) || S.upload_failed);
+        if (result.data.ticket) ticket = result.data.ticket;
+        render(result.data);
+      })
+      .catch(function (error) {
+        setState(li, "failed");
+        setStatus(error.message || S.upload_failed);
+      });
+  });
+
+  $("chat-transcript").addEventListener("click", function () {
+    send({ type: "transcript", request_id: uuid() });
+  });
+
+  $("chat-new").addEventListener("click", forget);
+
+  $("chat-close").addEventListener("click", function () {
+    isOpen = false;
+    tell({ helpdeskChat: "close" });
+  });
+  if (!embedded) $("chat-close").hidden = true;
+
+  function postForm(form, url, headers) {
+    var error = form.querySelector(".chat-form-error");
+    error.hidden = true;
+    return fetch(url, { method: "POST", body: new FormData(form), headers: headers || {} })
+      .then(function (response) {
+        return response.json().then(function (data) {
+          if (response.ok) return data;
+          var fields = (data.error && data.error.fields) || {};
+          var messages = Object.keys(fields).map(function (key) { return fields[key].join(" "); });
+          throw new Error(messages.join(" ") || (data.error && data.error.message) || S.error);
+        });
+      })
+      .catch(function (err) {
+        error.textContent = err.message || S.error;
+        error.hidden = false;
+        throw err;
+      });
+  }
+
+  $("prechat-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    postForm(event.target, body.dataset.sessionUrl).then(function (data) {
+      token = data.token;
+      store("set", KEY_TOKEN, token);
+      $("chat-transcript").hidden = !data.can_email_transcript;
+      show("conversation");
+      connect();
+    }, function () {});
+  });
+
+  $("offline-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var form = event.target;
+    if (!form.email.value.trim() && !form.phone.value.trim()) {
+      var error = form.querySelector(".chat-form-error");
+      error.textContent = S.need_contact;
+      error.hidden = false;
+      return;
+    }
+    postForm(form, body.dataset.offlineUrl, token ? { "X-Chat-Token": token } : {}).then(function () {
+      form.hidden = true;
+      $("offline-thanks").hidden = false;
+    }, function () {});
+  });
+
+  // The parent page opens and closes the iframe.
+  window.addEventListener("message", function (event) {
+    if (event.source !== window.parent || !event.data) return;
+    if (event.data.helpdeskChat === "open") {
+      isOpen = true;
+      markRead();
+      if (!panes.conversation.hidden) input.focus();
+    } else if (event.data.helpdeskChat === "closed") {
+      isOpen = false;
+    }
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && isOpen) markRead();
+  });
+  window.addEventListener("online", function () { if (!ws) { attempts = 0; connect(); } });
+
+  tell({ helpdeskChat: "label", text: S.title });
+  if (token) {
+    show("conversation");
+    connect();
+  } else {
+    show(body.dataset.online === "1" ? "prechat" : "offline");
+    setStatus(body.dataset.online === "1" ? S.online : S.offline_title);
+  }
+})();

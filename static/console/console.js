@@ -1,0 +1,305 @@
+/* The agent console's live behaviour: one websocket to /ws/console/ for events,
+   presence and collision detection, keyboard shortcuts, and small conveniences.
+   Every piece of text that came from the server's events is inserted with
+   textContent; HTML only ever comes from the console's own rendered partials. */
+(function () {
+  "use strict";
+
+  const root = document.getElementById("console");
+  if (!root) return;
+  const strings = document.getElementById("cn-strings")?.dataset || {};
+  const ticketPage = document.querySelector('[data-page="ticket"]');
+  const inboxPage = document.querySelector('[data-page="inbox"]');
+  const ticketId = ticketPage ? Number(ticketPage.dataset.ticketId) : null;
+  const customerId = ticketPage ? Number(ticketPage.dataset.customerId) : null;
+  const myId = Number(root.dataset.user);
+
+  function url(template, id) {
+    return template.replace(/\/0\/(?=[^/]*$)/, "/" + encodeURIComponent(id) + "/");
+  }
+
+  async function fetchHtml(address) {
+    const response = await fetch(address, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } });
+    if (!response.ok) return null;
+    const template = document.createElement("template");
+    template.innerHTML = (await response.text()).trim();
+    return template.content.firstElementChild;
+  }
+
+  /* ---- The websocket, reconnecting with backoff. ---- */
+  let socket = null;
+  let heartbeat = null;
+  let retry = 0;
+  const banner = document.getElementById("cn-connection");
+
+  function send(frame) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + root.dataset.wsPath);
+    socket.addEventListener("open", () => {
+      retry = 0;
+      banner?.classList.add("cn-hidden");
+      if (ticketId) send({ type: "ticket.view", ticket: ticketId });
+      const presence = document.getElementById("cn-presence");
+      if (presence && presence.value === "away") send({ type: "presence", presence: "away" });
+    });
+    socket.addEventListener("message", (event) => {
+      let data;
+      try { data = JSON.parse(event.data); } catch (_) { return; }
+      handle(data);
+    });
+    socket.addEventListener("close", () => {
+      clearInterval(heartbeat);
+      heartbeat = null;
+      banner?.classList.remove("cn-hidden");
+      retry = Math.min(retry + 1, 6);
+      setTimeout(connect, 500 * 2 ** retry);
+    });
+  }
+
+  function handle(data) {
+    switch (data.type) {
+      case "hello":
+        clearInterval(heartbeat);
+        heartbeat = setInterval(() => send({ type: "heartbeat" }), (data.heartbeat_s || 30) * 1000);
+        break;
+      case "message.created": onMessageCreated(data.message); break;
+      case "message.status": onMessageStatus(data); break;
+      case "ticket.changed": onTicketChanged(data); break;
+      case "notification.created": onNotification(data.notification); break;
+      case "collision": onCollision(data); break;
+      case "typing":
+        // The live chat's customer typing, published on the ticket's group.
+        if (data.who === "customer") {
+          onCollision({ ticket: data.ticket, agent: { id: "customer", name: data.name || "" }, state: data.active ? "typing" : "left" });
+        }
+        break;
+      case "agent.presence":
+        if (data.user === myId) setPresenceDot(data.presence);
+        break;
+    }
+  }
+
+  /* ---- Ticket page: the timeline, delivery statuses, collisions. ---- */
+  async function onMessageCreated(message) {
+    if (ticketPage && message.customer === customerId) {
+      if (document.getElementById("message-" + message.id)) return;
+      const element = await fetchHtml(url(root.dataset.messageUrl, message.id) + "?ticket=" + ticketId);
+      if (element && !document.getElementById(element.id)) {
+        const timeline = document.getElementById("cn-timeline");
+        timeline.querySelector(".cn-empty")?.remove();
+        timeline.appendChild(element);
+        element.scrollIntoView({ block: "nearest" });
+      }
+    }
+    if (inboxPage) refreshRow(message.ticket);
+  }
+
+  function onMessageStatus(data) {
+    const footer = document.querySelector("#message-" + data.message + " [data-testid=delivery-status]");
+    if (!footer) return;
+    const status = data.delivery_status || "none";
+    footer.className = "cn-delivery cn-delivery-" + status;
+    footer.dataset.status = data.delivery_status;
+    footer.textContent = "";
+    const label = document.createElement("span");
+    label.className = "cn-delivery-label";
+    label.textContent = strings[status] || status;
+    footer.appendChild(label);
+    if (status === "failed" || status === "undelivered") {
+      const error = document.createElement("span");
+      error.className = "cn-delivery-error";
+      error.textContent = " — " + [data.error_code, data.error].filter(Boolean).join(" ");
+      footer.appendChild(error);
+    }
+  }
+
+  function onTicketChanged(data) {
+    if (inboxPage) refreshRow(data.ticket);
+    if (ticketPage && data.ticket === ticketId && data.changes && data.changes.status) {
+      const badge = document.getElementById("cn-ticket-status");
+      if (badge) {
+        badge.className = "cn-status cn-status-" + data.changes.status;
+        badge.textContent = strings["st_" + data.changes.status] || data.changes.status;
+      }
+    }
+  }
+
+  const viewers = new Map();
+  function onCollision(data) {
+    if (!ticketPage || data.ticket !== ticketId) return;
+    const id = data.agent.id;
+    clearTimeout(viewers.get(id)?.timer);
+    if (data.state === "left") {
+      viewers.delete(id);
+    } else {
+      // Typing fades back to viewing if the other agent stops without saying so.
+      const after = id === "customer" ? "left" : "viewing";
+      const timer = data.state === "typing"
+        ? setTimeout(() => onCollision({ ...data, state: after }), 6000) : null;
+      viewers.set(id, { name: data.agent.name, state: data.state, timer });
+    }
+    const box = document.getElementById("cn-collision");
+    box.textContent = "";
+    for (const viewer of viewers.values()) {
+      const span = document.createElement("span");
+      span.dataset.state = viewer.state;
+      span.textContent = viewer.name + " " + (viewer.state === "typing" ? strings.typing : strings.viewing);
+      box.appendChild(span);
+    }
+  }
+
+  /* ---- Inbox: rows refresh in place; new tickets are announced. ---- */
+  const pending = new Set();
+  function refreshRow(id) {
+    if (pending.has(id)) return;
+    pending.add(id);
+    // Several events for one ticket often arrive together: fetch the row once.
+    setTimeout(async () => {
+      pending.delete(id);
+      const current = document.getElementById("ticket-row-" + id);
+      if (!current) {
+        document.getElementById("cn-new-activity")?.classList.remove("cn-hidden");
+        return;
+      }
+      const row = await fetchHtml(url(root.dataset.rowUrl, id));
+      if (!row) return;
+      const checked = current.querySelector("input[type=checkbox]")?.checked;
+      if (current.classList.contains("cn-selected")) row.classList.add("cn-selected");
+      row.querySelector("input[type=checkbox]").checked = !!checked;
+      row.classList.add("cn-flash-row");
+      current.replaceWith(row);
+    }, 250);
+  }
+
+  /* ---- Notifications ---- */
+  const bellButton = document.getElementById("cn-bell-button");
+  const bellPanel = document.getElementById("cn-bell-panel");
+  const bellCount = document.getElementById("cn-bell-count");
+  function onNotification(notification) {
+    const count = Number(bellCount.textContent || 0) + 1;
+    bellCount.textContent = String(count);
+    bellCount.classList.remove("cn-hidden");
+    document.getElementById("cn-bell-empty")?.remove();
+    const item = document.createElement("li");
+    item.className = "cn-unread";
+    const target = notification.ticket ? document.createElement("a") : document.createElement("span");
+    if (notification.ticket) target.href = url(root.dataset.ticketUrl, notification.ticket);
+    target.textContent = notification.text;
+    item.appendChild(target);
+    document.getElementById("cn-bell-list").prepend(item);
+  }
+  bellButton?.addEventListener("click", () => {
+    const open = bellPanel.classList.toggle("cn-hidden") === false;
+    bellButton.setAttribute("aria-expanded", String(open));
+  });
+
+  /* ---- Presence ---- */
+  function setPresenceDot(presence) {
+    const dot = document.getElementById("cn-presence-dot");
+    if (dot) dot.className = "cn-dot cn-dot-" + presence;
+  }
+  document.getElementById("cn-presence")?.addEventListener("change", (event) => {
+    send({ type: "presence", presence: event.target.value });
+    setPresenceDot(event.target.value);
+  });
+
+  /* ---- Reply box: note mode, typing signal, canned responses. ---- */
+  const replyForm = document.getElementById("reply-form");
+  const replyText = document.getElementById("reply-text");
+  function setKind(kind) {
+    const radio = replyForm?.querySelector('input[name=kind][value="' + kind + '"]');
+    if (!radio) return;
+    radio.checked = true;
+    replyForm.classList.toggle("cn-note-mode", kind === "note");
+    replyText.focus();
+  }
+  replyForm?.addEventListener("change", (event) => {
+    if (event.target.name === "kind") setKind(event.target.value);
+  });
+  let typingSent = 0;
+  let typingStop = null;
+  replyText?.addEventListener("input", () => {
+    const now = Date.now();
+    if (now - typingSent > 3000) {
+      send({ type: "typing", ticket: ticketId, typing: true });
+      typingSent = now;
+    }
+    clearTimeout(typingStop);
+    typingStop = setTimeout(() => { send({ type: "typing", ticket: ticketId, typing: false }); typingSent = 0; }, 4000);
+  });
+  replyForm?.addEventListener("submit", () => {
+    replyForm.querySelector("[data-testid=reply-send]").disabled = true;
+  });
+  const canned = document.getElementById("cn-canned");
+  canned?.addEventListener("change", async () => {
+    if (!canned.value) return;
+    const response = await fetch(url(canned.dataset.url, canned.value), { credentials: "same-origin" });
+    if (response.ok) {
+      const { text } = await response.json();
+      replyText.value = replyText.value ? replyText.value + "\n" + text : text;
+      replyText.focus();
+    }
+    canned.value = "";
+  });
+
+  /* ---- Inbox: select all ---- */
+  document.getElementById("cn-check-all")?.addEventListener("change", (event) => {
+    document.querySelectorAll(".cn-row-check").forEach((box) => { box.checked = event.target.checked; });
+  });
+
+  /* ---- Keyboard shortcuts ---- */
+  let cursor = -1;
+  function rows() { return Array.from(document.querySelectorAll("[data-testid=ticket-row]")); }
+  function move(step) {
+    const list = rows();
+    if (!list.length) return;
+    list[cursor]?.classList.remove("cn-selected");
+    cursor = Math.max(0, Math.min(list.length - 1, cursor + step));
+    list[cursor].classList.add("cn-selected");
+    list[cursor].scrollIntoView({ block: "nearest" });
+  }
+  function assignToMe() {
+    if (ticketPage) {
+      document.getElementById("cn-assign-me")?.requestSubmit();
+      return;
+    }
+    const row = rows()[cursor];
+    const bulkForm = document.getElementById("bulk-form");
+    if (!row || !bulkForm) return;
+    row.querySelector(".cn-row-check").checked = true;
+    bulkForm.querySelector("[name=action]").value = "assign_me";
+    bulkForm.requestSubmit();
+  }
+  document.addEventListener("keydown", (event) => {
+    const target = event.target;
+    const typing = target.closest("input, textarea, select, [contenteditable]");
+    if (event.key === "Escape") {
+      if (typing) target.blur();
+      bellPanel?.classList.add("cn-hidden");
+      return;
+    }
+    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    const actions = {
+      j: () => move(1),
+      k: () => move(-1),
+      Enter: () => { const row = rows()[cursor]; if (row) row.querySelector(".cn-row-link").click(); },
+      r: () => setKind("reply"),
+      n: () => setKind("note"),
+      a: assignToMe,
+      "/": () => document.getElementById("cn-search")?.focus(),
+      "?": () => document.getElementById("cn-help")?.showModal(),
+    };
+    const action = actions[event.key];
+    if (action) {
+      event.preventDefault();
+      action();
+    }
+  });
+
+  window.addEventListener("pagehide", () => { if (ticketId) send({ type: "ticket.leave", ticket: ticketId }); });
+  connect();
+})();

@@ -1,0 +1,59 @@
+"""Shared fixtures. Tests hit the real database (SQLite by default, PostgreSQL when
+DATABASE_URL is set). Server processes started by the tests use the Redis channel
+layer when REDIS_URL is set. Celery runs eagerly, in-process."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from helpdesk.celery import app as celery_app
+from tests.factories import make_user
+from tickets.models import Role
+
+celery_app.conf.task_always_eager = True
+celery_app.conf.task_eager_propagates = False
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _in_process_channel_layer(settings):
+    """Consumers driven in this process (WebsocketCommunicator) use the in-memory layer:
+    a consumer still waiting in channels_redis's receive when pytest-asyncio closes the
+    test's event loop can hang the run. The Redis layer is exercised where it matters,
+    across real server processes (tests/e2e: the servers take REDIS_URL from the
+    environment), and by bench/chat.py."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+@pytest.fixture
+def roles(db):
+    return {role: Group.objects.get_or_create(name=role)[0] for role in Role.values}
+
+
+@pytest.fixture
+def agent(roles):
+    return make_user("agent1", roles=[Role.AGENT])
+
+
+@pytest.fixture
+def supervisor(roles):
+    return make_user("super1", roles=[Role.SUPERVISOR])
+
+
+@pytest.fixture
+def agent_client(agent):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=agent).key}")
+    return client
+
+
+@pytest.fixture
+def anon_client():
+    return APIClient()

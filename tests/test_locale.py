@@ -1,0 +1,296 @@
+"""The Thai catalogues: complete, compiled, placeholders intact, and actually used by the
+pages that customers and agents see first and by the API's errors.
+
+locale/th holds the helpdesk's own strings (written by makemessages); locale/framework/th
+holds the Thai we add to Django's and DRF's messages (kept by hand)."""
+
+from __future__ import annotations
+
+import ast
+import gettext
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import translation
+
+from kb.portal.forms import GuestRequestForm
+from tickets.models import Ticket
+
+LOCALE = Path(settings.BASE_DIR) / "locale"
+OWN = LOCALE / "th" / "LC_MESSAGES"
+FRAMEWORK = LOCALE / "framework" / "th" / "LC_MESSAGES"
+
+# %(name)s and %s style (python-format), {name} and {name:X} (str.format), HTML tags.
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdifr]|%[sdifr]|\{\w*(?::\w+)?\}|</?[a-zA-Z][^>]*>")
+
+
+@dataclass
+class Entry:
+    msgid: str = ""
+    msgid_plural: str | None = None
+    msgctxt: str | None = None
+    msgstr: dict[int, str] = field(default_factory=dict)
+    flags: set[str] = field(default_factory=set)
+    line: int = 0
+
+
+def _unquote(text: str) -> str:
+    # A .po string is a C string literal; Python reads its escapes (\" \\ \n \t) the same way.
+    return ast.literal_eval(text)
+
+
+def parse_po(path: Path) -> list[Entry]:
+    """Every active entry of a .po file (obsolete #~ entries skipped), header included."""
+    entries: list[Entry] = []
+    current: Entry | None = None
+    target: tuple[str, int | None] | None = None
+    pending_flags: set[str] = set()
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#~"):
+            continue
+        if line.startswith("#,"):
+            pending_flags |= {flag.strip() for flag in line[2:].split(",")}
+            continue
+        if line.startswith("#"):
+            continue
+        keyword, _, rest = line.partition(" ")
+        if line.startswith('"'):
+            assert current is not None and target is not None, f"{path}:{number}: stray string"
+            kind, index = target
+            value = _unquote(line)
+            if kind == "msgstr":
+                current.msgstr[index] += value
+            elif kind == "msgid_plural":
+                current.msgid_plural += value
+            else:
+                setattr(current, kind, getattr(current, kind) + value)
+            continue
+        if keyword in ("msgctxt", "msgid") and (current is None or current.msgstr):
+            current = Entry(flags=pending_flags, line=number)
+            pending_flags = set()
+            entries.append(current)
+        assert current is not None, f"{path}:{number}: {keyword} before msgid"
+        if keyword in ("msgctxt", "msgid", "msgid_plural"):
+            setattr(current, keyword, _unquote(rest))
+            target = (keyword, None)
+        elif keyword == "msgstr":
+            current.msgstr[0] = _unquote(rest)
+            target = ("msgstr", 0)
+        elif keyword.startswith("msgstr["):
+            index = int(keyword[len("msgstr[") : -1])
+            current.msgstr[index] = _unquote(rest)
+            target = ("msgstr", index)
+        else:
+            raise AssertionError(f"{path}:{number}: unexpected line {raw!r}")
+    return entries
+
+
+def _header(entries: list[Entry]) -> dict[str, str]:
+    header = next(entry for entry in entries if entry.msgid == "" and entry.msgctxt is None)
+    return dict(line.split(": ", 1) for line in header.msgstr[0].splitlines() if ": " in line)
+
+
+def _messages(entries: list[Entry]) -> list[Entry]:
+    return [entry for entry in entries if entry.msgid]
+
+
+def _placeholders(text: str) -> list[str]:
+    return sorted(PLACEHOLDER.findall(text.replace("%%", "")))
+
+
+@pytest.fixture(scope="module", params=[OWN, FRAMEWORK], ids=["own", "framework"])
+def lc_messages(request) -> Path:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def catalogue(lc_messages) -> list[Entry]:
+    return parse_po(lc_messages / "django.po")
+
+
+def test_both_catalogues_are_on_the_locale_path_the_helpdesk_one_first():
+    assert [Path(path) for path in settings.LOCALE_PATHS] == [LOCALE, LOCALE / "framework"]
+
+
+def test_catalogue_header_declares_thai_with_one_plural_form(catalogue):
+    header = _header(catalogue)
+    assert header["Language"] == "th"
+    assert header["Plural-Forms"].replace(" ", "") == "nplurals=1;plural=0;"
+    assert header["Content-Type"] == "text/plain; charset=UTF-8"
+    header_entry = next(entry for entry in catalogue if entry.msgid == "")
+    assert "fuzzy" not in header_entry.flags
+
+
+def test_every_message_is_translated_and_none_is_fuzzy(catalogue):
+    messages = _messages(catalogue)
+    assert len(messages) > 50
+    untranslated = [entry.msgid for entry in messages if not all(text.strip() for text in entry.msgstr.values())]
+    fuzzy = [entry.msgid for entry in messages if "fuzzy" in entry.flags]
+    assert untranslated == []
+    assert fuzzy == []
+
+
+def test_plural_messages_have_exactly_the_one_thai_form(catalogue):
+    plurals = [entry for entry in _messages(catalogue) if entry.msgid_plural is not None]
+    assert plurals, "the catalogue holds plural messages (counts of articles, minutes, conditions)"
+    wrong = [entry.msgid for entry in plurals if sorted(entry.msgstr) != [0]]
+    assert wrong == []
+
+
+def test_translations_keep_every_placeholder(catalogue):
+    broken = []
+    for entry in _messages(catalogue):
+        # With one Thai form, msgstr[0] must carry the placeholders of the plural original.
+        source = entry.msgid_plural if entry.msgid_plural is not None else entry.msgid
+        for text in entry.msgstr.values():
+            if _placeholders(text) != _placeholders(source):
+                broken.append((entry.msgid, text))
+    assert broken == []
+
+
+def test_translations_are_thai(catalogue):
+    """A msgstr that is still the English original was forgotten, unless it is a name
+    that stays as it is (SLA, WhatsApp, CSAT...)."""
+    thai = re.compile("[\u0e00-\u0e7f]")
+    kept = {"VIP", "SLA", "SMS", "WhatsApp", "WhatsApp ID", "CSAT", "NPS", "FCR", "p90"}
+    english = [
+        entry.msgid
+        for entry in _messages(catalogue)
+        if entry.msgid not in kept
+        and re.search("[A-Za-z]", PLACEHOLDER.sub("", entry.msgid))  # "%(ticket)s: %(error)s" has no words
+        and not thai.search(entry.msgstr[0])
+    ]
+    assert english == []
+
+
+def test_the_own_catalogue_covers_the_whole_product():
+    assert len(_messages(parse_po(OWN / "django.po"))) > 600
+
+
+def test_compiled_catalogue_matches_the_po_file(lc_messages, catalogue):
+    with (lc_messages / "django.mo").open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    stale = []
+    for entry in _messages(catalogue):
+        if entry.msgctxt is not None:
+            got = compiled.pgettext(entry.msgctxt, entry.msgid)
+        elif entry.msgid_plural is not None:
+            got = compiled.ngettext(entry.msgid, entry.msgid_plural, 1)
+        else:
+            got = compiled.gettext(entry.msgid)
+        if got != entry.msgstr[0]:
+            stale.append(entry.msgid)
+    assert stale == [], "run: python manage.py compilemessages -l th --ignore=.venv"
+
+
+def test_po_parser_reads_continuations_plurals_and_flags(tmp_path):
+    po = tmp_path / "x.po"
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Language: th\\n"\n\n'
+        '#, fuzzy, python-format\nmsgid "Hello %(name)s"\nmsgstr ""\n"สวัสดี "\n"%(name)s"\n\n'
+        'msgid "%(n)s file"\nmsgid_plural "%(n)s files"\nmsgstr[0] "%(n)s ไฟล์"\n\n'
+        '#~ msgid "gone"\n#~ msgstr "หายไป"\n',
+        encoding="utf-8",
+    )
+    header, hello, files = parse_po(po)
+    assert _header([header]) == {"Language": "th"}
+    assert (hello.msgid, hello.msgstr, hello.flags) == (
+        "Hello %(name)s",
+        {0: "สวัสดี %(name)s"},
+        {"fuzzy", "python-format"},
+    )
+    assert (files.msgid_plural, files.msgstr) == ("%(n)s files", {0: "%(n)s ไฟล์"})
+
+
+PAGES = [
+    # (url, Thai that must appear, English originals that must not)
+    ("/", ["คอนโซลเจ้าหน้าที่", "พอร์ทัลช่วยเหลือ"], ["Agent console", "Help portal", "API documentation"]),
+    (
+        "/portal/",
+        ["เข้าสู่ระบบ", "ส่งคำร้องใหม่", "ค้นหาบทความช่วยเหลือ"],
+        ["Sign in", "New request", "Search the help articles"],
+    ),
+    (
+        "/portal/signin/",
+        ["เข้าสู่ระบบ", "อีเมลหรือเบอร์โทรศัพท์มือถือ", "ดำเนินการต่อ"],
+        ["Sign in", "Email address or mobile number", "Continue", "No password needed"],
+    ),
+    ("/help/", ["ศูนย์ช่วยเหลือ", "ค้นหาในศูนย์ช่วยเหลือ", "ติดต่อเรา"], ["Help center", "Search the help center", "Contact us"]),
+    (
+        "/console/login/",
+        ["เข้าสู่ระบบ", "คอนโซลเจ้าหน้าที่", "ชื่อผู้ใช้", "รหัสผ่าน"],
+        ["Sign in", "Agent console", "Username", "Password"],
+    ),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("url", "thai", "english"), PAGES, ids=[page[0] for page in PAGES])
+def test_pages_render_in_thai_for_a_thai_browser(client, url, thai, english):
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="th-TH,th;q=0.9,en;q=0.5")
+    assert response.status_code == 200
+    assert response["Content-Language"] == "th"
+    html = response.content.decode()
+    for text in thai:
+        assert text in html
+    for text in english:
+        assert text not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("url", "thai", "english"), PAGES, ids=[page[0] for page in PAGES])
+def test_the_language_cookie_chooses_thai_and_english_stays_english(client, url, thai, english):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "th"
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert all(text in html for text in thai)
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert all(text in html for text in english)
+    assert not any(text in html for text in thai)
+
+
+@pytest.mark.django_db
+def test_form_errors_from_python_code_are_thai(client):
+    response = client.post("/portal/signin/", {"address": "not an address"}, HTTP_ACCEPT_LANGUAGE="th")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "กรุณากรอกอีเมลหรือเบอร์โทรศัพท์มือถือ" in html
+    assert "Enter an email address or a mobile phone number." not in html
+
+
+def test_model_choices_and_plurals_follow_the_glossary():
+    with translation.override("th"):
+        assert [str(label) for label in Ticket.Status.labels] == ["ใหม่", "เปิดอยู่", "รอลูกค้าตอบกลับ", "แก้ไขแล้ว", "ปิดแล้ว"]
+        assert translation.ngettext("%(n)d minute", "%(n)d minutes", 5) % {"n": 5} == "5 นาที"
+
+
+@pytest.mark.django_db
+def test_api_errors_are_thai_for_a_thai_client(anon_client, agent_client):
+    response = anon_client.get("/api/v1/tickets/", HTTP_ACCEPT_LANGUAGE="th", HTTP_AUTHORIZATION="Token wrong")
+    assert (response.status_code, response.json()) == (401, {"detail": "โทเค็นไม่ถูกต้อง"})
+
+    response = agent_client.post("/api/v1/tickets/", {}, format="json", HTTP_ACCEPT_LANGUAGE="th")
+    assert response.status_code == 400
+    assert response.json()["errors"]["subject"] == ["จำเป็นต้องกรอกช่องนี้"]
+
+    response = agent_client.delete("/api/v1/kpis/", HTTP_ACCEPT_LANGUAGE="th")
+    assert (response.status_code, response.json()) == (405, {"detail": 'ไม่อนุญาตให้ใช้เมธอด "DELETE"'})
+
+    response = agent_client.post("/api/v1/tickets/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.json()["errors"]["subject"] == ["This field is required."]
+
+
+@pytest.mark.django_db
+def test_django_length_errors_are_thai_in_the_portal(client):
+    limit = GuestRequestForm.base_fields["subject"].max_length
+    form = {"name": "สมชาย", "email": "somchai@example.com", "subject": "ก" * (limit + 5), "text": "สวัสดีครับ"}
+    response = client.post("/portal/requests/new/", form, HTTP_ACCEPT_LANGUAGE="th")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f"ต้องมีไม่เกิน {limit} ตัวอักษร (ขณะนี้มี {limit + 5} ตัวอักษร)" in html
+    assert "Ensure this value" not in html

@@ -1,0 +1,254 @@
+import html
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.factories import deliver, make_user
+from tickets.models import CannedResponse, Customer, Macro, Message, Notification, Role, Ticket
+from tickets.services.delivery import delivery_record
+from tickets.services.replies import reply_create
+
+pytestmark = pytest.mark.django_db
+
+
+def text_of(response) -> str:
+    """The page as a reader sees it: tags dropped, entities decoded, spaces squeezed."""
+    assert response.status_code == 200
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode())).split())
+
+
+def timeline_ids(response) -> list[int]:
+    return [int(pk) for pk in re.findall(r'data-testid="message" data-message-id="(\d+)"', response.content.decode())]
+
+
+def test_the_timeline_shows_every_channel_of_the_customer_oldest_first(agent_browser):
+    first = deliver("sms", "+66812345678", "SMS first").message
+    second = deliver("whatsapp", "whatsapp:+66812345678", "WhatsApp second").message
+    response = agent_browser.get(f"/console/tickets/{second.ticket_id}/")
+    assert timeline_ids(response) == [first.pk, second.pk]
+    page = response.content.decode()
+    assert 'data-testid="timeline"' in page
+    assert "cn-ch-sms" in page and "cn-ch-whatsapp" in page
+    # The SMS belongs to another ticket of the same customer: it links there.
+    assert f'href="/console/tickets/{first.ticket_id}/"' in page
+
+
+def test_the_reply_box_defaults_to_the_customers_last_channel(agent_browser):
+    ticket = deliver("sms", "+66812345678", "on sms").ticket
+    deliver("whatsapp", "whatsapp:+66812345678", "now on whatsapp")
+    page = agent_browser.get(f"/console/tickets/{ticket.pk}/").content.decode()
+    assert re.search(r'<option value="whatsapp" selected>', page)
+    for testid in ["reply-text", "reply-send", "reply-channel"]:
+        assert f'data-testid="{testid}"' in page
+
+
+def test_a_reply_from_the_console_form_is_a_message_on_the_chosen_channel(agent_browser, agent):
+    ticket = deliver("sms", "+66812345678", "hello?").ticket
+    response = agent_browser.post(
+        f"/console/tickets/{ticket.pk}/reply/", {"kind": "reply", "channel": "whatsapp", "text": "  Hi there  "}
+    )
+    assert response.status_code == 302 and response["Location"] == f"/console/tickets/{ticket.pk}/"
+    reply = Message.objects.get(ticket=ticket, direction="out")
+    assert (reply.channel, reply.text, reply.author, reply.delivery_status) == ("whatsapp", "Hi there", agent, "queued")
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.OPEN and ticket.agent_reply_count == 1
+    page = agent_browser.get(f"/console/tickets/{ticket.pk}/")
+    assert reply.pk in timeline_ids(page)
+    assert "Hi there" in text_of(page)
+
+
+def test_an_empty_reply_or_unknown_channel_is_refused_with_a_message(agent_browser):
+    ticket = deliver("sms", "+66812345678", "hello?").ticket
+    response = agent_browser.post(f"/console/tickets/{ticket.pk}/reply/", {"kind": "reply", "text": "   "}, follow=True)
+    assert "This field is required" in text_of(response)
+    response = agent_browser.post(
+        f"/console/tickets/{ticket.pk}/reply/", {"kind": "reply", "channel": "fax", "text": "x"}, follow=True
+    )
+    assert "Select a valid choice" in text_of(response)
+    assert not Message.objects.filter(direction="out").exists()
+    assert agent_browser.post("/console/tickets/999999/reply/", {"kind": "reply", "text": "x"}).status_code == 404
+
+
+def test_a_note_with_mentions_notifies_the_mentioned_agents_only(agent_browser, agent, roles):
+    ticket = deliver("sms", "+66812345678", "hello?").ticket
+    colleague = make_user("somchai.k", roles=[Role.AGENT])
+    make_user("outsider")  # not an agent: a mention of them is just text
+    agent_browser.post(
+        f"/console/tickets/{ticket.pk}/reply/",
+        {"kind": "note", "text": "@somchai.k can you check? cc @outsider @agent1 email@example.com"},
+    )
+    note = Message.objects.get(ticket=ticket, direction="note")
+    assert note.delivery_status == ""
+    notification = Notification.objects.get()
+    assert notification.user == colleague and notification.kind == "mention" and notification.ticket == ticket
+    assert "agent1 mentioned you on" in notification.text
+    # The bell of the mentioned agent shows it.
+    colleague_browser = type(agent_browser)()
+    colleague_browser.force_login(colleague)
+    page = colleague_browser.get("/console/")
+    assert 'data-testid="notification-count">1<' in page.content.decode()
+    assert "can you check?" in text_of(page)
+
+
+def test_canned_responses_fill_placeholders_as_plain_text(agent_browser, agent):
+    agent.first_name, agent.last_name = "Ploy", "S."
+    agent.save()
+    ticket = deliver("sms", "+66812345678", "hello?", sender_name="{{ agent.name }} {% debug %}").ticket
+    canned = CannedResponse.objects.create(
+        title="Greeting",
+        body="Hello {{customer.name}}, this is {{ agent.name }} about {{ticket.reference}}. {{ unknown.thing }} {% now 'Y' %}",
+    )
+    response = agent_browser.get(f"/console/tickets/{ticket.pk}/canned/{canned.pk}/")
+    assert response.status_code == 200
+    assert response.json()["text"] == (
+        f"Hello {{{{ agent.name }}}} {{% debug %}}, this is Ploy S. about HD-{ticket.pk}. {{{{ unknown.thing }}}} {{% now 'Y' %}}"
+    )
+    # Another agent's private response is not theirs to use.
+    private = CannedResponse.objects.create(title="Mine", body="x", owner=make_user("agent9", roles=[Role.AGENT]))
+    assert agent_browser.get(f"/console/tickets/{ticket.pk}/canned/{private.pk}/").status_code == 404
+
+
+def test_a_macro_replies_and_sets_status_priority_and_tags(agent_browser, agent):
+    ticket = deliver("sms", "+66812345678", "where is my parcel", sender_name="Anan").ticket
+    macro = Macro.objects.create(
+        name="Shipping delay",
+        reply_body="Sorry {{customer.name}}, your parcel is late ({{ticket.reference}}).",
+        set_status=Ticket.Status.PENDING,
+        set_priority=Ticket.Priority.HIGH,
+        add_tags=["shipping", "delay"],
+    )
+    response = agent_browser.post(f"/console/tickets/{ticket.pk}/macro/", {"macro": macro.pk})
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.PENDING and ticket.priority == Ticket.Priority.HIGH
+    assert sorted(ticket.tags.values_list("name", flat=True)) == ["delay", "shipping"]
+    reply = Message.objects.get(ticket=ticket, direction="out")
+    assert reply.text == f"Sorry Anan, your parcel is late (HD-{ticket.pk})."
+
+
+def test_ticket_update_assigns_changes_status_and_tags(agent_browser, agent):
+    ticket = deliver("sms", "+66812345678", "hello?").ticket
+    agent_browser.post(f"/console/tickets/{ticket.pk}/update/", {"assign_to_me": "on"})
+    agent_browser.post(f"/console/tickets/{ticket.pk}/update/", {"status": "pending", "priority": "4", "tags": "a, b"})
+    ticket.refresh_from_db()
+    assert (ticket.assignee, ticket.status, ticket.priority) == (agent, "pending", 4)
+    assert sorted(ticket.tags.values_list("name", flat=True)) == ["a", "b"]
+    response = agent_browser.post(f"/console/tickets/{ticket.pk}/update/", {"status": "new"}, follow=True)
+    assert "cannot become new" in text_of(response)
+    # The properties form with its assignee left empty unassigns.
+    agent_browser.post(f"/console/tickets/{ticket.pk}/update/", {"status": "pending", "priority": "4", "assignee": ""})
+    assert Ticket.objects.get(pk=ticket.pk).assignee is None
+
+
+def test_delivery_failures_show_the_code_and_reason(agent_browser, agent):
+    ticket = deliver("sms", "+66812345678", "hello?").ticket
+    reply = reply_create(ticket=ticket, author=agent, text="Our answer", channel="sms")
+    delivery_record(message=reply, status="failed", error="Unknown error", error_code="30008")
+    page = text_of(agent_browser.get(f"/console/tickets/{ticket.pk}/"))
+    assert "Failed — 30008 Unknown error" in page
+
+
+def test_the_whatsapp_window_shows_in_the_reply_box(agent_browser):
+    message = deliver("whatsapp", "whatsapp:+66812345678", "hi").message
+    page = agent_browser.get(f"/console/tickets/{message.ticket_id}/")
+    assert "WhatsApp 24-hour window open" in text_of(page)
+    Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(hours=25))
+    page = agent_browser.get(f"/console/tickets/{message.ticket_id}/")
+    assert "WhatsApp 24-hour window closed" in text_of(page)
+    sms_only = deliver("sms", "+66899999999", "hi").ticket
+    assert 'data-testid="whatsapp-window"' not in agent_browser.get(f"/console/tickets/{sms_only.pk}/").content.decode()
+
+
+def test_the_ticket_page_costs_the_same_queries_for_5_and_50_messages(agent_browser, django_assert_max_num_queries):
+    ticket = deliver("sms", "+66812345678", "message 0").ticket
+    for n in range(1, 5):
+        deliver("sms", "+66812345678", f"message {n}")
+    with CaptureQueriesContext(connection) as five:
+        assert len(timeline_ids(agent_browser.get(f"/console/tickets/{ticket.pk}/"))) == 5
+    for n in range(5, 50):
+        deliver("whatsapp" if n % 2 else "sms", "+66812345678", f"message {n}")
+    # At most: the knowledge base caches its vocabulary after the first page.
+    with django_assert_max_num_queries(len(five)):
+        assert len(timeline_ids(agent_browser.get(f"/console/tickets/{ticket.pk}/"))) == 50
+
+
+XSS = '<script>alert("x")</script>'
+IMG = "<img src=x onerror=alert(1)>"
+
+
+def test_what_customers_send_renders_as_text(agent_browser):
+    chat = deliver("chat", "chat:visitor-1", f"hi {XSS}", sender_name=IMG).message
+    email = deliver(
+        "email",
+        "evil@example.com",
+        "plain part",
+        subject=f"Help <svg onload=alert(2)> {XSS}",
+        html=f'<p>Hello <b>there</b></p>{XSS}<img src="https://example.com/a.png" onerror="alert(3)"><a href="javascript:alert(4)">x</a>',
+    ).message
+    Customer.objects.filter(pk=chat.customer_id).update(name=IMG)
+
+    inbox = agent_browser.get("/console/?view=all").content.decode()
+    chat_page = agent_browser.get(f"/console/tickets/{chat.ticket_id}/").content.decode()
+    email_page = agent_browser.get(f"/console/tickets/{email.ticket_id}/").content.decode()
+    for page in (inbox, chat_page, email_page):
+        assert "<script>alert" not in page
+        assert "<img src=x" not in page
+        assert "<svg onload" not in page
+        assert 'onerror="alert(3)"' not in page
+        assert "javascript:" not in page
+    assert "hi &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in chat_page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in chat_page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in inbox
+    assert "Help &lt;svg onload=alert(2)&gt;" in inbox
+    assert "Help &lt;svg onload=alert(2)&gt;" in email_page
+    # The email's HTML keeps its harmless markup, and only that.
+    assert "<p>Hello <b>there</b></p>" in email_page
+    assert '<img src="https://example.com/a.png">' in email_page
+
+
+def test_the_message_partial_is_escaped_too(agent_browser):
+    message = deliver("sms", "+66812345678", XSS).message
+    page = agent_browser.get(f"/console/messages/{message.pk}/?ticket={message.ticket_id}").content.decode()
+    assert 'data-testid="message"' in page
+    assert "&lt;script&gt;" in page and "<script>" not in page
+
+
+def test_knowledge_base_articles_are_suggested_beside_the_ticket(agent_browser):
+    from kb.models import Category
+    from kb.services import article_create
+
+    category = Category.objects.create(slug="account", name_en="Account", name_th="บัญชี")
+    article_create(
+        title="How to reset your password", body="Open settings and choose reset password.", lang="en",
+        category=category, published=True, slug="reset-password",
+    )  # fmt: skip
+    ticket = deliver("email", "a@example.com", "I forgot my password, how do I reset it?", subject="password").ticket
+    page = agent_browser.get(f"/console/tickets/{ticket.pk}/").content.decode()
+    assert 'data-testid="kb-suggestions"' in page
+    assert 'href="/help/articles/reset-password/"' in page
+    assert "How to reset your password" in page
+
+
+def test_the_customer_panel_shows_identities_tier_past_tickets_surveys_and_mood(agent_browser):
+    from tickets.models import MessageSentiment, Survey
+
+    old = deliver("sms", "+66812345678", "old problem").ticket
+    Ticket.objects.filter(pk=old.pk).update(status=Ticket.Status.CLOSED, subject="Old problem")
+    angry = deliver("whatsapp", "whatsapp:+66812345678", "This is the third time!").message
+    Customer.objects.filter(pk=angry.customer_id).update(tier=Customer.Tier.VIP)
+    MessageSentiment.objects.create(
+        message=angry, ticket=angry.ticket, customer_id=angry.customer_id, score=-0.8, label="negative", analyzer="test"
+    )
+    Survey.objects.create(
+        ticket=old, customer_id=old.customer_id, resolution_number=1, kind=Survey.Kind.CSAT, channel="sms",
+        status=Survey.Status.ANSWERED, score=2, answered_at=timezone.now(), comment="Too slow",
+    )  # fmt: skip
+    page = text_of(agent_browser.get(f"/console/tickets/{angry.ticket_id}/"))
+    assert "+66812345678" in page and "VIP" in page
+    assert f"HD-{old.pk} Old problem" in page
+    assert "Customer satisfaction (CSAT): 2 /5" in page and "Too slow" in page
+    assert "Recent mood: high churn risk (-0.80, 1 message)" in page

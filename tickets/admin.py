@@ -1,0 +1,122 @@
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+
+from tickets.models import (
+    AgentProfile,
+    Attachment,
+    ContactIdentity,
+    Customer,
+    InboundEvent,
+    Message,
+    Tag,
+    Team,
+    Ticket,
+    TicketActivity,
+)
+from tickets.services.ingest import inbound_event_process
+from tickets.services.privacy import customer_erase
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "email"]
+    search_fields = ["name"]
+
+
+@admin.register(AgentProfile)
+class AgentProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "presence", "in_training", "capacity"]
+    list_filter = ["presence", "in_training", "teams"]
+    filter_horizontal = ["teams"]
+
+
+class IdentityInline(admin.TabularInline):
+    model = ContactIdentity
+    extra = 0
+    fields = ["kind", "address", "verified"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "tier", "language", "created_at"]
+    list_filter = ["tier", "language"]
+    search_fields = ["name", "identities__address"]
+    inlines = [IdentityInline]
+    raw_id_fields = ["merged_into", "user"]
+    actions = ["erase"]
+
+    @admin.action(description="Erase the selected customers' personal data (irreversible)", permissions=["delete"])
+    def erase(self, request, queryset):
+        """Asks for confirmation on a page of its own, then calls the privacy service."""
+        if request.POST.get("confirm_erase") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/tickets/customer/erase_confirmation.html",
+                {**self.admin_site.each_context(request), "customers": queryset, "opts": self.model._meta},
+            )
+        results = [customer_erase(customer=customer, actor=request.user) for customer in queryset]
+        self.message_user(request, f"{len(results)} customer(s) erased", messages.SUCCESS)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ["id", "subject", "status", "priority", "channel", "customer", "assignee", "updated_at"]
+    list_filter = ["status", "priority", "channel", "team"]
+    search_fields = ["subject"]
+    raw_id_fields = ["customer", "assignee"]
+    list_select_related = ["customer", "assignee"]
+    # Status goes through the services, which record the KPI facts.
+    readonly_fields = [
+        "status", "created_at", "first_inbound_at", "first_response_at", "first_response_s", "resolved_at",
+        "resolution_s", "reopen_count", "agent_reply_count",
+    ]  # fmt: skip
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["id", "ticket", "channel", "direction", "delivery_status", "created_at"]
+    list_filter = ["channel", "direction", "delivery_status"]
+    raw_id_fields = ["ticket", "customer", "author", "event"]
+    search_fields = ["external_id"]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ["filename", "content_type", "size", "message"]
+    raw_id_fields = ["message"]
+
+
+@admin.register(TicketActivity)
+class TicketActivityAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "kind", "actor", "created_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["ticket", "actor"]
+
+
+@admin.register(InboundEvent)
+class InboundEventAdmin(admin.ModelAdmin):
+    list_display = ["id", "channel", "external_id", "status", "attempts", "created_at"]
+    list_filter = ["status", "channel"]
+    search_fields = ["external_id"]
+    readonly_fields = ["channel", "external_id", "payload", "status", "error", "attempts", "created_at", "processed_at"]
+    exclude = ["raw"]
+    actions = ["replay"]
+
+    @admin.action(description="Replay the selected events")
+    def replay(self, request, queryset):
+        results = [inbound_event_process(event) for event in queryset.exclude(status="processed")]
+        failed = sum(1 for result in results if result.status == InboundEvent.Status.FAILED)
+        self.message_user(
+            request,
+            f"{len(results) - failed} replayed, {failed} failed again",
+            messages.WARNING if failed else messages.SUCCESS,
+        )
+
+
+# Business hours, SLA policies, escalation rules and surveys.
+from tickets.dashboard import admin as supervision_admin  # noqa: E402,F401

@@ -1,0 +1,280 @@
+"""The REST API: thin views that validate, call one service or selector, and answer."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from tickets.models import Attachment, Channel, ContactIdentity, Customer, Message, Team, Ticket
+from tickets.pagination import TimelinePagination
+from tickets.selectors.customers import customer_find_by_identity, customer_list
+from tickets.selectors.inbox import TicketFilters, ticket_list
+from tickets.selectors.timeline import customer_timeline, ticket_messages
+from tickets.services import tickets as ticket_services
+from tickets.services.customers import customer_merge
+from tickets.services.replies import reply_create
+
+User = get_user_model()
+
+
+class IdentitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ContactIdentity
+        fields = ["kind", "address", "verified"]
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    identities = IdentitySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "tier", "language", "notes", "identities", "created_at", "last_inbound_at"]
+        read_only_fields = ["id", "identities", "created_at", "last_inbound_at"]
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "filename", "content_type", "size", "inline", "url"]
+
+    def get_url(self, obj: Attachment) -> str:
+        return reverse("tickets:attachment", args=[obj.pk])
+
+
+class AuthorSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "name"]
+
+    def get_name(self, obj) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    author = AuthorSerializer(read_only=True)
+
+    class Meta:
+        model = Message
+        fields = [
+            "id", "ticket", "customer", "channel", "direction", "author", "subject", "text", "html",
+            "is_automatic", "is_auto_reply", "delivery_status", "delivery_error_code", "delivery_error",
+            "attachments", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    customer = serializers.SerializerMethodField()
+    tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    assignee = AuthorSerializer(read_only=True)
+    team = serializers.SlugRelatedField(read_only=True, slug_field="name")
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id", "reference", "subject", "status", "priority", "channel", "customer", "team", "assignee",
+            "tags", "agent_initiated", "created_at", "updated_at", "first_inbound_at", "first_response_at",
+            "first_response_s", "resolved_at", "resolution_s", "reopen_count",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_customer(self, obj: Ticket) -> dict:
+        return {"id": obj.customer_id, "name": str(obj.customer)}
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.filter(merged_into__isnull=True))
+    subject = serializers.CharField(max_length=300)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    priority = serializers.ChoiceField(choices=Ticket.Priority.choices, default=Ticket.Priority.NORMAL)
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
+    text = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
+
+
+class TicketUpdateSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
+    priority = serializers.ChoiceField(choices=Ticket.Priority.choices, required=False)
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
+    add_tags = serializers.ListField(child=serializers.CharField(max_length=60), required=False, max_length=50)
+
+
+class ReplySerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=100_000, trim_whitespace=True)
+    note = serializers.BooleanField(default=False, help_text="An internal note, never sent to the customer.")
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False, help_text="Default: the customer's last channel.")
+    status = serializers.ChoiceField(
+        choices=Ticket.Status.choices, required=False, help_text="Status to set after the reply."
+    )  # fmt: skip
+
+
+class MergeSerializer(serializers.Serializer):
+    into = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.filter(merged_into__isnull=True))
+
+
+def _int_param(request, name: str) -> int | None:
+    value = request.query_params.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValidationError({name: f"must be a whole number, not {value!r}"}) from None
+
+
+def _list_param(request, name: str, allowed: list) -> list | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    values = [item.strip() for item in raw.split(",") if item.strip()]
+    unknown = [item for item in values if item not in {str(a) for a in allowed}]
+    if unknown:
+        raise ValidationError({name: f"unknown value(s) {', '.join(unknown)}; expected one of {', '.join(map(str, allowed))}"})
+    return values
+
+
+class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    serializer_class = CustomerSerializer
+    # Ids are numbers: anything else is a 404 from the router, never a failed int() in a lookup.
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        identity = self.request.query_params.get("identity")
+        if self.action == "list" and identity is not None:
+            return customer_find_by_identity(identity)
+        return customer_list(query=self.request.query_params.get("q", "")[:200])
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("identity", str, description="Any address of the customer, in any format."),
+            OpenApiParameter("q", str, description="Part of the customer's name."),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses=MessageSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=TimelinePagination)
+    def timeline(self, request, pk=None):
+        customer = get_object_or_404(Customer, pk=pk)
+        messages = customer_timeline(customer_id=customer.pk)
+        page = self.paginate_queryset(messages)
+        return self.get_paginated_response(MessageSerializer(page, many=True).data)
+
+    @extend_schema(request=MergeSerializer, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        source = get_object_or_404(Customer, pk=pk)
+        serializer = MergeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        target = customer_merge(source=source, target=serializer.validated_data["into"], actor=request.user)
+        return Response(CustomerSerializer(target).data)
+
+
+class TicketViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    serializer_class = TicketSerializer
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        if self.action != "list":
+            return ticket_list()
+        params = self.request.query_params
+        assignee = params.get("assignee")
+        filters = TicketFilters(
+            status=_list_param(self.request, "status", Ticket.Status.values),
+            channel=_list_param(self.request, "channel", Channel.values),
+            priority=[int(p) for p in _list_param(self.request, "priority", Ticket.Priority.values) or []] or None,
+            team_id=_int_param(self.request, "team"),
+            assignee_id=None if assignee in (None, "", "none") else _int_param(self.request, "assignee"),
+            unassigned=assignee == "none",
+            tag=params.get("tag", ""),
+            customer_id=_int_param(self.request, "customer"),
+            query=params.get("q", "")[:200],
+        )
+        return ticket_list(filters=filters)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, description="Comma-separated statuses."),
+            OpenApiParameter("channel", str, description="Comma-separated channels."),
+            OpenApiParameter("priority", str, description="Comma-separated priorities (1-4)."),
+            OpenApiParameter("team", int),
+            OpenApiParameter("assignee", str, description="A user id, or 'none' for unassigned."),
+            OpenApiParameter("tag", str),
+            OpenApiParameter("customer", int),
+            OpenApiParameter("q", str, description="Words of the subject or the customer's name, or a ticket number."),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer})
+    def create(self, request):
+        serializer = TicketCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        ticket = ticket_services.ticket_create(
+            customer=data["customer"],
+            subject=data["subject"],
+            channel=data["channel"],
+            priority=data["priority"],
+            team=data.get("team"),
+            assignee=data.get("assignee"),
+            actor=request.user,
+        )
+        if data.get("text"):
+            reply_create(ticket=ticket, author=request.user, text=data["text"], channel=data["channel"])
+        return Response(TicketSerializer(ticket_list().get(pk=ticket.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TicketUpdateSerializer, responses=TicketSerializer)
+    def partial_update(self, request, pk=None):
+        ticket = get_object_or_404(Ticket, pk=pk)
+        serializer = TicketUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if "status" in data:
+            ticket_services.ticket_set_status(ticket=ticket, status=data["status"], actor=request.user)
+        if "priority" in data:
+            ticket_services.ticket_set_priority(ticket=ticket, priority=data["priority"], actor=request.user)
+        if "assignee" in data or "team" in data:
+            ticket_services.ticket_assign(
+                ticket=ticket, assignee=data.get("assignee", ticket.assignee), team=data.get("team"), actor=request.user
+            )
+        if data.get("add_tags"):
+            ticket_services.ticket_add_tags(ticket=ticket, names=data["add_tags"], actor=request.user)
+        return Response(TicketSerializer(ticket_list().get(pk=ticket.pk)).data)
+
+    @extend_schema(request=ReplySerializer, responses={200: MessageSerializer(many=True), 201: MessageSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def messages(self, request, pk=None):
+        ticket = get_object_or_404(Ticket, pk=pk)
+        if request.method == "GET":
+            page = self.paginate_queryset(ticket_messages(ticket_id=ticket.pk))
+            return self.get_paginated_response(MessageSerializer(page, many=True).data)
+        serializer = ReplySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        message = reply_create(
+            ticket=ticket,
+            author=request.user,
+            text=data["text"],
+            channel=data.get("channel"),
+            is_note=data["note"],
+        )
+        if data.get("status"):
+            ticket.refresh_from_db()
+            ticket_services.ticket_set_status(ticket=ticket, status=data["status"], actor=request.user)
+        message = ticket_messages(ticket_id=ticket.pk).get(pk=message.pk)
+        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)

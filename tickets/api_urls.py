@@ -1,0 +1,17 @@
+"""Every API route under /api/v1/. Other apps add their routers here."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from tickets.api import CustomerViewSet, TicketViewSet
+from tickets.kpi_api import KPIView
+
+router = DefaultRouter()
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("tickets", TicketViewSet, basename="ticket")
+
+urlpatterns = [
+    path("kpis/", KPIView.as_view(), name="kpis"),
+    path("kb/", include("kb.api_urls")),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,132 @@
+"""Forms of the agent console: they validate what the browser sends, nothing more."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models import Channel, Team, Ticket
+from tickets.selectors.console import INBOX_VIEWS, staff_users
+from tickets.selectors.inbox import TicketFilters
+
+
+class InboxFilterForm(forms.Form):
+    view = forms.ChoiceField(
+        choices=[(v, v) for v in INBOX_VIEWS], required=False, widget=forms.HiddenInput
+    )
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    status = forms.MultipleChoiceField(label=_("Status"), choices=Ticket.Status.choices, required=False)
+    channel = forms.MultipleChoiceField(label=_("Channel"), choices=Channel.choices, required=False)
+    priority = forms.TypedMultipleChoiceField(
+        label=_("Priority"), choices=Ticket.Priority.choices, coerce=int, required=False
+    )
+    tag = forms.SlugField(label=_("Tag"), required=False, allow_unicode=True, max_length=60)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all(), required=False)
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=staff_users(), required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Evaluated per request: agents come and go.
+        self.fields["assignee"].queryset = staff_users()
+
+    def ticket_filters(self) -> TicketFilters:
+        data = self.cleaned_data
+        return TicketFilters(
+            status=data.get("status") or None,
+            channel=data.get("channel") or None,
+            priority=data.get("priority") or None,
+            team_id=data["team"].pk if data.get("team") else None,
+            assignee_id=data["assignee"].pk if data.get("assignee") else None,
+            tag=(data.get("tag") or "").lower(),
+        )
+
+
+class IdListField(forms.Field):
+    """Ticket ids from the inbox's checkboxes; the service ignores ids that do not exist."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        values = value or []
+        if not all(str(item).isdigit() and len(str(item)) < 19 for item in values):
+            raise forms.ValidationError(_("Invalid ticket selection."))
+        return sorted({int(item) for item in values})
+
+
+class BulkActionForm(forms.Form):
+    ACTIONS = [
+        ("assign", _("Assign")),
+        ("assign_me", _("Assign to me")),
+        ("unassign", _("Unassign")),
+        ("status", _("Set status")),
+        ("priority", _("Set priority")),
+        ("tag", _("Add tag")),
+    ]
+
+    tickets = IdListField(error_messages={"required": _("Select at least one ticket.")})
+    action = forms.ChoiceField(choices=ACTIONS)
+    assignee = forms.ModelChoiceField(queryset=staff_users(), required=False)
+    status = forms.ChoiceField(choices=[("", "—"), *Ticket.Status.choices], required=False)
+    priority = forms.TypedChoiceField(
+        choices=[("", "—"), *Ticket.Priority.choices], coerce=int, required=False, empty_value=None
+    )
+    tag = forms.SlugField(required=False, allow_unicode=True, max_length=60)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = staff_users()
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        required = {"assign": "assignee", "status": "status", "priority": "priority", "tag": "tag"}.get(action)
+        if required and not data.get(required):
+            self.add_error(required, _("Choose a value for this action."))
+        return data
+
+
+class ReplyForm(forms.Form):
+    KINDS = [("reply", _("Reply")), ("note", _("Internal note"))]
+
+    kind = forms.ChoiceField(choices=KINDS, initial="reply")
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, required=False)
+    text = forms.CharField(label=_("Message"), widget=forms.Textarea, max_length=20_000, strip=True)
+
+
+class TicketUpdateForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "—"), *Ticket.Status.choices], required=False)
+    priority = forms.TypedChoiceField(
+        choices=[("", "—"), *Ticket.Priority.choices], coerce=int, required=False, empty_value=None
+    )
+    assignee = forms.ModelChoiceField(queryset=staff_users(), required=False)
+    assign_to_me = forms.BooleanField(required=False)
+    unassign = forms.BooleanField(required=False)
+    tags = forms.CharField(required=False, max_length=300, help_text=_("Comma-separated"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = staff_users()
+
+    def tag_names(self) -> list[str]:
+        return [name.strip() for name in self.cleaned_data.get("tags", "").split(",") if name.strip()]
+
+
+class MacroApplyForm(forms.Form):
+    macro = forms.IntegerField(min_value=1)
+    channel = forms.ChoiceField(choices=Channel.choices, required=False)
+
+
+class ApprovalForm(forms.Form):
+    DECISIONS = [("approve", _("Approve")), ("edit", _("Edit and approve")), ("reject", _("Reject"))]
+
+    decision = forms.ChoiceField(choices=DECISIONS)
+    text = forms.CharField(widget=forms.Textarea, required=False, max_length=20_000)
+    note = forms.CharField(widget=forms.Textarea, required=False, max_length=2000)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "edit" and not (data.get("text") or "").strip():
+            self.add_error("text", _("Write the corrected reply."))
+        if data.get("decision") == "reject" and not (data.get("note") or "").strip():
+            self.add_error("note", _("Tell the agent why."))
+        return data

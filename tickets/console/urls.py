@@ -1,0 +1,23 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from tickets.console import views
+
+app_name = "console"
+
+urlpatterns = [
+    path("login/", views.ConsoleLoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="console:login"), name="logout"),
+    path("", views.inbox, name="inbox"),
+    path("bulk/", views.bulk, name="bulk"),
+    path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
+    path("tickets/<int:pk>/row/", views.ticket_row, name="ticket-row"),
+    path("tickets/<int:pk>/reply/", views.ticket_reply, name="reply"),
+    path("tickets/<int:pk>/update/", views.ticket_update, name="ticket-update"),
+    path("tickets/<int:pk>/canned/<int:canned_id>/", views.canned_render, name="canned"),
+    path("tickets/<int:pk>/macro/", views.macro_apply, name="macro"),
+    path("messages/<int:pk>/", views.message_partial, name="message"),
+    path("approvals/", views.approval_queue, name="approvals"),
+    path("approvals/<int:pk>/", views.approval_decide, name="approval-decide"),
+    path("notifications/read/", views.notifications_read, name="notifications-read"),
+]

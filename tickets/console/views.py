@@ -1,0 +1,341 @@
+"""The agent console's pages. Each view checks who is asking, validates a form,
+calls one service or selector, and answers."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from kb.selectors import article_suggestions, preferred_language
+from tickets.console.forms import (
+    ApprovalForm,
+    BulkActionForm,
+    InboxFilterForm,
+    MacroApplyForm,
+    ReplyForm,
+    TicketUpdateForm,
+)
+from tickets.models import AgentProfile, Channel, Message, Ticket
+from tickets.permissions import is_agent, is_supervisor
+from tickets.selectors import console as console_selectors
+from tickets.selectors.inbox import TicketFilters, ticket_list
+from tickets.selectors.timeline import customer_timeline
+from tickets.services import approvals, canned, console
+from tickets.services.replies import ReplyError, default_reply_channel
+from tickets.services.tickets import InvalidTransition
+
+PAGE_SIZE = 50
+TIMELINE_SIZE = 100
+
+
+def _signed_in_and(check):
+    """Signed-in users who pass `check` only; anyone else signed in gets a 403."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            if not check(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+agent_required = _signed_in_and(is_agent)
+supervisor_required = _signed_in_and(is_supervisor)
+
+
+def _form_errors(form) -> str:
+    return " ".join(error for errors in form.errors.values() for error in errors)
+
+
+class ConsoleLoginView(auth_views.LoginView):
+    template_name = "console/login.html"
+    redirect_authenticated_user = True
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect(fallback)
+
+
+@require_GET
+@agent_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    form = InboxFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return render(request, "console/inbox.html", {"form": form, "page": None, "view": "all"}, status=400)
+    view = (form.cleaned_data.get("view") if form.is_bound else "") or "mine"
+    inbox_query = console_selectors.InboxQuery(
+        view=view,
+        filters=form.ticket_filters() if form.is_bound else TicketFilters(),
+        query=form.cleaned_data.get("q", "") if form.is_bound else "",
+    )
+    tickets = console_selectors.inbox_tickets(user=request.user, inbox=inbox_query)
+    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "console/inbox.html",
+        {
+            "form": form,
+            "page": page,
+            "view": view,
+            "views": _view_tabs(request, view),
+            "query_string": params.urlencode(),
+            "filters_active": any(request.GET.get(name) for name in form.fields if name not in ("view", "q")),
+            "bulk_form": BulkActionForm(),
+        },
+    )
+
+
+def _view_tabs(request: HttpRequest, current: str) -> list[dict]:
+    labels = {
+        "mine": _("Mine"),
+        "unassigned": _("Unassigned"),
+        "team": _("My teams"),
+        "all": _("All"),
+        "sla_at_risk": _("SLA at risk"),
+    }
+    counts = console_selectors.inbox_counts(user=request.user)
+    return [
+        {
+            "key": key,
+            "label": labels[key],
+            "count": counts.get(key),
+            "url": reverse("console:inbox") + "?" + urlencode({"view": key}),
+            "active": key == current,
+        }
+        for key in console_selectors.INBOX_VIEWS
+    ]
+
+
+@require_GET
+@agent_required
+def ticket_row(request: HttpRequest, pk: int) -> HttpResponse:
+    """One inbox row, fetched by the inbox when a live event says the ticket changed."""
+    ticket = get_object_or_404(ticket_list(), pk=pk)
+    return render(request, "console/_ticket_row.html", {"ticket": ticket})
+
+
+@require_POST
+@agent_required
+def bulk(request: HttpRequest) -> HttpResponse:
+    form = BulkActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _back(request, reverse("console:inbox"))
+    data = form.cleaned_data
+    action = data["action"]
+    try:
+        updated = console.tickets_bulk_update(
+            ticket_ids=data["tickets"],
+            actor=request.user,
+            assignee=request.user if action == "assign_me" else data.get("assignee") if action == "assign" else None,
+            unassign=action == "unassign",
+            status=data.get("status") or "" if action == "status" else "",
+            priority=data.get("priority") if action == "priority" else None,
+            tags=[data["tag"]] if action == "tag" else None,
+        )
+    except console.BulkActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("%(count)d tickets updated.") % {"count": len(updated)})
+    return _back(request, reverse("console:inbox"))
+
+
+@require_GET
+@agent_required
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        ticket = console_selectors.ticket_for_console(ticket_id=pk)
+    except Ticket.DoesNotExist:
+        raise Http404 from None
+    timeline = list(customer_timeline(customer_id=ticket.customer_id)[:TIMELINE_SIZE])
+    timeline.reverse()
+    reply_channel = default_reply_channel(ticket)
+    context = {
+        "ticket": ticket,
+        "customer": ticket.customer,
+        "timeline": timeline,
+        "timeline_truncated": len(timeline) == TIMELINE_SIZE,
+        "reply_form": ReplyForm(initial={"channel": reply_channel, "kind": "reply"}),
+        "update_form": TicketUpdateForm(
+            initial={"status": ticket.status, "priority": ticket.priority, "assignee": ticket.assignee_id}
+        ),
+        "reply_channel": reply_channel,
+        "channels": Channel.choices,
+        "whatsapp_window_open": console_selectors.whatsapp_window_open(customer_id=ticket.customer_id),
+        "past_tickets": console_selectors.customer_past_tickets(
+            customer_id=ticket.customer_id, exclude_ticket_id=ticket.pk
+        ),
+        "activities": console_selectors.ticket_activities(ticket_id=ticket.pk),
+        "feedback": console_selectors.customer_feedback(customer_id=ticket.customer_id),
+        "canned_responses": console_selectors.canned_responses_for(user=request.user),
+        "macros": console_selectors.macro_list(),
+        "in_training": AgentProfile.objects.filter(user=request.user, in_training=True).exists(),
+        "kb_suggestions": _kb_suggestions(ticket, timeline, user=request.user),
+    }
+    return render(request, "console/ticket.html", context)
+
+
+def _kb_suggestions(ticket: Ticket, timeline: list[Message], *, user) -> list:
+    """Knowledge-base articles for what the customer last asked on this ticket."""
+    last_question = next(
+        (m.text for m in reversed(timeline) if m.ticket_id == ticket.pk and m.direction == "in"), ""
+    )
+    text = f"{ticket.subject} {last_question}".strip()
+    if not text:
+        return []
+    lang = preferred_language(ticket.customer.language)
+    return [hit.article for hit in article_suggestions(text=text, lang=lang, limit=5, user=user)]
+
+
+@require_GET
+@agent_required
+def message_partial(request: HttpRequest, pk: int) -> HttpResponse:
+    """One timeline entry, fetched by the ticket page when a live event announces it."""
+    message = get_object_or_404(
+        Message.objects.select_related("author", "customer").prefetch_related("attachments"), pk=pk
+    )
+    current = request.GET.get("ticket", "")
+    return render(
+        request,
+        "console/_message.html",
+        {"message": message, "current_ticket_id": int(current) if current.isdigit() else None},
+    )
+
+
+@require_POST
+@agent_required
+def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_object_or_404(Ticket, pk=pk)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("console:ticket", pk=pk)
+    data = form.cleaned_data
+    try:
+        if data["kind"] == "note":
+            console.note_create(ticket=ticket, author=request.user, text=data["text"])
+        else:
+            message = console.console_reply_send(
+                ticket=ticket, author=request.user, text=data["text"], channel=data.get("channel") or None
+            )
+            if message.delivery_status == Message.DeliveryStatus.AWAITING_APPROVAL:
+                messages.info(request, _("Your reply waits for a supervisor's approval."))
+    except ReplyError as exc:
+        messages.error(request, str(exc))
+    return redirect("console:ticket", pk=pk)
+
+
+@require_POST
+@agent_required
+def ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_object_or_404(Ticket, pk=pk)
+    form = TicketUpdateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("console:ticket", pk=pk)
+    data = form.cleaned_data
+    assignee = request.user if data.get("assign_to_me") else data.get("assignee")
+    # The properties form always sends its assignee select: left empty, it unassigns.
+    unassign = bool(data.get("unassign")) or ("assignee" in request.POST and assignee is None)
+    try:
+        console.tickets_bulk_update(
+            ticket_ids=[ticket.pk],
+            actor=request.user,
+            status=data.get("status") or "",
+            priority=data.get("priority"),
+            assignee=assignee if assignee != ticket.assignee else None,
+            unassign=unassign and ticket.assignee_id is not None,
+            tags=form.tag_names() or None,
+        )
+    except (console.BulkActionError, InvalidTransition) as exc:
+        messages.error(request, str(exc))
+    return redirect("console:ticket", pk=pk)
+
+
+@require_GET
+@agent_required
+def canned_render(request: HttpRequest, pk: int, canned_id: int) -> JsonResponse:
+    """The canned response's text with the placeholders filled in, for the reply box."""
+    ticket = get_object_or_404(Ticket.objects.select_related("customer"), pk=pk)
+    response = get_object_or_404(console_selectors.canned_responses_for(user=request.user), pk=canned_id)
+    return JsonResponse({"text": canned.placeholders_render(body=response.body, ticket=ticket, agent=request.user)})
+
+
+@require_POST
+@agent_required
+def macro_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_object_or_404(Ticket.objects.select_related("customer"), pk=pk)
+    form = MacroApplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a macro."))
+        return redirect("console:ticket", pk=pk)
+    macro = get_object_or_404(console_selectors.macro_list(), pk=form.cleaned_data["macro"])
+    try:
+        canned.macro_apply(
+            macro=macro, ticket=ticket, actor=request.user, channel=form.cleaned_data.get("channel") or None
+        )
+    except (ReplyError, InvalidTransition) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Macro “%(name)s” applied.") % {"name": macro.name})
+    return redirect("console:ticket", pk=pk)
+
+
+@require_GET
+@supervisor_required
+def approval_queue(request: HttpRequest) -> HttpResponse:
+    page = Paginator(console_selectors.approval_queue(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "console/approvals.html", {"page": page})
+
+
+@require_POST
+@supervisor_required
+def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    message = get_object_or_404(Message, pk=pk)
+    form = ApprovalForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("console:approvals")
+    data = form.cleaned_data
+    try:
+        if data["decision"] == "reject":
+            approvals.reply_reject(message=message, approver=request.user, note=data["note"])
+            messages.success(request, _("Reply rejected; the agent has been told why."))
+        else:
+            text = data["text"] if data["decision"] == "edit" else None
+            approvals.reply_approve_with_edit(message=message, approver=request.user, text=text)
+            messages.success(request, _("Reply approved and queued for sending."))
+    except ReplyError as exc:
+        messages.error(request, str(exc))
+    return redirect("console:approvals")
+
+
+@require_POST
+@agent_required
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    console.notifications_mark_read(user=request.user)
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"unread": 0})
+    return _back(request, reverse("console:inbox"))

@@ -1,0 +1,86 @@
+"""GET /api/v1/kpis/: the supervisors' numbers, for agents and supervisors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tickets.models import Channel, Team
+from tickets.permissions import IsStaffAgent
+from tickets.selectors.kpis import KPIFilters, kpi_summary
+
+# A year of days keeps the daily trend and the range scans reasonable.
+MAX_RANGE_DAYS = 366
+
+
+class KPIQuerySerializer(serializers.Serializer):
+    date_from = serializers.DateField(required=False, input_formats=["%Y-%m-%d"])
+    date_to = serializers.DateField(required=False, input_formats=["%Y-%m-%d"])
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False, allow_blank=True)
+    team = serializers.IntegerField(required=False, min_value=1)
+    agent = serializers.IntegerField(required=False, min_value=1)
+    detail = serializers.BooleanField(required=False, default=False)
+
+    def to_internal_value(self, data):
+        # `from` is a Python keyword: the query parameters map onto date_from/date_to.
+        data = {key: value for key, value in data.items() if value != "" or key == "channel"}
+        if "from" in data:
+            data["date_from"] = data.pop("from")
+        if "to" in data:
+            data["date_to"] = data.pop("to")
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        today = timezone.localdate()
+        attrs.setdefault("date_to", today)
+        attrs.setdefault("date_from", attrs["date_to"] - timedelta(days=29))
+        if attrs["date_from"] > attrs["date_to"]:
+            raise serializers.ValidationError({"from": "must not be after `to`"})
+        if (attrs["date_to"] - attrs["date_from"]).days >= MAX_RANGE_DAYS:
+            raise serializers.ValidationError({"to": f"the range is {MAX_RANGE_DAYS} days at most"})
+        if attrs.get("team") and not Team.objects.filter(pk=attrs["team"]).exists():
+            raise serializers.ValidationError({"team": f"no team with id {attrs['team']}"})
+        return attrs
+
+
+def kpi_filters_from(query) -> tuple[KPIFilters, bool]:
+    """Validates query parameters (raises ValidationError, a 400) into KPI filters."""
+    serializer = KPIQuerySerializer(data=query)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    filters = KPIFilters(
+        date_from=data["date_from"],
+        date_to=data["date_to"],
+        channel=data.get("channel") or None,
+        team_id=data.get("team"),
+        agent_id=data.get("agent"),
+    )
+    return filters, data["detail"]
+
+
+class KPIView(APIView):
+    permission_classes = [IsStaffAgent]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (YYYY-MM-DD); default 29 days before `to`."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, included (YYYY-MM-DD); default today."),
+            OpenApiParameter("channel", str, enum=Channel.values),
+            OpenApiParameter("team", int),
+            OpenApiParameter("agent", int, description="The assignee's user id."),
+            OpenApiParameter("detail", bool, description="Add the daily trend and the agent table."),
+        ],
+        responses=OpenApiTypes.OBJECT,
+        description="Volume, first response and resolution times (median and p90, wall-clock and business "
+        "hours), FCR, reopen and escalation rates, backlog, CSAT, CES and NPS. See tickets/selectors/kpis.py "
+        "for which date each number is about.",
+    )
+    def get(self, request):
+        filters, detail = kpi_filters_from(request.query_params)
+        return Response(kpi_summary(filters=filters, detail=detail))

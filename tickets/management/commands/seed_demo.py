@@ -1,0 +1,89 @@
+"""`manage.py seed_demo`: demo data in Thai and English on every channel, and the
+demo logins."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from tickets.models import Message, Ticket
+from tickets.services.demo import demo_logins, demo_seed
+
+
+class Command(BaseCommand):
+    help = (
+        "Seeds a realistic demo data set: staff users with known passwords, teams, Thai and English "
+        "customers, and tickets on email, SMS, WhatsApp and chat in every status. A few showcase "
+        "contacts go through the real inbound pipeline; the bulk of the tickets is written with "
+        "bulk_create in batches and bypasses the pipeline (no InboundEvent rows, no realtime events, "
+        "no follow-up tasks), with the same KPI facts the services record. Only seed_demo does that. "
+        "Running it again adds more tickets."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--tickets", type=int, default=300, help="Bulk tickets to create (default 300).")
+        parser.add_argument(
+            "--messages-per-ticket", type=float, default=4.0, help="Average messages per ticket (default 4)."
+        )
+        parser.add_argument("--seed", type=int, default=1, help="Random seed: the same seed gives the same data.")
+        parser.add_argument("--batch-size", type=int, default=2000, help="Tickets written per transaction.")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="If there are tickets already, only print the logins."
+        )
+        parser.add_argument(
+            "--no-showcase", action="store_true", help="Skip the few contacts sent through the real pipeline."
+        )
+        parser.add_argument(
+            "--base-url", default=settings.HELPDESK_PUBLIC_URL, help="Where the printed links point."
+        )
+
+    def handle(self, *args, **options) -> None:
+        if options["tickets"] < 0 or options["messages_per_ticket"] < 1 or options["batch_size"] < 1:
+            raise CommandError("--tickets must be >= 0, --messages-per-ticket >= 1 and --batch-size >= 1")
+        if options["if_empty"] and Ticket.objects.exists():
+            self.stdout.write("The database already has tickets; nothing seeded.")
+            self._print_logins(options["base_url"])
+            return
+        started = time.monotonic()
+        bar = tqdm(
+            total=options["tickets"], unit="ticket", unit_scale=True, desc="Seeding", file=sys.stderr,
+            disable=options["verbosity"] == 0 or options["tickets"] == 0,
+        )  # fmt: skip
+        with bar:
+            summary = demo_seed(
+                tickets=options["tickets"],
+                messages_per_ticket=options["messages_per_ticket"],
+                seed=options["seed"],
+                batch_size=options["batch_size"],
+                showcase=not options["no_showcase"],
+                progress=bar.update,
+            )
+        elapsed = time.monotonic() - started
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Seeded {summary.tickets:,} tickets with {summary.messages:,} messages "
+                f"({summary.attachments:,} attachments) for {summary.customers:,} customers, "
+                f"plus {summary.pipeline_messages} showcase messages through the pipeline, in {elapsed:.1f} s."
+            )
+        )
+        self.stdout.write(
+            f"The database now holds {Ticket.objects.count():,} tickets and {Message.objects.count():,} messages."
+        )
+        self._print_logins(options["base_url"])
+
+    def _print_logins(self, base_url: str) -> None:
+        base_url = base_url.rstrip("/")
+        existing = set(get_user_model().objects.values_list("username", flat=True))
+        lines = ["", "Demo logins", "===========", f"Helpdesk:   {base_url}/", f"API docs:   {base_url}/api/docs/"]
+        for login in demo_logins():
+            if login.username not in existing:
+                continue
+            who = f"{login.username} / {login.password}" if login.password else f"{login.username} (no password)"
+            note = f"  ({login.note})" if login.note else ""
+            lines.append(f"{login.label + ':':<12}{base_url}{login.path:<10}  {who}{note}")
+        self.stdout.write("\n".join(lines) + "\n")

@@ -1,0 +1,24 @@
+"""The domain models. Each topic has a module; everything is importable from here."""
+
+from .console import CannedResponse, Macro  # noqa: F401
+from .core import (  # noqa: F401
+    AgentProfile,
+    Attachment,
+    Channel,
+    ContactIdentity,
+    Customer,
+    Direction,
+    InboundEvent,
+    Message,
+    Notification,
+    Role,
+    Tag,
+    Team,
+    Ticket,
+    TicketActivity,
+    attachment_upload_to,
+)
+from .rules import EscalationRule, RuleFiring  # noqa: F401
+from .sentiment import MessageSentiment  # noqa: F401
+from .sla import BusinessCalendar, BusinessHours, Holiday, SLAPolicy, TicketSLA  # noqa: F401
+from .surveys import Survey, SurveyOptOut  # noqa: F401

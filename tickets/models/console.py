@@ -1,0 +1,48 @@
+"""What agents reuse in the console: canned responses and macros."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .core import Team, Ticket
+
+
+class CannedResponse(models.Model):
+    """A reply text with placeholders ({{customer.name}}, {{ticket.reference}},
+    {{agent.name}}). Shared with everyone, a team, or kept by one agent."""
+
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("body"))
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="canned_responses")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="canned_responses"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Macro(models.Model):
+    """A canned reply plus ticket changes, applied in one click."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    reply_body = models.TextField(_("reply"), blank=True)
+    set_status = models.CharField(_("set status"), max_length=10, choices=Ticket.Status.choices, blank=True)
+    set_priority = models.PositiveSmallIntegerField(
+        _("set priority"), choices=Ticket.Priority.choices, null=True, blank=True
+    )
+    add_tags = models.JSONField(_("add tags"), default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,384 @@
+"""The domain core: customers and their identities, tickets, messages and the raw
+inbound events they came from."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    CHAT = "chat", _("Live chat")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    SMS = "sms", _("SMS")
+
+
+class Direction(models.TextChoices):
+    IN = "in", _("Inbound")
+    OUT = "out", _("Outbound")
+    NOTE = "note", _("Internal note")
+
+
+class Role(models.TextChoices):
+    """Staff roles, stored as Django groups of these names."""
+
+    AGENT = "agent", _("Agent")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    ADMIN = "admin", _("Administrator")
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    email = models.EmailField(_("email"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgentProfile(models.Model):
+    class Presence(models.TextChoices):
+        ONLINE = "online", _("Online")
+        AWAY = "away", _("Away")
+        OFFLINE = "offline", _("Offline")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile")
+    teams = models.ManyToManyField(Team, blank=True, related_name="agents")
+    # Replies of agents in training wait for a supervisor's approval.
+    in_training = models.BooleanField(_("in training"), default=False)
+    capacity = models.PositiveSmallIntegerField(_("open tickets at most"), default=20)
+    presence = models.CharField(max_length=10, choices=Presence.choices, default=Presence.OFFLINE)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
+    signature = models.TextField(_("signature"), blank=True)
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class Customer(models.Model):
+    class Tier(models.TextChoices):
+        STANDARD = "standard", _("Standard")
+        PREMIUM = "premium", _("Premium")
+        VIP = "vip", _("VIP")
+
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, default=Tier.STANDARD)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    # Set on the customer that was merged away; its rows all moved to the target.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
+    # A portal account; customers sign in without a password.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="customer"
+    )
+    erased_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["name"], name="customer_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name or f"Customer #{self.pk}"
+
+    @property
+    def is_vip(self) -> bool:
+        return self.tier == self.Tier.VIP
+
+
+class ContactIdentity(models.Model):
+    """One normalized address of a customer. SMS and WhatsApp from one number share
+    the `phone` identity; `whatsapp` is only for WhatsApp users without a number."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone")
+        WHATSAPP = "whatsapp", _("WhatsApp ID")
+        CHAT = "chat", _("Chat visitor")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    address = models.CharField(max_length=320)
+    # The address with what varies removed (an email's +tag), to find plus-addresses.
+    lookup_key = models.CharField(max_length=320, db_index=True)
+    verified = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "address"], name="identity_kind_address_uniq")]
+        verbose_name_plural = "contact identities"
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.address}"
+
+
+class Tag(models.Model):
+    name = models.SlugField(max_length=60, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        OPEN = "open", _("Open")
+        PENDING = "pending", _("Pending")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
+
+    class Priority(models.IntegerChoices):
+        LOW = 1, _("Low")
+        NORMAL = 2, _("Normal")
+        HIGH = 3, _("High")
+        URGENT = 4, _("Urgent")
+
+    ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
+
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    # True when an agent opened the ticket with an outbound message: it has no first response.
+    agent_initiated = models.BooleanField(default=False)
+
+    # KPI facts, recorded by the services when they happen.
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    first_inbound_at = models.DateTimeField(null=True, blank=True)
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    first_response_s = models.PositiveIntegerField(null=True, blank=True)
+    first_response_business_s = models.PositiveIntegerField(null=True, blank=True)
+    last_agent_reply_at = models.DateTimeField(null=True, blank=True)
+    agent_reply_count = models.PositiveIntegerField(default=0)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_s = models.PositiveIntegerField(null=True, blank=True)
+    resolution_business_s = models.PositiveIntegerField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reopen_count = models.PositiveIntegerField(default=0)
+    # While pending (waiting on the customer) the SLA clock stands still.
+    pending_since = models.DateTimeField(null=True, blank=True)
+    paused_s = models.PositiveIntegerField(default=0)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "-updated_at"], name="ticket_status_updated_idx"),
+            models.Index(fields=["assignee", "status", "-updated_at"], name="ticket_assignee_idx"),
+            models.Index(fields=["team", "status", "-updated_at"], name="ticket_team_idx"),
+            models.Index(fields=["customer", "channel", "status"], name="ticket_customer_channel_idx"),
+            models.Index(fields=["-updated_at", "-id"], name="ticket_updated_idx"),
+            models.Index(fields=["created_at"], name="ticket_created_idx"),
+            models.Index(fields=["resolved_at"], name="ticket_resolved_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return f"{settings.HELPDESK_TICKET_PREFIX}-{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+
+class InboundEvent(models.Model):
+    """The raw inbound event, stored before anything else so that nothing is lost;
+    processing can be replayed from it."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        PROCESSED = "processed", _("Processed")
+        DUPLICATE = "duplicate", _("Duplicate")
+        FAILED = "failed", _("Failed")
+        IGNORED = "ignored", _("Ignored")
+
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    external_id = models.CharField(max_length=255, blank=True)
+    # The InboundMessage as JSON (attachment bytes in base64): enough to replay.
+    payload = models.JSONField()
+    # The bytes as they came off the wire, where the wire format is richer than the
+    # payload (a whole RFC 5322 message).
+    raw = models.BinaryField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="inbound_event_status_idx"),
+            models.Index(fields=["channel", "external_id"], name="inbound_event_ext_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.external_id or self.pk} ({self.status})"
+
+
+class Message(models.Model):
+    class DeliveryStatus(models.TextChoices):
+        NONE = "", _("—")
+        AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        READ = "read", _("Read")
+        UNDELIVERED = "undelivered", _("Undelivered")
+        FAILED = "failed", _("Failed")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    # Denormalized from the ticket so the customer timeline is one index range scan.
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="messages")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    direction = models.CharField(max_length=4, choices=Direction.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    subject = models.CharField(max_length=300, blank=True)
+    text = models.TextField(blank=True)
+    # Sanitized HTML, only where the source had HTML.
+    html = models.TextField(blank=True)
+    # Provider id: email Message-ID, Twilio MessageSid, chat message uuid.
+    # NULL, not "", for messages without one: the unique constraint ignores NULLs.
+    external_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    # Auto-acknowledgements, bots and surveys: never a response, never a contact.
+    is_automatic = models.BooleanField(default=False)
+    # Inbound auto-replies (out-of-office) and bounces: never reopen a ticket.
+    is_auto_reply = models.BooleanField(default=False)
+    delivery_status = models.CharField(
+        max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.NONE, blank=True
+    )
+    delivery_error_code = models.CharField(max_length=40, blank=True)
+    delivery_error = models.TextField(blank=True)
+    delivery_attempts = models.PositiveSmallIntegerField(default=0)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # One key per outbound message, so that a retried send never sends twice.
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event = models.ForeignKey(InboundEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="message_channel_external_id_uniq",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["customer", "-created_at", "-id"], name="message_customer_timeline_idx"),
+            models.Index(fields=["ticket", "created_at", "id"], name="message_ticket_idx"),
+            models.Index(fields=["created_at"], name="message_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.channel} #{self.pk}"
+
+    @property
+    def is_public_agent_reply(self) -> bool:
+        return self.direction == Direction.OUT and not self.is_automatic
+
+
+def attachment_upload_to(instance: Attachment, filename: str) -> str:
+    now = timezone.now()
+    return f"attachments/{now:%Y/%m/%d}/{uuid.uuid4().hex}/{filename}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_upload_to, max_length=500, blank=True)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=150)
+    size = models.PositiveBigIntegerField(default=0)
+    # Inline images referenced from the HTML as cid:...
+    content_id = models.CharField(max_length=255, blank=True)
+    inline = models.BooleanField(default=False)
+    # Media that a provider hosts (Twilio MediaUrlN) is fetched after the message is stored.
+    source_url = models.URLField(max_length=1000, blank=True)
+    fetch_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class TicketActivity(models.Model):
+    """What happened to a ticket besides messages: status changes, assignments,
+    escalation-rule firings, merges. Shown on the ticket's timeline."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        STATUS = "status", _("Status changed")
+        ASSIGNED = "assigned", _("Assigned")
+        PRIORITY = "priority", _("Priority changed")
+        TAGGED = "tagged", _("Tagged")
+        REOPENED = "reopened", _("Reopened")
+        ESCALATED = "escalated", _("Escalation rule fired")
+        SLA_BREACHED = "sla_breached", _("SLA breached")
+        MERGED = "merged", _("Customer merged")
+        APPROVAL = "approval", _("Reply approval")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["ticket", "created_at"], name="activity_ticket_idx")]
+        verbose_name_plural = "ticket activities"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on #{self.ticket_id}"
+
+
+class Notification(models.Model):
+    """A console notification for one agent: an @mention, an escalation, an approval request."""
+
+    class Kind(models.TextChoices):
+        MENTION = "mention", _("Mention")
+        ESCALATION = "escalation", _("Escalation")
+        ASSIGNMENT = "assignment", _("Assignment")
+        APPROVAL = "approval", _("Approval requested")
+        SLA = "sla", _("SLA")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = models.CharField(max_length=500)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_user_idx")]
+
+    def __str__(self) -> str:
+        return self.text

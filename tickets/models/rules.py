@@ -1,0 +1,163 @@
+"""Escalation rules that supervisors write without code, and the record that each
+rule fired once per ticket per condition set."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .core import Channel, Customer, Ticket
+
+SENTIMENT_LEVELS = ("negative", "severe")
+SLA_STATES = ("at_risk", "breached")
+
+# Every condition: its type and the shape of its value. All conditions of a rule must hold.
+CONDITION_TYPES: dict[str, str] = {
+    "channel": "list of channels",
+    "priority_at_least": "priority 1-4",
+    "tier": "list of customer tiers",
+    "tags": "list of tag names (any of them)",
+    "keywords": "list of words or phrases (any of them; Thai is matched on segmented words)",
+    "sentiment": "negative | severe (the last inbound message)",
+    "sla": "at_risk | breached",
+    "no_agent_reply_minutes": "business minutes since the customer's last message without an agent reply",
+    "reopen_count_at_least": "a number of reopens",
+    "repeat_contact": "{contacts: N, days: X}: N contacts of the customer within X days",
+}
+ACTION_TYPES: dict[str, str] = {
+    "set_priority": "raise the priority to 1-4 (never lowers it)",
+    "assign": "{team: id, agent: id}: reassign",
+    "notify": "{users: [ids], assignee: bool, supervisors: bool, email: bool}",
+    "add_tag": "a tag name",
+    "add_note": "an internal note's text",
+}
+
+
+def _fail(message: str, **params: Any) -> None:
+    raise ValidationError(message, params=params)
+
+
+def _list_of(value: Any, allowed: list[str] | None, what: str) -> None:
+    if not isinstance(value, list) or not value or not all(isinstance(item, str) and item.strip() for item in value):
+        _fail(_("%(what)s needs a non-empty list of names"), what=what)
+    if allowed is not None:
+        unknown = sorted(set(value) - set(allowed))
+        if unknown:
+            _fail(_("%(what)s: unknown value(s) %(unknown)s"), what=what, unknown=", ".join(unknown))
+
+
+def _positive_int(value: Any, what: str, *, maximum: int | None = None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1 or (maximum and value > maximum):
+        limit = f"1-{maximum}" if maximum else "1 or more"
+        _fail(_("%(what)s needs a whole number %(limit)s"), what=what, limit=limit)
+
+
+def validate_conditions(conditions: Any) -> None:
+    if not isinstance(conditions, list) or not conditions:
+        _fail(_("a rule needs at least one condition"))
+    for condition in conditions:
+        if not isinstance(condition, dict) or condition.get("type") not in CONDITION_TYPES:
+            _fail(_("unknown condition %(condition)s"), condition=json.dumps(condition, ensure_ascii=False)[:80])
+        kind, value = condition["type"], condition.get("value")
+        if kind == "channel":
+            _list_of(value, Channel.values, kind)
+        elif kind == "tier":
+            _list_of(value, Customer.Tier.values, kind)
+        elif kind in ("tags", "keywords"):
+            _list_of(value, None, kind)
+        elif kind == "priority_at_least":
+            _positive_int(value, kind, maximum=max(Ticket.Priority.values))
+        elif kind == "sentiment" and value not in SENTIMENT_LEVELS:
+            _fail(_("sentiment is one of %(levels)s"), levels=", ".join(SENTIMENT_LEVELS))
+        elif kind == "sla" and value not in SLA_STATES:
+            _fail(_("sla is one of %(states)s"), states=", ".join(SLA_STATES))
+        elif kind in ("no_agent_reply_minutes", "reopen_count_at_least"):
+            _positive_int(value, kind)
+        elif kind == "repeat_contact":
+            if not isinstance(value, dict):
+                _fail(_("repeat_contact needs contacts and days"))
+            _positive_int(value.get("contacts"), "repeat_contact.contacts")
+            _positive_int(value.get("days"), "repeat_contact.days", maximum=365)
+
+
+def validate_actions(actions: Any) -> None:
+    if not isinstance(actions, list) or not actions:
+        _fail(_("a rule needs at least one action"))
+    for action in actions:
+        if not isinstance(action, dict) or action.get("type") not in ACTION_TYPES:
+            _fail(_("unknown action %(action)s"), action=json.dumps(action, ensure_ascii=False)[:80])
+        kind, value = action["type"], action.get("value")
+        if kind == "set_priority":
+            _positive_int(value, kind, maximum=max(Ticket.Priority.values))
+        elif kind == "assign":
+            if not action.get("team") and not action.get("agent"):
+                _fail(_("assign needs a team or an agent"))
+            for key in ("team", "agent"):
+                if action.get(key) is not None:
+                    _positive_int(action[key], f"assign.{key}")
+        elif kind == "notify":
+            users = action.get("users") or []
+            if not isinstance(users, list) or not all(isinstance(u, int) and not isinstance(u, bool) for u in users):
+                _fail(_("notify.users is a list of user ids"))
+            if not users and not action.get("assignee") and not action.get("supervisors"):
+                _fail(_("notify needs someone to notify"))
+        elif kind in ("add_tag", "add_note"):
+            if not isinstance(value, str) or not value.strip():
+                _fail(_("%(kind)s needs a text"), kind=kind)
+            if kind == "add_tag" and len(value) > 60:
+                _fail(_("a tag has 60 characters at most"))
+
+
+class EscalationRule(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    # Lower runs first.
+    position = models.PositiveSmallIntegerField(_("order"), default=100)
+    conditions = models.JSONField(_("conditions"), default=list, validators=[validate_conditions])
+    actions = models.JSONField(_("actions"), default=list, validators=[validate_actions])
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["active", "position"], name="rule_active_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def condition_key(self) -> str:
+        """Names the condition set: a rule whose conditions are edited may fire again."""
+        canonical = json.dumps(self.conditions, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha1(canonical.encode()).hexdigest()[:16]
+
+
+class RuleFiring(models.Model):
+    """Inserted before the actions run, in their transaction: the unique row is
+    what makes a rule fire once per ticket, however many events race."""
+
+    rule = models.ForeignKey(EscalationRule, on_delete=models.CASCADE, related_name="firings")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="rule_firings")
+    condition_key = models.CharField(max_length=40)
+    event = models.CharField(max_length=20, blank=True)
+    fired_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "ticket", "condition_key"], name="rule_firing_once_uniq")
+        ]
+        indexes = [models.Index(fields=["ticket", "fired_at"], name="rule_firing_ticket_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} on {self.ticket_id}"

@@ -1,0 +1,37 @@
+"""The sentiment of inbound messages: it feeds escalation rules and churn risk."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .core import Customer, Message, Ticket
+
+
+class MessageSentiment(models.Model):
+    class Label(models.TextChoices):
+        POSITIVE = "positive", _("Positive")
+        NEUTRAL = "neutral", _("Neutral")
+        NEGATIVE = "negative", _("Negative")
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, primary_key=True, related_name="sentiment")
+    # Denormalized so that rules and churn risk read one index range.
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sentiments")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="sentiments")
+    score = models.FloatField()  # -1 (angry) .. 1 (delighted)
+    label = models.CharField(max_length=10, choices=Label.choices)
+    # 0 calm, 1 unhappy, 2 angry, 3 threatening to leave or to sue.
+    severity = models.PositiveSmallIntegerField(default=0)
+    language = models.CharField(max_length=8, blank=True)
+    analyzer = models.CharField(max_length=40)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["ticket", "-created_at"], name="sentiment_ticket_idx"),
+            models.Index(fields=["customer", "-created_at"], name="sentiment_customer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.score:+.2f}) on {self.message_id}"

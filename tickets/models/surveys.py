@@ -1,0 +1,73 @@
+"""Satisfaction surveys sent after a resolution, and the customers who asked not
+to get them."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .core import Channel, Customer, Message, Ticket
+
+
+def new_survey_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Survey(models.Model):
+    class Kind(models.TextChoices):
+        CSAT = "csat", _("Customer satisfaction (CSAT)")
+        CES = "ces", _("Customer effort (CES)")
+        NPS = "nps", _("Net promoter score (NPS)")
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent")
+        ANSWERED = "answered", _("Answered")
+        SKIPPED = "skipped", _("Skipped")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="surveys")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="surveys")
+    # 1 for the first resolution, 2 after one reopen...: one survey per resolution.
+    resolution_number = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    scale_min = models.PositiveSmallIntegerField(default=1)
+    scale_max = models.PositiveSmallIntegerField(default=5)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENT)
+    token = models.CharField(max_length=64, unique=True, default=new_survey_token, editable=False)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    answer_message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "resolution_number", "kind"], name="survey_once_per_resolution_uniq"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | (Q(score__gte=models.F("scale_min")) & Q(score__lte=models.F("scale_max"))),
+                name="survey_score_in_scale",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "channel", "status", "-created_at"], name="survey_customer_idx"),
+            models.Index(fields=["kind", "answered_at"], name="survey_answered_idx"),
+            models.Index(fields=["answered_at"], condition=Q(status="answered"), name="survey_answers_range_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.ticket_id} #{self.resolution_number}"
+
+
+class SurveyOptOut(models.Model):
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="survey_opt_out")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"opt-out of {self.customer_id}"

@@ -1,0 +1,208 @@
+"""Reads behind the agent console: the inbox views, the ticket page's side panels,
+the approval queue and the notification bell."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Avg, Count, F, Q, QuerySet
+from django.utils import timezone
+
+from tickets.models import (
+    CannedResponse,
+    Channel,
+    ContactIdentity,
+    Direction,
+    Macro,
+    Message,
+    MessageSentiment,
+    Notification,
+    Role,
+    Survey,
+    Ticket,
+    TicketActivity,
+)
+from tickets.selectors.inbox import TicketFilters, ticket_list
+
+STAFF_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+INBOX_VIEWS = ("mine", "unassigned", "team", "all", "sla_at_risk")
+# WhatsApp lets a business write freely only within 24 hours of the customer's last
+# message; later, only approved templates go out.
+WHATSAPP_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True, kw_only=True)
+class InboxQuery:
+    view: str = "mine"
+    filters: TicketFilters = TicketFilters()
+    query: str = ""
+
+
+def _ticket_search(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
+    """Subject, customer name, any of the customer's addresses, the ticket number
+    ("HD-42", "#42" or "42")."""
+    query = query.strip()
+    if not query:
+        return tickets
+    identities = ContactIdentity.objects.filter(address__icontains=query).values("customer_id")
+    condition = Q(subject__icontains=query) | Q(customer__name__icontains=query) | Q(customer_id__in=identities)
+    number = query.upper().removeprefix(f"{settings.HELPDESK_TICKET_PREFIX}-").removeprefix("#")
+    if number.isdigit() and len(number) < 19:
+        condition |= Q(pk=int(number))
+    return tickets.filter(condition)
+
+
+def _at_risk(now) -> Q:
+    """Past the SLA's warning time (or breached) on the clock that still runs."""
+    return Q(first_response_at__isnull=True, sla__first_response_warn_at__lte=now) | Q(
+        sla__resolution_warn_at__lte=now
+    )
+
+
+def sla_at_risk(tickets: QuerySet[Ticket], *, now=None) -> QuerySet[Ticket]:
+    """Active tickets past their SLA warning time, the soonest due first."""
+    now = now or timezone.now()
+    return (
+        tickets.filter(status__in=Ticket.ACTIVE_STATUSES)
+        .filter(_at_risk(now))
+        .order_by(
+            F("sla__first_response_due_at").asc(nulls_last=True),
+            F("sla__resolution_due_at").asc(nulls_last=True),
+            "-priority",
+            "id",
+        )
+    )
+
+
+def inbox_tickets(*, user, inbox: InboxQuery) -> QuerySet[Ticket]:
+    """The tickets of one inbox view, filtered and searched. Without a status filter a
+    view shows the active tickets."""
+    filters = inbox.filters
+    if not filters.status:
+        filters = replace(filters, status=list(Ticket.ACTIVE_STATUSES))
+    if inbox.view == "mine":
+        filters = replace(filters, assignee_id=user.pk, unassigned=False)
+    elif inbox.view == "unassigned":
+        filters = replace(filters, unassigned=True)
+    tickets = ticket_list(filters=replace(filters, query="")).select_related("sla")
+    if inbox.view == "team":
+        tickets = tickets.filter(team__agents__user=user)
+    tickets = _ticket_search(tickets, inbox.query)
+    if inbox.view == "sla_at_risk":
+        tickets = sla_at_risk(tickets)
+    return tickets
+
+
+def inbox_counts(*, user) -> dict[str, int]:
+    """The badge on each inbox view, in one query."""
+    active = Ticket.objects.filter(status__in=Ticket.ACTIVE_STATUSES)
+    now = timezone.now()
+    return active.aggregate(
+        mine=Count("id", filter=Q(assignee=user)),
+        unassigned=Count("id", filter=Q(assignee__isnull=True)),
+        all=Count("id"),
+        sla_at_risk=Count("id", filter=_at_risk(now)),
+    )
+
+
+def ticket_for_console(*, ticket_id: int) -> Ticket:
+    return (
+        Ticket.objects.select_related("customer", "assignee", "team")
+        .prefetch_related("tags", "customer__identities")
+        .get(pk=ticket_id)
+    )
+
+
+def customer_past_tickets(*, customer_id: int, exclude_ticket_id: int, limit: int = 10) -> list[Ticket]:
+    return list(
+        Ticket.objects.filter(customer_id=customer_id)
+        .exclude(pk=exclude_ticket_id)
+        .order_by("-created_at", "-id")
+        .only("id", "subject", "status", "channel", "created_at")[:limit]
+    )
+
+
+def customer_feedback(*, customer_id: int, limit: int = 10) -> dict:
+    """Answered CSAT/CES/NPS surveys, newest first, and the customer's recent mood
+    (average sentiment of their last inbound messages; a low score means churn risk)."""
+    surveys = list(
+        Survey.objects.filter(customer_id=customer_id, status=Survey.Status.ANSWERED)
+        .select_related("ticket")
+        .order_by("-answered_at", "-id")[:limit]
+    )
+    recent = MessageSentiment.objects.filter(customer_id=customer_id).order_by("-created_at")[:20]
+    mood = MessageSentiment.objects.filter(pk__in=recent.values("pk")).aggregate(score=Avg("score"), n=Count("pk"))
+    score = mood["score"]
+    if score is None:
+        churn_risk = None
+    elif score <= -0.4:
+        churn_risk = "high"
+    elif score < 0:
+        churn_risk = "medium"
+    else:
+        churn_risk = "low"
+    return {"surveys": surveys, "sentiment": score, "sentiment_n": mood["n"], "churn_risk": churn_risk}
+
+
+def whatsapp_window_open(*, customer_id: int, now=None) -> bool | None:
+    """Whether a free-form WhatsApp message may go to this customer now (their last
+    inbound WhatsApp message is less than 24 hours old); None if they never wrote on
+    WhatsApp."""
+    last = (
+        Message.objects.filter(customer_id=customer_id, channel=Channel.WHATSAPP, direction=Direction.IN)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last is None:
+        return None
+    return (now or timezone.now()) - last < WHATSAPP_WINDOW
+
+
+def ticket_activities(*, ticket_id: int, limit: int = 30) -> list[TicketActivity]:
+    return list(
+        TicketActivity.objects.filter(ticket_id=ticket_id).select_related("actor").order_by("-created_at", "-id")[:limit]
+    )
+
+
+def staff_users(*, roles: tuple[str, ...] = STAFF_ROLES) -> QuerySet:
+    """Active users in any of these roles (superusers always), by username."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(groups__name__in=roles))
+        .distinct()
+        .order_by("username")
+    )
+
+
+def canned_responses_for(*, user) -> QuerySet[CannedResponse]:
+    teams = user.agent_profile.teams.values("pk") if hasattr(user, "agent_profile") else []
+    return CannedResponse.objects.filter(
+        Q(owner__isnull=True, team__isnull=True) | Q(owner=user) | Q(team__in=teams)
+    ).order_by("title")
+
+
+def macro_list() -> QuerySet[Macro]:
+    return Macro.objects.order_by("name")
+
+
+def approval_queue() -> QuerySet[Message]:
+    """Replies of agents in training waiting for a supervisor, oldest first."""
+    return (
+        Message.objects.filter(delivery_status=Message.DeliveryStatus.AWAITING_APPROVAL)
+        .select_related("ticket", "customer", "author")
+        .order_by("created_at", "id")
+    )
+
+
+def notifications_for(*, user, limit: int = 20) -> tuple[list[Notification], int]:
+    """The latest notifications and the number unread."""
+    mine = Notification.objects.filter(user=user)
+    latest = list(mine.select_related("ticket").order_by("-created_at", "-id")[:limit])
+    unread = mine.filter(read_at__isnull=True).count()
+    return latest, unread

@@ -1,0 +1,139 @@
+"""Resolving senders to customers, and merging customers."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from tickets.models import ContactIdentity, Customer, Message, Ticket, TicketActivity
+from tickets.services.identities import NormalizedAddress, normalize_address
+
+
+class MergeError(ValueError):
+    """A merge that cannot be done; a 400 at the API."""
+
+
+def _identity_find(normalized: NormalizedAddress) -> ContactIdentity | None:
+    return (
+        ContactIdentity.objects.select_related("customer")
+        .filter(kind=normalized.kind, address=normalized.address)
+        .first()
+    )
+
+
+def _identity_get_or_create(
+    *, normalized: NormalizedAddress, customer: Customer | None, name: str
+) -> ContactIdentity:
+    return _identity_find(normalized) or _identity_create(normalized=normalized, customer=customer, name=name)
+
+
+def _identity_create(*, normalized: NormalizedAddress, customer: Customer | None, name: str) -> ContactIdentity:
+    """Race-safe: the unique (kind, address) constraint decides between two
+    concurrent first contacts from the same address."""
+    try:
+        with transaction.atomic():
+            customer = customer or Customer.objects.create(name=name[:200])
+            return ContactIdentity.objects.create(
+                customer=customer,
+                kind=normalized.kind,
+                address=normalized.address,
+                lookup_key=normalized.lookup_key,
+            )
+    except IntegrityError:
+        return ContactIdentity.objects.select_related("customer").get(
+            kind=normalized.kind, address=normalized.address
+        )
+
+
+def _live(customer: Customer) -> Customer:
+    # Identities move on merge, but a stale reference may still name the old customer.
+    seen = set()
+    while customer.merged_into_id and customer.pk not in seen:
+        seen.add(customer.pk)
+        customer = customer.merged_into
+    return customer
+
+
+def customer_resolve(*, sender: str, name: str = "", extra_addresses: list[str] | tuple = ()) -> Customer:
+    """The customer who writes from `sender`, created on first contact. Further
+    addresses (a chat pre-form's email or phone) attach to the same customer when
+    they are new, and find an existing customer when the sender itself is new."""
+    normalized = normalize_address(sender)
+    extras = []
+    for raw in extra_addresses:
+        try:
+            extras.append(normalize_address(raw))
+        except ValueError:
+            continue
+
+    identity = _identity_find(normalized)
+    customer = _live(identity.customer) if identity else None
+    # Extras already looked up, so that none is looked up twice.
+    looked_up: dict[NormalizedAddress, ContactIdentity | None] = {}
+    if customer is None:
+        for extra in extras:
+            looked_up[extra] = known = _identity_find(extra)
+            if known:
+                customer = _live(known.customer)
+                break
+    if identity is None:
+        identity = _identity_create(normalized=normalized, customer=customer, name=name)
+    customer = _live(identity.customer)
+    for extra in extras:
+        if extra not in looked_up:
+            _identity_get_or_create(normalized=extra, customer=customer, name=name)
+        elif looked_up[extra] is None:
+            _identity_create(normalized=extra, customer=customer, name=name)
+    if name and not customer.name:
+        Customer.objects.filter(pk=customer.pk, name="").update(name=name[:200])
+        customer.name = name[:200]
+    return customer
+
+
+@transaction.atomic
+def customer_merge(*, source: Customer, target: Customer, actor=None) -> Customer:
+    """Moves every identity, ticket and message of `source` to `target`. Running it
+    again changes nothing."""
+    if source.pk == target.pk:
+        raise MergeError("cannot merge a customer into itself")
+    source = Customer.objects.select_for_update().get(pk=source.pk)
+    target = Customer.objects.select_for_update().get(pk=target.pk)
+    if source.merged_into_id == target.pk:
+        return target
+    if source.merged_into_id:
+        raise MergeError(f"customer {source.pk} was already merged into customer {source.merged_into_id}")
+    ContactIdentity.objects.filter(customer=source).update(customer=target)
+    Message.objects.filter(customer=source).update(customer=target)
+    ticket_ids = list(Ticket.objects.filter(customer=source).values_list("pk", flat=True))
+    Ticket.objects.filter(pk__in=ticket_ids).update(customer=target)
+    TicketActivity.objects.bulk_create(
+        [
+            TicketActivity(
+                ticket_id=ticket_id,
+                kind=TicketActivity.Kind.MERGED,
+                actor=actor,
+                data={"from_customer": source.pk, "into_customer": target.pk},
+            )
+            for ticket_id in ticket_ids
+        ]
+    )
+    changed = []
+    for field in ("name", "language", "notes"):
+        if not getattr(target, field) and getattr(source, field):
+            setattr(target, field, getattr(source, field))
+            changed.append(field)
+    tiers = list(Customer.Tier.values)
+    if tiers.index(source.tier) > tiers.index(target.tier):
+        target.tier = source.tier
+        changed.append("tier")
+    if source.last_inbound_at and (not target.last_inbound_at or source.last_inbound_at > target.last_inbound_at):
+        target.last_inbound_at = source.last_inbound_at
+        changed.append("last_inbound_at")
+    if target.user_id is None and source.user_id is not None:
+        target.user_id, source.user_id = source.user_id, None
+        source.save(update_fields=["user"])
+        changed.append("user")
+    if changed:
+        target.save(update_fields=changed)
+    source.merged_into = target
+    source.save(update_fields=["merged_into"])
+    return target

@@ -1,0 +1,88 @@
+"""Delivering outbound messages through the channel's sender, exactly once, and
+recording what the provider says about them."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from tickets import events, registry
+from tickets.models import Message
+
+logger = logging.getLogger(__name__)
+Status = Message.DeliveryStatus
+
+# A later status never moves a message back: a 'delivered' callback that beat the
+# API's answer stays delivered.
+_RANK = {
+    Status.NONE: 0, Status.AWAITING_APPROVAL: 0, Status.QUEUED: 1, Status.SENDING: 2, Status.SENT: 3,
+    Status.DELIVERED: 4, Status.READ: 5, Status.UNDELIVERED: 6, Status.FAILED: 6,
+}  # fmt: skip
+
+
+def delivery_claim(*, message_id: int) -> Message | None:
+    """Marks a queued message as being sent. Only one worker wins the claim, so a
+    redelivered task never sends twice."""
+    claimed = Message.objects.filter(pk=message_id, delivery_status=Message.DeliveryStatus.QUEUED).update(
+        delivery_status=Message.DeliveryStatus.SENDING, delivery_attempts=F("delivery_attempts") + 1
+    )
+    if not claimed:
+        return None
+    return Message.objects.select_related("ticket", "customer", "author").get(pk=message_id)
+
+
+def delivery_record(
+    *, message: Message, status: str, external_id: str | None = None, error: str = "", error_code: str = ""
+) -> Message:
+    """Records a delivery status. Statuses only move forward, except that a message
+    being sent is handed back to the queue for a retry. The current status is read
+    under a row lock: a provider's callback may have moved it on meanwhile."""
+    with transaction.atomic():
+        current = Message.objects.select_for_update().values_list("delivery_status", flat=True).get(pk=message.pk)
+        handed_back = status == Status.QUEUED and current == Status.SENDING
+        if not handed_back and _RANK.get(status, 0) < _RANK.get(current, 0):
+            status = current
+        return _delivery_save(message, status=status, external_id=external_id, error=error, error_code=error_code)
+
+
+def _delivery_save(message: Message, *, status: str, external_id: str | None, error: str, error_code: str) -> Message:
+    message.delivery_status = status
+    message.delivery_error = error[:2000]
+    message.delivery_error_code = error_code[:40]
+    fields = ["delivery_status", "delivery_error", "delivery_error_code"]
+    if external_id:
+        message.external_id = external_id[:255]
+        fields.append("external_id")
+    if status == Message.DeliveryStatus.DELIVERED and message.delivered_at is None:
+        message.delivered_at = timezone.now()
+        fields.append("delivered_at")
+    if status == Message.DeliveryStatus.READ and message.read_at is None:
+        message.read_at = timezone.now()
+        fields.append("read_at")
+    message.save(update_fields=fields)
+    events.publish_delivery_status(message)
+    return message
+
+
+def message_deliver(*, message_id: int, final_attempt: bool = False) -> Message | None:
+    """Sends one queued message. A transient failure puts it back in the queue and
+    raises, for the task to retry; on the final attempt, or on a permanent failure,
+    the message is marked failed with the reason."""
+    message = delivery_claim(message_id=message_id)
+    if message is None:
+        return None
+    try:
+        result = registry.get_sender(message.channel)(message)
+    except registry.PermanentSendError as exc:
+        return delivery_record(message=message, status=Status.FAILED, error=str(exc), error_code=exc.code)
+    except Exception as exc:
+        code = getattr(exc, "code", "") or ""
+        if final_attempt:
+            return delivery_record(message=message, status=Status.FAILED, error=str(exc), error_code=str(code))
+        logger.warning("send of message %s failed, will retry: %s", message_id, exc)
+        delivery_record(message=message, status=Status.QUEUED, error=str(exc), error_code=str(code))
+        raise
+    return delivery_record(message=message, status=result.status, external_id=result.external_id)

@@ -1,0 +1,85 @@
+"""Normalizing the addresses customers write from, so that one person on four
+channels resolves to one ContactIdentity per address."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email.utils import parseaddr
+
+import phonenumbers
+from django.conf import settings
+
+from tickets.models import ContactIdentity
+
+_NON_DIGITS = re.compile(r"[^\d]")
+
+
+class InvalidAddress(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class NormalizedAddress:
+    kind: str
+    address: str
+    lookup_key: str
+
+
+def normalize_email(raw: str) -> NormalizedAddress:
+    _, addr = parseaddr(raw)
+    addr = (addr or raw).strip().strip("<>").casefold()
+    local, _, domain = addr.rpartition("@")
+    if not local or not domain or " " in addr:
+        raise InvalidAddress(f"not an email address: {raw!r}")
+    # Plus-addresses stay distinct identities but are found by their base address.
+    base_local = local.split("+", 1)[0] or local
+    return NormalizedAddress(ContactIdentity.Kind.EMAIL, addr, f"{base_local}@{domain}")
+
+
+def normalize_phone(raw: str, *, region: str | None = None) -> NormalizedAddress:
+    """E.164 through libphonenumber with the default region. A number that
+    libphonenumber cannot make sense of is kept as its digits rather than dropped."""
+    region = region or settings.HELPDESK_DEFAULT_REGION
+    text = raw.strip()
+    try:
+        number = phonenumbers.parse(text, region)
+        if phonenumbers.is_possible_number(number):
+            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            return NormalizedAddress(ContactIdentity.Kind.PHONE, e164, e164)
+    except phonenumbers.NumberParseException:
+        pass
+    digits = _NON_DIGITS.sub("", text)
+    if not digits:
+        raise InvalidAddress(f"not a phone number: {raw!r}")
+    address = f"+{digits}" if text.startswith("+") else digits
+    return NormalizedAddress(ContactIdentity.Kind.PHONE, address, address)
+
+
+def normalize_address(raw: str, *, region: str | None = None) -> NormalizedAddress:
+    """Any address a customer can write from, in any of its usual spellings."""
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidAddress("empty address")
+    scheme, sep, rest = text.partition(":")
+    scheme = scheme.lower() if sep else ""
+    if scheme == "whatsapp":
+        rest = rest.strip()
+        # A WhatsApp user may have no phone number, only a business-scoped user id.
+        if re.fullmatch(r"\+?[\d\s().-]{5,}", rest):
+            return normalize_phone(rest, region=region)
+        if not rest:
+            raise InvalidAddress(f"empty WhatsApp address: {raw!r}")
+        return NormalizedAddress(ContactIdentity.Kind.WHATSAPP, rest, rest)
+    if scheme in {"tel", "sms"}:
+        return normalize_phone(rest, region=region)
+    if scheme == "chat":
+        visitor = rest.strip()
+        if not visitor:
+            raise InvalidAddress("empty chat visitor id")
+        return NormalizedAddress(ContactIdentity.Kind.CHAT, visitor, visitor)
+    if scheme == "mailto":
+        return normalize_email(rest)
+    if "@" in text:
+        return normalize_email(text)
+    return normalize_phone(text, region=region)

@@ -1,0 +1,237 @@
+"""Surveys after a resolution, on the customer's channel: CSAT (1-5), CES (1-7 by
+default, HELPDESK_CES_SCALE=5 for 1-5) and NPS (0-10).
+
+SMS and WhatsApp customers answer with a number (Thai digits too), which the
+inbound pipeline hands to `survey_for_reply` before it looks for a ticket, so an
+answer never opens or reopens one. Email carries a signed link to /survey/<token>/.
+The chat widget calls `survey_answer` with the survey of the message's metadata."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tickets import events
+from tickets.inbound import InboundMessage
+from tickets.models import Channel, Customer, Message, Survey, SurveyOptOut, Ticket
+from tickets.services.replies import reply_create
+
+logger = logging.getLogger(__name__)
+
+REPLY_CHANNELS = (Channel.SMS, Channel.WHATSAPP)
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+# "5", "๕", "4 - quick and kind", "9/10"
+ANSWER = re.compile(r"^\s*(\d{1,2})(?:\s*/\s*\d{1,2})?\s*(?:[-:.,!]\s*)?(.*)$", re.DOTALL)
+SIGNING_SALT = "tickets.survey"
+
+
+class SurveyError(ValueError):
+    pass
+
+
+def survey_scale(kind: str) -> tuple[int, int]:
+    if kind == Survey.Kind.NPS:
+        return 0, 10
+    if kind == Survey.Kind.CES:
+        return 1, 5 if settings.HELPDESK_CES_SCALE == 5 else 7
+    return 1, 5
+
+
+SURVEY_WORDING = {
+    Survey.Kind.CSAT: (
+        gettext_lazy("How satisfied are you with the help you got?"),
+        gettext_lazy("very unhappy"),
+        gettext_lazy("very happy"),
+    ),
+    Survey.Kind.CES: (
+        gettext_lazy("How easy was it to get your issue solved?"),
+        gettext_lazy("very hard"),
+        gettext_lazy("very easy"),
+    ),
+    Survey.Kind.NPS: (
+        gettext_lazy("How likely are you to recommend us to a friend?"),
+        gettext_lazy("not at all"),
+        gettext_lazy("certainly"),
+    ),
+}
+
+
+def survey_wording(kind: str) -> tuple[str, str, str]:
+    """The question and the words for both ends of its scale."""
+    question, low_label, high_label = SURVEY_WORDING[kind]
+    return str(question), str(low_label), str(high_label)
+
+
+def survey_question(kind: str, *, scale: tuple[int, int]) -> str:
+    """The question as a text message, answered with a number."""
+    question, low_label, high_label = survey_wording(kind)
+    how = _("Reply with a number from %(low)s (%(low_label)s) to %(high)s (%(high_label)s).") % {
+        "low": scale[0], "high": scale[1], "low_label": low_label, "high_label": high_label,
+    }  # fmt: skip
+    return f"{question} {how}"
+
+
+def survey_signed_token(survey: Survey) -> str:
+    # No timestamp in the signature: the link is the same however often it is
+    # built, and its age is measured from when the survey was sent.
+    return signing.Signer(salt=SIGNING_SALT).sign(survey.token)
+
+
+def survey_link(survey: Survey) -> str:
+    return f"{settings.HELPDESK_PUBLIC_URL}/survey/{survey_signed_token(survey)}/"
+
+
+def survey_by_signed_token(token: str) -> Survey:
+    """Raises signing.SignatureExpired for an old link, signing.BadSignature for a forged one."""
+    raw = signing.Signer(salt=SIGNING_SALT).unsign(token)
+    survey = Survey.objects.select_related("ticket", "customer").filter(token=raw).first()
+    if survey is None:
+        raise signing.BadSignature("no such survey")
+    if timezone.now() - survey.created_at > timedelta(days=settings.HELPDESK_SURVEY_LINK_MAX_AGE_DAYS):
+        raise signing.SignatureExpired("the survey link has expired")
+    return survey
+
+
+def _skip_reason(ticket: Ticket, now) -> str:
+    if not settings.HELPDESK_SURVEYS_ENABLED:
+        return "surveys are off"
+    if ticket.status != Ticket.Status.RESOLVED:
+        return f"the ticket is {ticket.status}"
+    if ticket.first_inbound_at is None:
+        return "the customer never wrote"
+    if ticket.tags.filter(name__in=settings.HELPDESK_SURVEY_SKIP_TAGS).exists():
+        return "tagged as not to survey"
+    customer = ticket.customer
+    if customer.erased_at or customer.merged_into_id:
+        return "the customer is gone"
+    if SurveyOptOut.objects.filter(customer=customer).exists():
+        return "the customer opted out"
+    since = now - timedelta(days=settings.HELPDESK_SURVEY_MIN_INTERVAL_DAYS)
+    if Survey.objects.filter(customer=customer, created_at__gte=since).exists():
+        return "surveyed recently"
+    return ""
+
+
+@transaction.atomic
+def survey_send(*, ticket_id: int, resolution_number: int) -> list[Survey]:
+    """Sends the surveys of one resolution, once. SMS, WhatsApp and chat ask the first
+    kind of HELPDESK_SURVEY_KINDS; email links to a page that asks them all."""
+    ticket = Ticket.objects.select_for_update().select_related("customer").filter(pk=ticket_id).first()
+    if ticket is None or ticket.reopen_count + 1 != resolution_number:
+        return []
+    existing = list(Survey.objects.filter(ticket=ticket, resolution_number=resolution_number))
+    if existing:
+        return existing
+    now = timezone.now()
+    reason = _skip_reason(ticket, now)
+    if reason:
+        logger.info("no survey for ticket %s: %s", ticket.pk, reason)
+        return []
+    last_inbound = (
+        Message.objects.filter(ticket=ticket, direction="in", is_auto_reply=False, is_automatic=False)
+        .order_by("-created_at", "-id")
+        .values_list("channel", flat=True)
+        .first()
+    )
+    channel = last_inbound or ticket.channel
+    kinds = [kind for kind in settings.HELPDESK_SURVEY_KINDS if kind in Survey.Kind.values] or [Survey.Kind.CSAT]
+    if channel != Channel.EMAIL:
+        kinds = kinds[:1]
+    surveys = []
+    for kind in kinds:
+        low, high = survey_scale(kind)
+        surveys.append(
+            Survey.objects.create(
+                ticket=ticket, customer=ticket.customer, resolution_number=resolution_number, kind=kind,
+                channel=channel, scale_min=low, scale_max=high, created_at=now,
+            )
+        )  # fmt: skip
+    first = surveys[0]
+    with translation.override(ticket.customer.language or settings.LANGUAGE_CODE):
+        if channel == Channel.EMAIL:
+            text = _("Your request %(ref)s is resolved. Tell us how we did, it takes a few seconds: %(link)s") % {
+                "ref": ticket.reference,
+                "link": survey_link(first),
+            }
+        else:
+            text = survey_question(first.kind, scale=(first.scale_min, first.scale_max))
+    metadata = {
+        "survey": {"id": first.pk, "kind": first.kind, "scale_min": first.scale_min, "scale_max": first.scale_max}
+    }
+    message = reply_create(ticket=ticket, author=None, text=text, channel=channel, is_automatic=True, metadata=metadata)
+    Survey.objects.filter(pk__in=[s.pk for s in surveys]).update(message=message)
+    return surveys
+
+
+def survey_schedule(*, ticket: Ticket) -> None:
+    """After the resolution commits, the survey goes out from a task."""
+    from tickets.tasks import send_survey
+
+    ticket_id, number = ticket.pk, ticket.reopen_count + 1
+    transaction.on_commit(lambda: send_survey.delay(ticket_id, number))
+
+
+def parse_answer(text: str) -> tuple[int, str] | None:
+    match = ANSWER.match((text or "").translate(THAI_DIGITS))
+    if not match:
+        return None
+    return int(match.group(1)), match.group(2).strip()[:2000]
+
+
+def survey_for_reply(*, msg: InboundMessage, customer: Customer) -> Survey | None:
+    """The pending survey that this SMS or WhatsApp reply answers, if it is one: a
+    bare number on the survey's scale, on the channel it was sent on, in time."""
+    if msg.channel not in REPLY_CHANNELS or msg.is_auto_reply or msg.attachments:
+        return None
+    parsed = parse_answer(msg.text)
+    if parsed is None:
+        return None
+    score = parsed[0]
+    since = timezone.now() - timedelta(hours=settings.HELPDESK_SURVEY_REPLY_WINDOW_HOURS)
+    survey = (
+        Survey.objects.select_for_update()
+        .filter(customer=customer, channel=msg.channel, status=Survey.Status.SENT, created_at__gte=since)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if survey is None or not survey.scale_min <= score <= survey.scale_max:
+        return None
+    return survey
+
+
+def survey_record_reply(*, survey: Survey, message: Message) -> Survey:
+    score, comment = parse_answer(message.text) or (None, "")
+    return survey_answer(survey=survey, score=score, comment=comment, message=message)
+
+
+@transaction.atomic
+def survey_answer(*, survey: Survey, score: int | None, comment: str = "", message: Message | None = None) -> Survey:
+    """Records the answer once: a second answer (a double click, a resent SMS) changes
+    nothing. Raises SurveyError for a score off the scale."""
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    if survey.status == Survey.Status.ANSWERED:
+        return survey
+    if score is None or isinstance(score, bool) or not survey.scale_min <= int(score) <= survey.scale_max:
+        raise SurveyError(
+            _("the answer must be a number from %(low)s to %(high)s") % {"low": survey.scale_min, "high": survey.scale_max}
+        )
+    survey.score = int(score)
+    survey.comment = (comment or "").strip()[:2000]
+    survey.status = Survey.Status.ANSWERED
+    survey.answered_at = timezone.now()
+    survey.answer_message = message
+    survey.save(update_fields=["score", "comment", "status", "answered_at", "answer_message"])
+    events.publish_ticket_changed(survey.ticket, changes={"survey_answered": survey.kind})
+    return survey
+
+
+def survey_opt_out(*, customer: Customer) -> None:
+    SurveyOptOut.objects.get_or_create(customer=customer)

@@ -1,0 +1,87 @@
+"""Celery tasks of the domain. Each takes ids, calls one service, owns its retry
+policy, and is safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from tickets.models import Ticket
+from tickets.services import delivery
+from tickets.services.assignment import ticket_auto_assign
+from tickets.services.ingest import inbound_event_process_by_id
+from tickets.services.presence import presence_sweep
+
+MAX_SEND_RETRIES = 6
+
+
+@shared_task(bind=True, max_retries=MAX_SEND_RETRIES, acks_late=True)
+def deliver_message(self, message_id: int) -> None:
+    final = self.request.retries >= self.max_retries
+    try:
+        delivery.message_deliver(message_id=message_id, final_attempt=final)
+    except Exception as exc:
+        # Exponential backoff: 10 s, 20 s, 40 s ... about 10 minutes in all.
+        raise self.retry(exc=exc, countdown=10 * 2**self.request.retries) from exc
+
+
+@shared_task(acks_late=True)
+def process_inbound_event(event_id: int) -> None:
+    inbound_event_process_by_id(event_id=event_id)
+
+
+@shared_task(acks_late=True)
+def auto_assign_ticket(ticket_id: int) -> None:
+    """Round-robin assignment of a new ticket; a ticket with an assignee is left alone."""
+    ticket = Ticket.objects.filter(pk=ticket_id).first()
+    if ticket is not None:
+        ticket_auto_assign(ticket=ticket)
+
+
+@shared_task
+def sweep_agent_presence() -> None:
+    presence_sweep()
+
+
+# Supervision: follow-ups of inbound messages, escalation rules, SLA breaches, surveys.
+# The services they call are idempotent, so a retry or a second delivery is harmless.
+
+
+@shared_task(bind=True, max_retries=3, acks_late=True)
+def inbound_followups(self, message_id: int) -> None:
+    from tickets.services.followups import inbound_followups as run_followups
+
+    try:
+        run_followups(message_id=message_id)
+    except Exception as exc:
+        raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
+
+
+@shared_task(acks_late=True)
+def evaluate_escalation_rules(ticket_id: int, event: str) -> None:
+    from tickets.services.escalation import escalation_evaluate
+
+    escalation_evaluate(ticket_id=ticket_id, event=event)
+
+
+@shared_task(acks_late=True)
+def sweep_escalation_rules() -> None:
+    from tickets.services.escalation import escalation_sweep
+
+    escalation_sweep()
+
+
+@shared_task(acks_late=True)
+def sweep_sla_breaches() -> None:
+    from tickets.services.sla import sla_sweep
+
+    sla_sweep()
+
+
+@shared_task(bind=True, max_retries=3, acks_late=True)
+def send_survey(self, ticket_id: int, resolution_number: int) -> None:
+    from tickets.services.surveys import survey_send
+
+    try:
+        survey_send(ticket_id=ticket_id, resolution_number=resolution_number)
+    except Exception as exc:
+        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
