@@ -30,6 +30,7 @@ class Category(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
+        verbose_name = _("category")
         ordering = ["position", "slug"]
         verbose_name_plural = _("categories")
 
@@ -47,13 +48,17 @@ class Category(models.Model):
 
 
 class Section(models.Model):
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="sections")
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="sections"
+    )
     slug = models.SlugField(_("slug"), max_length=80)
     name_en = models.CharField(_("name (English)"), max_length=120)
     name_th = models.CharField(_("name (Thai)"), max_length=120, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
         ordering = ["category", "position", "slug"]
         constraints = [models.UniqueConstraint(fields=["category", "slug"], name="kb_section_category_slug_uniq")]
 
@@ -68,37 +73,53 @@ class Article(models.Model):
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=220, unique=True, allow_unicode=True)
     lang = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="articles")
-    section = models.ForeignKey(Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles")
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="articles"
+    )
+    section = models.ForeignKey(
+        Section, verbose_name=_("section"), null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+    )
     body = models.TextField(_("body (Markdown)"), blank=True)
     # Rendered once when saved: Markdown -> HTML -> nh3. Pages never render Markdown per view.
-    body_html = models.TextField(editable=False, blank=True)
-    body_text = models.TextField(editable=False, blank=True)
+    body_html = models.TextField(_("body (HTML)"), editable=False, blank=True)
+    body_text = models.TextField(_("body (plain text)"), editable=False, blank=True)
     # The Thai and English versions of one article share a group id.
     translation_group = models.UUIDField(_("translation group"), default=uuid.uuid4, db_index=True)
     published = models.BooleanField(_("published"), default=False)
-    published_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     internal = models.BooleanField(
         _("internal"), default=False, help_text=_("Only agents see internal articles, in pages, search and API.")
     )
-    tags = models.ManyToManyField("tickets.Tag", blank=True, related_name="kb_articles")
-    related = models.ManyToManyField("self", blank=True, symmetrical=True)
+    tags = models.ManyToManyField("tickets.Tag", verbose_name=_("tags"), blank=True, related_name="kb_articles")
+    related = models.ManyToManyField("self", verbose_name=_("related"), blank=True, symmetrical=True)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="kb_articles"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="kb_articles",
     )
     source_message = models.ForeignKey(
-        "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="kb_articles"
+        "tickets.Message",
+        verbose_name=_("source message"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="kb_articles",
     )
-    view_count = models.PositiveIntegerField(default=0)
-    helpful_yes = models.PositiveIntegerField(default=0)
-    helpful_no = models.PositiveIntegerField(default=0)
+    view_count = models.PositiveIntegerField(_("view count"), default=0)
+    helpful_yes = models.PositiveIntegerField(_("found helpful"), default=0)
+    helpful_no = models.PositiveIntegerField(_("found not helpful"), default=0)
     # Segmented, space-joined, lower-cased search documents (kb.search.document).
-    search_title = models.TextField(editable=False, blank=True)
-    search_body = models.TextField(editable=False, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
+    search_title = models.TextField(_("search index of the title"), editable=False, blank=True)
+    search_body = models.TextField(_("search index of the body"), editable=False, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
         ordering = ["category__position", "title"]
         indexes = [
             models.Index(fields=["published", "internal", "lang"], name="kb_article_visible_idx"),
@@ -121,13 +142,15 @@ class Article(models.Model):
 
 
 class ArticleFeedback(models.Model):
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="feedback")
-    helpful = models.BooleanField()
-    comment = models.TextField(blank=True, max_length=2000)
-    session_key = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    article = models.ForeignKey(Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="feedback")
+    helpful = models.BooleanField(_("helpful"))
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    session_key = models.CharField(_("session key"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("article feedback")
+        verbose_name_plural = _("article feedback")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -138,13 +161,17 @@ class ArticleView(models.Model):
     """One reader's first view of an article, per session: how agents learn whether a
     customer who read it opened a ticket anyway."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="views")
-    session_key = models.CharField(max_length=64)
+    article = models.ForeignKey(Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="views")
+    session_key = models.CharField(_("session key"), max_length=64)
     # The request the reader sent afterwards anyway (kb.services.deflection_submitted).
-    ticket = models.ForeignKey("tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    ticket = models.ForeignKey(
+        "tickets.Ticket", verbose_name=_("ticket"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("article view")
+        verbose_name_plural = _("article views")
         constraints = [models.UniqueConstraint(fields=["article", "session_key"], name="kb_view_once_per_session")]
         indexes = [models.Index(fields=["session_key", "created_at"], name="kb_view_session_idx")]
 
@@ -162,15 +189,21 @@ class DeflectionEvent(models.Model):
         DEFLECTED = "deflected", _("deflected")
         SUBMITTED = "submitted", _("submitted")
 
-    session_key = models.CharField(max_length=64)
-    article = models.ForeignKey(Article, null=True, on_delete=models.SET_NULL, related_name="deflection_events")
-    query = models.CharField(max_length=300, blank=True)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.VIEWED)
-    ticket = models.ForeignKey("tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    session_key = models.CharField(_("session key"), max_length=64)
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), null=True, on_delete=models.SET_NULL, related_name="deflection_events"
+    )
+    query = models.CharField(_("query"), max_length=300, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.VIEWED)
+    ticket = models.ForeignKey(
+        "tickets.Ticket", verbose_name=_("ticket"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("deflection event")
+        verbose_name_plural = _("deflection events")
         indexes = [
             models.Index(fields=["outcome", "created_at"], name="kb_deflection_outcome_idx"),
             models.Index(fields=["session_key", "outcome"], name="kb_deflection_session_idx"),

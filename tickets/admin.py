@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from tickets.models import (
     AgentProfile,
@@ -45,7 +47,7 @@ class CustomerAdmin(admin.ModelAdmin):
     raw_id_fields = ["merged_into", "user"]
     actions = ["erase"]
 
-    @admin.action(description="Erase the selected customers' personal data (irreversible)", permissions=["delete"])
+    @admin.action(description=_("Erase the selected customers' personal data (irreversible)"), permissions=["delete"])
     def erase(self, request, queryset):
         """Asks for confirmation on a page of its own, then calls the privacy service."""
         if request.POST.get("confirm_erase") != "yes":
@@ -55,7 +57,8 @@ class CustomerAdmin(admin.ModelAdmin):
                 {**self.admin_site.each_context(request), "customers": queryset, "opts": self.model._meta},
             )
         results = [customer_erase(customer=customer, actor=request.user) for customer in queryset]
-        self.message_user(request, f"{len(results)} customer(s) erased", messages.SUCCESS)
+        erased = ngettext("%(count)d customer erased", "%(count)d customers erased", len(results))
+        self.message_user(request, erased % {"count": len(results)}, messages.SUCCESS)
 
 
 @admin.register(Tag)
@@ -107,13 +110,13 @@ class InboundEventAdmin(admin.ModelAdmin):
     exclude = ["raw"]
     actions = ["replay"]
 
-    @admin.action(description="Replay the selected events")
+    @admin.action(description=_("Replay the selected events"))
     def replay(self, request, queryset):
         results = [inbound_event_process(event) for event in queryset.exclude(status="processed")]
         failed = sum(1 for result in results if result.status == InboundEvent.Status.FAILED)
         self.message_user(
             request,
-            f"{len(results) - failed} replayed, {failed} failed again",
+            _("%(replayed)d replayed, %(failed)d failed again") % {"replayed": len(results) - failed, "failed": failed},
             messages.WARNING if failed else messages.SUCCESS,
         )
 

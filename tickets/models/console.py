@@ -16,13 +16,22 @@ class CannedResponse(models.Model):
 
     title = models.CharField(_("title"), max_length=120)
     body = models.TextField(_("body"))
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="canned_responses")
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="canned_responses"
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.CASCADE, related_name="canned_responses"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="canned_responses",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
         ordering = ["title"]
 
     def __str__(self) -> str:
@@ -39,9 +48,11 @@ class Macro(models.Model):
         _("set priority"), choices=Ticket.Priority.choices, null=True, blank=True
     )
     add_tags = models.JSONField(_("add tags"), default=list, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("macro")
+        verbose_name_plural = _("macros")
         ordering = ["name"]
 
     def __str__(self) -> str:

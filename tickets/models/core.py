@@ -36,9 +36,11 @@ class Role(models.TextChoices):
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     email = models.EmailField(_("email"), blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -51,15 +53,21 @@ class AgentProfile(models.Model):
         AWAY = "away", _("Away")
         OFFLINE = "offline", _("Offline")
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile")
-    teams = models.ManyToManyField(Team, blank=True, related_name="agents")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="agent_profile"
+    )
+    teams = models.ManyToManyField(Team, verbose_name=_("teams"), blank=True, related_name="agents")
     # Replies of agents in training wait for a supervisor's approval.
     in_training = models.BooleanField(_("in training"), default=False)
     capacity = models.PositiveSmallIntegerField(_("open tickets at most"), default=20)
-    presence = models.CharField(max_length=10, choices=Presence.choices, default=Presence.OFFLINE)
-    last_seen_at = models.DateTimeField(null=True, blank=True)
-    last_assigned_at = models.DateTimeField(null=True, blank=True)
+    presence = models.CharField(_("presence"), max_length=10, choices=Presence.choices, default=Presence.OFFLINE)
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
+    last_assigned_at = models.DateTimeField(_("last assigned at"), null=True, blank=True)
     signature = models.TextField(_("signature"), blank=True)
+
+    class Meta:
+        verbose_name = _("agent profile")
+        verbose_name_plural = _("agent profiles")
 
     def __str__(self) -> str:
         return str(self.user)
@@ -77,17 +85,29 @@ class Customer(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     # Set on the customer that was merged away; its rows all moved to the target.
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_from",
     )
     # A portal account; customers sign in without a password.
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="customer"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customer",
     )
-    erased_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    last_inbound_at = models.DateTimeField(_("last inbound at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
         indexes = [models.Index(fields=["name"], name="customer_name_idx")]
 
     def __str__(self) -> str:
@@ -108,26 +128,31 @@ class ContactIdentity(models.Model):
         WHATSAPP = "whatsapp", _("WhatsApp ID")
         CHAT = "chat", _("Chat visitor")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    address = models.CharField(max_length=320)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="identities"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    address = models.CharField(_("address"), max_length=320)
     # The address with what varies removed (an email's +tag), to find plus-addresses.
-    lookup_key = models.CharField(max_length=320, db_index=True)
-    verified = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    lookup_key = models.CharField(_("lookup key"), max_length=320, db_index=True)
+    verified = models.BooleanField(_("verified"), default=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("contact identity")
         constraints = [models.UniqueConstraint(fields=["kind", "address"], name="identity_kind_address_uniq")]
-        verbose_name_plural = "contact identities"
+        verbose_name_plural = _("contact identities")
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.address}"
 
 
 class Tag(models.Model):
-    name = models.SlugField(max_length=60, unique=True, allow_unicode=True)
+    name = models.SlugField(_("name"), max_length=60, unique=True, allow_unicode=True)
 
     class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -154,36 +179,49 @@ class Ticket(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="tickets")
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
     )
-    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="tickets")
     # True when an agent opened the ticket with an outbound message: it has no first response.
-    agent_initiated = models.BooleanField(default=False)
+    agent_initiated = models.BooleanField(_("started by an agent"), default=False)
 
     # KPI facts, recorded by the services when they happen.
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
-    first_inbound_at = models.DateTimeField(null=True, blank=True)
-    last_inbound_at = models.DateTimeField(null=True, blank=True)
-    first_response_at = models.DateTimeField(null=True, blank=True)
-    first_response_s = models.PositiveIntegerField(null=True, blank=True)
-    first_response_business_s = models.PositiveIntegerField(null=True, blank=True)
-    last_agent_reply_at = models.DateTimeField(null=True, blank=True)
-    agent_reply_count = models.PositiveIntegerField(default=0)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    resolution_s = models.PositiveIntegerField(null=True, blank=True)
-    resolution_business_s = models.PositiveIntegerField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    reopen_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    first_inbound_at = models.DateTimeField(_("first inbound at"), null=True, blank=True)
+    last_inbound_at = models.DateTimeField(_("last inbound at"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    first_response_s = models.PositiveIntegerField(_("first response (seconds)"), null=True, blank=True)
+    first_response_business_s = models.PositiveIntegerField(
+        _("first response in business hours (seconds)"), null=True, blank=True
+    )
+    last_agent_reply_at = models.DateTimeField(_("last agent reply at"), null=True, blank=True)
+    agent_reply_count = models.PositiveIntegerField(_("agent replies"), default=0)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolution_s = models.PositiveIntegerField(_("resolution (seconds)"), null=True, blank=True)
+    resolution_business_s = models.PositiveIntegerField(
+        _("resolution in business hours (seconds)"), null=True, blank=True
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    reopen_count = models.PositiveIntegerField(_("times reopened"), default=0)
     # While pending (waiting on the customer) the SLA clock stands still.
-    pending_since = models.DateTimeField(null=True, blank=True)
-    paused_s = models.PositiveIntegerField(default=0)
-    escalated_at = models.DateTimeField(null=True, blank=True)
+    pending_since = models.DateTimeField(_("pending since"), null=True, blank=True)
+    paused_s = models.PositiveIntegerField(_("paused (seconds)"), default=0)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
         indexes = [
             models.Index(fields=["status", "-updated_at"], name="ticket_status_updated_idx"),
             models.Index(fields=["assignee", "status", "-updated_at"], name="ticket_assignee_idx"),
@@ -217,20 +255,22 @@ class InboundEvent(models.Model):
         FAILED = "failed", _("Failed")
         IGNORED = "ignored", _("Ignored")
 
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    external_id = models.CharField(max_length=255, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    external_id = models.CharField(_("external ID"), max_length=255, blank=True)
     # The InboundMessage as JSON (attachment bytes in base64): enough to replay.
-    payload = models.JSONField()
+    payload = models.JSONField(_("payload"))
     # The bytes as they came off the wire, where the wire format is richer than the
     # payload (a whole RFC 5322 message).
-    raw = models.BinaryField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
-    error = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    raw = models.BinaryField(_("raw message"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("inbound event")
+        verbose_name_plural = _("inbound events")
         indexes = [
             models.Index(fields=["status", "created_at"], name="inbound_event_status_idx"),
             models.Index(fields=["channel", "external_id"], name="inbound_event_ext_idx"),
@@ -252,40 +292,51 @@ class Message(models.Model):
         UNDELIVERED = "undelivered", _("Undelivered")
         FAILED = "failed", _("Failed")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="messages")
     # Denormalized from the ticket so the customer timeline is one index range scan.
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="messages")
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    direction = models.CharField(max_length=4, choices=Direction.choices)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="messages"
     )
-    subject = models.CharField(max_length=300, blank=True)
-    text = models.TextField(blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+    )
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    text = models.TextField(_("text"), blank=True)
     # Sanitized HTML, only where the source had HTML.
-    html = models.TextField(blank=True)
+    html = models.TextField(_("HTML"), blank=True)
     # Provider id: email Message-ID, Twilio MessageSid, chat message uuid.
     # NULL, not "", for messages without one: the unique constraint ignores NULLs.
-    external_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    external_id = models.CharField(_("external ID"), max_length=255, null=True, blank=True)  # noqa: DJ001
     # Auto-acknowledgements, bots and surveys: never a response, never a contact.
-    is_automatic = models.BooleanField(default=False)
+    is_automatic = models.BooleanField(_("automatic"), default=False)
     # Inbound auto-replies (out-of-office) and bounces: never reopen a ticket.
-    is_auto_reply = models.BooleanField(default=False)
+    is_auto_reply = models.BooleanField(_("auto-reply"), default=False)
     delivery_status = models.CharField(
-        max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.NONE, blank=True
+        _("delivery status"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.NONE, blank=True
     )
-    delivery_error_code = models.CharField(max_length=40, blank=True)
-    delivery_error = models.TextField(blank=True)
-    delivery_attempts = models.PositiveSmallIntegerField(default=0)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
+    delivery_error_code = models.CharField(_("delivery error code"), max_length=40, blank=True)
+    delivery_error = models.TextField(_("delivery error"), blank=True)
+    delivery_attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     # One key per outbound message, so that a retried send never sends twice.
-    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    event = models.ForeignKey(InboundEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
-    metadata = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    idempotency_key = models.UUIDField(_("idempotency key"), default=uuid.uuid4, unique=True, editable=False)
+    event = models.ForeignKey(
+        InboundEvent, verbose_name=_("event"), null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         constraints = [
             models.UniqueConstraint(
                 fields=["channel", "external_id"],
@@ -313,18 +364,24 @@ def attachment_upload_to(instance: Attachment, filename: str) -> str:
 
 
 class Attachment(models.Model):
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=attachment_upload_to, max_length=500, blank=True)
-    filename = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=150)
-    size = models.PositiveBigIntegerField(default=0)
+    message = models.ForeignKey(
+        Message, verbose_name=_("message"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=attachment_upload_to, max_length=500, blank=True)
+    filename = models.CharField(_("filename"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=150)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
     # Inline images referenced from the HTML as cid:...
-    content_id = models.CharField(max_length=255, blank=True)
-    inline = models.BooleanField(default=False)
+    content_id = models.CharField(_("Content-ID"), max_length=255, blank=True)
+    inline = models.BooleanField(_("inline"), default=False)
     # Media that a provider hosts (Twilio MediaUrlN) is fetched after the message is stored.
-    source_url = models.URLField(max_length=1000, blank=True)
-    fetch_error = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    source_url = models.URLField(_("source URL"), max_length=1000, blank=True)
+    fetch_error = models.CharField(_("fetch error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
 
     def __str__(self) -> str:
         return self.filename
@@ -346,15 +403,18 @@ class TicketActivity(models.Model):
         MERGED = "merged", _("Customer merged")
         APPROVAL = "approval", _("Reply approval")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="activities")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("ticket activity")
         indexes = [models.Index(fields=["ticket", "created_at"], name="activity_ticket_idx")]
-        verbose_name_plural = "ticket activities"
+        verbose_name_plural = _("ticket activities")
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on #{self.ticket_id}"
@@ -370,14 +430,20 @@ class Notification(models.Model):
         APPROVAL = "approval", _("Approval requested")
         SLA = "sla", _("SLA")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    text = models.CharField(max_length=500)
-    read_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    text = models.CharField(_("text"), max_length=500)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_user_idx")]
 
     def __str__(self) -> str:

@@ -124,12 +124,19 @@ class EscalationRule(models.Model):
     conditions = models.JSONField(_("conditions"), default=list, validators=[validate_conditions])
     actions = models.JSONField(_("actions"), default=list, validators=[validate_actions])
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("escalation rule")
+        verbose_name_plural = _("escalation rules")
         ordering = ["position", "id"]
         indexes = [models.Index(fields=["active", "position"], name="rule_active_idx")]
 
@@ -147,13 +154,15 @@ class RuleFiring(models.Model):
     """Inserted before the actions run, in their transaction: the unique row is
     what makes a rule fire once per ticket, however many events race."""
 
-    rule = models.ForeignKey(EscalationRule, on_delete=models.CASCADE, related_name="firings")
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="rule_firings")
-    condition_key = models.CharField(max_length=40)
-    event = models.CharField(max_length=20, blank=True)
-    fired_at = models.DateTimeField(default=timezone.now)
+    rule = models.ForeignKey(EscalationRule, verbose_name=_("rule"), on_delete=models.CASCADE, related_name="firings")
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="rule_firings")
+    condition_key = models.CharField(_("condition"), max_length=40)
+    event = models.CharField(_("event"), max_length=20, blank=True)
+    fired_at = models.DateTimeField(_("fired at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("rule firing")
+        verbose_name_plural = _("rule firings")
         constraints = [
             models.UniqueConstraint(fields=["rule", "ticket", "condition_key"], name="rule_firing_once_uniq")
         ]

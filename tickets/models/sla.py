@@ -31,9 +31,11 @@ class BusinessCalendar(models.Model):
     )
     is_default = models.BooleanField(_("default calendar"), default=False)
     teams = models.ManyToManyField(Team, blank=True, related_name="business_calendars", verbose_name=_("teams"))
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="calendar_one_default")
@@ -53,14 +55,15 @@ class BusinessHours(models.Model):
         SATURDAY = 5, _("Saturday")
         SUNDAY = 6, _("Sunday")
 
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="hours")
+    calendar = models.ForeignKey(BusinessCalendar, verbose_name=_("calendar"), on_delete=models.CASCADE, related_name="hours")
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     opens = models.TimeField(_("opens"))
     closes = models.TimeField(_("closes"))
 
     class Meta:
+        verbose_name = _("business hours")
         ordering = ["weekday", "opens"]
-        verbose_name_plural = "business hours"
+        verbose_name_plural = _("business hours")
         constraints = [models.CheckConstraint(condition=Q(closes__gt=models.F("opens")), name="hours_closes_after_opens")]
 
     def __str__(self) -> str:
@@ -68,11 +71,13 @@ class BusinessHours(models.Model):
 
 
 class Holiday(models.Model):
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="holidays")
+    calendar = models.ForeignKey(BusinessCalendar, verbose_name=_("calendar"), on_delete=models.CASCADE, related_name="holidays")
     date = models.DateField(_("date"))
     name = models.CharField(_("name"), max_length=100, blank=True)
 
     class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
         ordering = ["date"]
         constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="holiday_calendar_date_uniq")]
 
@@ -94,12 +99,12 @@ class SLAPolicy(models.Model):
     first_response_minutes = models.PositiveIntegerField(_("first response within (business minutes)"))
     resolution_minutes = models.PositiveIntegerField(_("resolution within (business minutes)"))
     active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["priority", "tier", "name"]
-        verbose_name = "SLA policy"
-        verbose_name_plural = "SLA policies"
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
         constraints = [
             models.UniqueConstraint(
                 fields=["priority", "tier"], condition=Q(active=True), name="sla_policy_active_uniq"
@@ -114,25 +119,26 @@ class TicketSLA(models.Model):
     """A ticket's SLA clock. Due times are in wall-clock time, computed on the
     business calendar; time spent pending moves the resolution due time later."""
 
-    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, primary_key=True, related_name="sla")
-    policy = models.ForeignKey(SLAPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    calendar = models.ForeignKey(BusinessCalendar, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    first_response_target_s = models.PositiveIntegerField(null=True, blank=True)
-    resolution_target_s = models.PositiveIntegerField(null=True, blank=True)
+    ticket = models.OneToOneField(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, primary_key=True, related_name="sla")
+    policy = models.ForeignKey(SLAPolicy, verbose_name=_("policy"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    calendar = models.ForeignKey(BusinessCalendar, verbose_name=_("calendar"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    first_response_target_s = models.PositiveIntegerField(_("first response target (seconds)"), null=True, blank=True)
+    resolution_target_s = models.PositiveIntegerField(_("resolution target (seconds)"), null=True, blank=True)
     # Business seconds the ticket spent pending: the resolution clock stood still.
-    paused_business_s = models.PositiveIntegerField(default=0)
-    first_response_due_at = models.DateTimeField(null=True, blank=True)
-    first_response_warn_at = models.DateTimeField(null=True, blank=True)
-    resolution_due_at = models.DateTimeField(null=True, blank=True)
-    resolution_warn_at = models.DateTimeField(null=True, blank=True)
-    first_response_breached_at = models.DateTimeField(null=True, blank=True)
-    resolution_breached_at = models.DateTimeField(null=True, blank=True)
+    paused_business_s = models.PositiveIntegerField(_("paused in business hours (seconds)"), default=0)
+    first_response_due_at = models.DateTimeField(_("first response due at"), null=True, blank=True)
+    first_response_warn_at = models.DateTimeField(_("first response warning at"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due at"), null=True, blank=True)
+    resolution_warn_at = models.DateTimeField(_("resolution warning at"), null=True, blank=True)
+    first_response_breached_at = models.DateTimeField(_("first response breached at"), null=True, blank=True)
+    resolution_breached_at = models.DateTimeField(_("resolution breached at"), null=True, blank=True)
     # At most one auto-acknowledgement per ticket.
-    autoack_sent_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(default=timezone.now)
+    autoack_sent_at = models.DateTimeField(_("acknowledgement sent at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
-        verbose_name = "ticket SLA"
+        verbose_name_plural = _("ticket SLAs")
+        verbose_name = _("ticket SLA")
         indexes = [
             models.Index(
                 fields=["first_response_due_at"],

@@ -28,24 +28,26 @@ class Survey(models.Model):
         ANSWERED = "answered", _("Answered")
         SKIPPED = "skipped", _("Skipped")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="surveys")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="surveys")
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="surveys")
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="surveys")
     # 1 for the first resolution, 2 after one reopen...: one survey per resolution.
-    resolution_number = models.PositiveSmallIntegerField()
-    kind = models.CharField(max_length=4, choices=Kind.choices)
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    scale_min = models.PositiveSmallIntegerField(default=1)
-    scale_max = models.PositiveSmallIntegerField(default=5)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENT)
-    token = models.CharField(max_length=64, unique=True, default=new_survey_token, editable=False)
-    score = models.PositiveSmallIntegerField(null=True, blank=True)
-    comment = models.TextField(blank=True)
-    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    answer_message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    answered_at = models.DateTimeField(null=True, blank=True)
+    resolution_number = models.PositiveSmallIntegerField(_("resolution number"))
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    scale_min = models.PositiveSmallIntegerField(_("lowest score"), default=1)
+    scale_max = models.PositiveSmallIntegerField(_("highest score"), default=5)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SENT)
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_survey_token, editable=False)
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    message = models.ForeignKey(Message, verbose_name=_("message"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    answer_message = models.ForeignKey(Message, verbose_name=_("answer message"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
         constraints = [
             models.UniqueConstraint(
                 fields=["ticket", "resolution_number", "kind"], name="survey_once_per_resolution_uniq"
@@ -66,8 +68,12 @@ class Survey(models.Model):
 
 
 class SurveyOptOut(models.Model):
-    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="survey_opt_out")
-    created_at = models.DateTimeField(default=timezone.now)
+    customer = models.OneToOneField(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="survey_opt_out")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("survey opt-out")
+        verbose_name_plural = _("survey opt-outs")
 
     def __str__(self) -> str:
         return f"opt-out of {self.customer_id}"
