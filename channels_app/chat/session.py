@@ -15,6 +15,7 @@ from typing import Any
 from django.core import signing
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from tickets import events
 from tickets.inbound import InboundAttachment, InboundMessage
@@ -199,7 +200,7 @@ def chat_message_ingest(
     try:
         uuid.UUID(client_id)
     except (TypeError, ValueError) as exc:
-        raise ChatError("invalid_id", "the message id must be a UUID") from exc
+        raise ChatError("invalid_id", gettext("The message id must be a UUID.")) from exc
     return ingest(
         InboundMessage(
             channel=Channel.CHAT,
