@@ -6,6 +6,11 @@ retry; a 4xx (invalid number 21211, unsubscribed 21610, outside the WhatsApp win
 63016) is not, and its code is shown to the agent.
 https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource
 https://www.twilio.com/docs/api/errors
+
+Twilio's Messages API takes no idempotency key. When a send's answer is lost after
+the request went out (a read timeout, a connection reset), Twilio may have accepted
+the message: the attempt is recorded on the message, and the next attempt first
+looks for it among the newest messages to that recipient before sending again.
 """
 
 from __future__ import annotations
@@ -13,16 +18,20 @@ from __future__ import annotations
 import functools
 import json
 import re
+from datetime import datetime, timedelta
 
 import requests
+import urllib3
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from channels_app.twilio.keywords import Keyword, sms_opted_out, sms_optout_record
 from channels_app.twilio.public_media import public_media_url
+from channels_app.twilio.status import TWILIO_STATUSES
 from channels_app.twilio.window import whatsapp_window_closes_at, whatsapp_window_open
 from tickets.models import Channel, ContactIdentity, Direction, Message
 from tickets.registry import PermanentSendError, SendError, SendResult, TransientSendError
@@ -39,6 +48,12 @@ _ERROR_HINTS = {
 }
 # Twilio allows ten media per message.
 MAX_MEDIA = 10
+# metadata key of the first attempt whose answer was lost: {"at": ISO time, "to": ..., "from": ...}
+UNCONFIRMED_ATTEMPT = "twilio_unconfirmed_attempt"
+# How many of the newest messages to the recipient are searched for that attempt's.
+_LOOKUP_LIMIT = 20
+# Twilio dates a message to the second, by its own clock.
+_CLOCK_SKEW = timedelta(seconds=60)
 _TWILIO_HOST = re.compile(r"^https://[a-z0-9.-]*\.twilio\.com")
 
 
@@ -126,18 +141,89 @@ def _send_error(exc: TwilioRestException) -> SendError:
     return PermanentSendError(f"Twilio refused the message: {detail}", code=code)
 
 
+def _may_have_reached_twilio(exc: requests.RequestException) -> bool:
+    """Whether Twilio may have acted on a request that failed: yes after a read timeout
+    or a connection lost before the answer; no when no connection was ever made
+    (refused, unknown host, connect timeout)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    cause = exc.args[0] if exc.args else None
+    if isinstance(getattr(cause, "reason", cause), urllib3.exceptions.NewConnectionError):
+        return False
+    return isinstance(exc, (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError))
+
+
+def _unconfirmed_attempt_record(message: Message, *, at: datetime, to: str, from_: str) -> None:
+    """Only the first such attempt is kept: the search for what Twilio accepted starts there."""
+    if UNCONFIRMED_ATTEMPT in message.metadata:
+        return
+    message.metadata = {**message.metadata, UNCONFIRMED_ATTEMPT: {"at": at.isoformat(), "to": to, "from": from_}}
+    Message.objects.filter(pk=message.pk).update(metadata=message.metadata)
+
+
+def _same_text(first: str, second: str) -> bool:
+    return " ".join((first or "").split()) == " ".join((second or "").split())
+
+
+def _accepted_earlier(message: Message, *, body: str | None) -> SendResult | None:
+    """After an attempt whose answer was lost, what Twilio made of it: the oldest
+    message to the same recipient from the same number, created since that attempt,
+    with the same body (None for a template, whose text Twilio renders), and not known
+    as another message of ours. None when there is no such attempt or message."""
+    attempt = message.metadata.get(UNCONFIRMED_ATTEMPT)
+    if not attempt:
+        return None
+    since = datetime.fromisoformat(attempt["at"]) - _CLOCK_SKEW
+    try:
+        newest = twilio_client().messages.list(to=attempt["to"], from_=attempt["from"], limit=_LOOKUP_LIMIT)
+    except TwilioRestException as exc:
+        raise _send_error(exc) from exc
+    except requests.RequestException as exc:
+        raise TransientSendError(
+            f"Twilio could not be reached to look for an earlier attempt: {exc.__class__.__name__}", code="network"
+        ) from exc
+    candidates = [
+        found
+        for found in newest
+        if found.date_created and found.date_created >= since and (body is None or _same_text(found.body, body))
+    ]
+    known = set(
+        Message.objects.filter(channel=message.channel, external_id__in=[found.sid for found in candidates])
+        .exclude(pk=message.pk)
+        .values_list("external_id", flat=True)
+    )
+    for found in reversed(candidates):
+        if found.sid not in known:
+            # Accepted and not further along is what a create's answer records.
+            status = TWILIO_STATUSES.get(str(found.status or ""), Message.DeliveryStatus.SENDING)
+            if status == Message.DeliveryStatus.SENDING:
+                status = Message.DeliveryStatus.SENT
+            return SendResult(external_id=found.sid, status=status)
+    return None
+
+
 def _create(message: Message, **params) -> SendResult:
     params = {key: value for key, value in params.items() if value}
+    attempted_at = timezone.now()
     try:
         sent = twilio_client().messages.create(status_callback=status_callback_url(message), **params)
     except TwilioRestException as exc:
         raise _send_error(exc) from exc
     except requests.RequestException as exc:
-        raise TransientSendError(f"Twilio could not be reached: {exc.__class__.__name__}", code="network") from exc
+        if not _may_have_reached_twilio(exc):
+            raise TransientSendError(f"Twilio could not be reached: {exc.__class__.__name__}", code="network") from exc
+        _unconfirmed_attempt_record(message, at=attempted_at, to=params["to"], from_=params["from_"])
+        raise TransientSendError(
+            f"Twilio's answer was lost ({exc.__class__.__name__}): the message may have been sent",
+            code="no-answer",
+        ) from exc
     return SendResult(external_id=sent.sid, status=Message.DeliveryStatus.SENT)
 
 
 def sms_send(message: Message) -> SendResult:
+    earlier = _accepted_earlier(message, body=message.text)
+    if earlier is not None:
+        return earlier
     to = recipient_address(customer_id=message.customer_id, channel=Channel.SMS)
     if sms_opted_out(phone=to):
         raise PermanentSendError("customer opted out (STOP)", code="opted-out")
@@ -155,8 +241,11 @@ def sms_send(message: Message) -> SendResult:
 def whatsapp_send(message: Message) -> SendResult:
     """Free-form text inside the 24-hour window; outside it only a template, named in
     the message's metadata: {"content_sid": "HX...", "content_variables": {"1": "..."}}."""
-    to = _whatsapp(recipient_address(customer_id=message.customer_id, channel=Channel.WHATSAPP))
     content_sid = str(message.metadata.get("content_sid") or "")
+    earlier = _accepted_earlier(message, body=None if content_sid else message.text)
+    if earlier is not None:
+        return earlier
+    to = _whatsapp(recipient_address(customer_id=message.customer_id, channel=Channel.WHATSAPP))
     if content_sid:
         variables = message.metadata.get("content_variables") or {}
         return _create(

@@ -14,10 +14,13 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
 
+from channels_app.twilio.outbound import UNCONFIRMED_ATTEMPT
 from channels_app.twilio.window import whatsapp_window_closes_at, whatsapp_window_open
 from tests.channels_app.twilio.twilio_posts import post_twilio, sms_params
 from tests.factories import deliver
 from tickets.models import Attachment, ContactIdentity, Message
+from tickets.registry import TransientSendError
+from tickets.services.delivery import message_deliver
 from tickets.services.replies import reply_create
 from tickets.tasks import MAX_SEND_RETRIES, deliver_message
 
@@ -245,3 +248,113 @@ def test_a_customer_without_a_number_cannot_get_an_sms(fake_twilio, agent, djang
     assert (message.delivery_status, message.delivery_error_code) == ("failed", "no-address")
     assert message.delivery_error == "the customer has no phone number for sms"
     assert fake_twilio.sent == []
+
+
+# Twilio's Messages API has no idempotency key: after a lost answer, the retry looks
+# Twilio up before it sends again.
+
+
+def _lookups(fake_twilio) -> list[dict[str, list[str]]]:
+    return [
+        parse_qs(urlsplit(request.path).query)
+        for request in fake_twilio.requests
+        if request.method == "GET" and urlsplit(request.path).path.endswith("/Messages.json")
+    ]
+
+
+@pytest.mark.parametrize("stall", [True, False], ids=["read-timeout", "connection-closed"])
+def test_a_message_whose_answer_was_lost_is_found_not_sent_again(
+    fake_twilio, agent, django_capture_on_commit_callbacks, settings, stall
+):
+    settings.TWILIO_HTTP_TIMEOUT = 0.5
+    fake_twilio.lose_next_answer(stall=stall)
+
+    message = _reply(django_capture_on_commit_callbacks, agent, channel="sms")
+
+    assert len(fake_twilio.sent) == 1
+    assert [created["body"] for created in fake_twilio.messages] == ["ขอบคุณครับ"]
+    assert (message.delivery_status, message.external_id) == ("sent", fake_twilio.messages[0]["sid"])
+    assert (message.delivery_attempts, message.delivery_error) == (2, "")
+    assert _lookups(fake_twilio) == [{"To": ["+66812345678"], "From": [settings.TWILIO_SMS_FROM], "PageSize": ["20"]}]
+
+
+def test_a_lost_answer_for_a_message_twilio_never_made_is_sent_again(
+    fake_twilio, agent, django_capture_on_commit_callbacks, settings
+):
+    # The same words went to the same customer a minute ago: that message is not this one.
+    earlier = _reply(django_capture_on_commit_callbacks, agent, channel="sms")
+    settings.TWILIO_HTTP_TIMEOUT = 0.5
+    fake_twilio.lose_next_answer(accepted=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        message = reply_create(ticket=earlier.ticket, author=agent, text=earlier.text, channel="sms")
+
+    message.refresh_from_db()
+    assert len(fake_twilio.sent) == 3
+    assert len(fake_twilio.messages) == 2
+    assert message.external_id == fake_twilio.messages[1]["sid"] != earlier.external_id
+    assert (message.delivery_status, message.delivery_attempts) == ("sent", 2)
+    assert len(_lookups(fake_twilio)) == 1
+
+
+def test_a_whatsapp_template_whose_answer_was_lost_is_found(
+    fake_twilio, agent, django_capture_on_commit_callbacks, settings
+):
+    settings.TWILIO_HTTP_TIMEOUT = 0.5
+    fake_twilio.lose_next_answer(stall=True)
+
+    message = _reply(
+        django_capture_on_commit_callbacks,
+        agent,
+        channel="whatsapp",
+        text="Your order is ready",
+        metadata={"content_sid": "HX0123456789abcdef0123456789abcdef"},
+    )
+
+    assert len(fake_twilio.sent) == 1
+    assert (message.delivery_status, message.external_id) == ("sent", fake_twilio.messages[0]["sid"])
+    assert _lookups(fake_twilio)[0]["To"] == ["whatsapp:+66812345678"]
+
+
+def test_a_status_callback_after_a_lost_answer_settles_the_message(
+    fake_twilio, agent, django_capture_on_commit_callbacks, settings
+):
+    settings.TWILIO_HTTP_TIMEOUT = 0.5
+    fake_twilio.lose_next_answer(stall=True)
+    ticket = deliver("sms", "+66812345678", "help").ticket
+    with django_capture_on_commit_callbacks(execute=False):
+        message = reply_create(ticket=ticket, author=agent, text="On it", channel="sms")
+    with pytest.raises(TransientSendError):
+        message_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert (message.delivery_status, message.delivery_error_code) == ("queued", "no-answer")
+    sid = fake_twilio.messages[0]["sid"]
+
+    callback = f"/webhooks/twilio/status/?key={message.idempotency_key}"
+    post_twilio(Client(), callback, {"MessageSid": sid, "MessageStatus": "sent", "AccountSid": "AC1"})
+    deliver_message.apply(args=[message.pk])
+
+    message.refresh_from_db()
+    assert len(fake_twilio.sent) == 1
+    assert (message.delivery_status, message.external_id, message.delivery_attempts) == ("sent", sid, 1)
+
+
+def test_a_refused_connection_is_retried_without_a_lookup(fake_twilio, agent, django_capture_on_commit_callbacks):
+    ticket = deliver("sms", "+66812345678", "help").ticket
+    with django_capture_on_commit_callbacks(execute=False):
+        message = reply_create(ticket=ticket, author=agent, text="On it", channel="sms")
+    fake_twilio.stop()
+    with pytest.raises(TransientSendError):
+        message_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert (message.delivery_status, message.delivery_error_code) == ("queued", "network")
+    assert UNCONFIRMED_ATTEMPT not in message.metadata
+
+    fake_twilio.start()
+    deliver_message.apply(args=[message.pk])
+
+    message.refresh_from_db()
+    assert len(fake_twilio.sent) == 1
+    assert (message.delivery_status, message.external_id) == ("sent", fake_twilio.messages[0]["sid"])
+    assert (message.delivery_attempts, message.delivery_error) == (2, "")
+    assert _lookups(fake_twilio) == []
