@@ -7,18 +7,24 @@ sender of the SMS must: the webhook answers with TwiML unless Twilio already did
 (`OptOutType` present) or TWILIO_KEYWORD_REPLIES is off. See
 https://help.twilio.com/articles/223134027 and
 https://www.twilio.com/docs/messaging/tutorials/advanced-opt-out
+
+The answer is kept on the customer's timeline, so that agents see what the customer
+was told.
 """
 
 from __future__ import annotations
 
 import enum
 import re
+import uuid
 
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from channels_app.models import SmsOptOut
+from tickets import events
+from tickets.models import Direction, Message
 
 
 class Keyword(enum.StrEnum):
@@ -37,6 +43,8 @@ _KEYWORDS: dict[str, Keyword] = {
     **dict.fromkeys(["เริ่ม", "เริ่มใหม่", "รับต่อ"], Keyword.START),
     **dict.fromkeys(["ช่วยเหลือ", "ช่วยด้วย"], Keyword.HELP),
 }
+# Names the idempotency keys of keyword answers, one per inbound MessageSid.
+_ANSWER_KEYS = uuid.UUID("48f27b57-5392-4d0e-88ca-ee0a141816c0")
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
 # Whitespace (zero-width spaces too, which Thai keyboards leave behind) and the
 # punctuation people put after a keyword: "Stop." is still STOP.
@@ -82,3 +90,28 @@ def keyword_reply(*, keyword: Keyword, written: str) -> str:
             "This is our customer support line. Reply to this message and an agent will answer. "
             "Reply STOP to unsubscribe."
         )
+
+
+def keyword_reply_record(*, inbound: Message, text: str) -> Message:
+    """Puts the answer to a keyword on the timeline, after the keyword, in its ticket:
+    an automatic outbound message, which opens, reopens and answers nothing. Twilio
+    sends it from the webhook's TwiML, not the delivery task, so it is handed over
+    ("sending") rather than queued; Twilio's status callbacks find it by its key. One
+    answer per inbound message, however often the webhook is replayed."""
+    answer, created = Message.objects.get_or_create(
+        idempotency_key=uuid.uuid5(_ANSWER_KEYS, f"{inbound.channel}:{inbound.external_id}"),
+        defaults={
+            "ticket_id": inbound.ticket_id,
+            "customer_id": inbound.customer_id,
+            "channel": inbound.channel,
+            "direction": Direction.OUT,
+            "subject": inbound.ticket.subject,
+            "text": text,
+            "is_automatic": True,
+            "delivery_status": Message.DeliveryStatus.SENDING,
+            "metadata": {"sms_keyword_answer": inbound.metadata.get("sms_keyword", ""), "in_reply_to": inbound.pk},
+        },
+    )
+    if created:
+        events.publish_message_created(answer)
+    return answer

@@ -10,9 +10,9 @@ from typing import Any
 
 from django.conf import settings
 
-from channels_app.twilio.keywords import Keyword, keyword_reply, sms_optout_record
+from channels_app.twilio.keywords import Keyword, keyword_reply, keyword_reply_record, sms_optout_record
 from channels_app.twilio.parsing import inbound_from_params
-from tickets.models import Channel, ContactIdentity, InboundEvent
+from tickets.models import Channel, ContactIdentity, InboundEvent, Message
 from tickets.services.identities import InvalidAddress, normalize_address
 from tickets.services.ingest import IngestResult, ingest
 from tickets.tasks import process_inbound_event
@@ -25,8 +25,8 @@ REPLAY_AFTER_S = 60
 @dataclass(frozen=True)
 class Received:
     result: IngestResult
-    # Text to answer with in TwiML (a keyword's confirmation), or "".
-    reply: str = ""
+    # A keyword's confirmation, on the timeline, for the webhook to answer with in TwiML.
+    reply: Message | None = None
 
 
 def twilio_message_receive(*, params: Mapping[str, Any], channel: str) -> Received:
@@ -36,11 +36,13 @@ def twilio_message_receive(*, params: Mapping[str, Any], channel: str) -> Receiv
     if result.status == InboundEvent.Status.FAILED:
         # The raw event is stored; processing it again later may well succeed.
         process_inbound_event.apply_async((result.event.pk,), countdown=REPLAY_AFTER_S)
-    reply = ""
     keyword = msg.metadata.get("sms_keyword")
+    # A redelivered keyword (a duplicate) was answered the first time.
     if channel == Channel.SMS and keyword and result.status == InboundEvent.Status.PROCESSED:
-        reply = _keyword_handle(sender=msg.sender, keyword=Keyword(keyword), written=msg.text, params=params)
-    return Received(result=result, reply=reply)
+        text = _keyword_handle(sender=msg.sender, keyword=Keyword(keyword), written=msg.text, params=params)
+        if text and result.message is not None:
+            return Received(result=result, reply=keyword_reply_record(inbound=result.message, text=text))
+    return Received(result=result)
 
 
 def _keyword_handle(*, sender: str, keyword: Keyword, written: str, params: Mapping[str, Any]) -> str:

@@ -16,10 +16,11 @@ from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from channels_app.twilio.outbound import status_callback_url
 from channels_app.twilio.parsing import InvalidTwilioParams, message_sid
 from channels_app.twilio.receive import twilio_message_receive
 from channels_app.twilio.status import twilio_status_record
-from tickets.models import Channel
+from tickets.models import Channel, Message
 from tickets.services.ingest import InvalidInbound
 
 logger = logging.getLogger(__name__)
@@ -32,11 +33,13 @@ _PROXY_HINT = (
 )
 
 
-def _twiml(text: str = "") -> HttpResponse:
-    if not text:
+def _twiml(reply: Message | None = None) -> HttpResponse:
+    if reply is None:
         return HttpResponse(EMPTY_TWIML, content_type="text/xml")
     response = MessagingResponse()
-    response.message(text)
+    # Twilio posts the reply's status to `action`, as it does to a send's StatusCallback.
+    # https://www.twilio.com/docs/messaging/twiml/message#action
+    response.message(reply.text, action=status_callback_url(reply))
     return HttpResponse(response.to_xml(), content_type="text/xml")
 
 
