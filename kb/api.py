@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -100,7 +101,7 @@ class ArticleSerializer(serializers.ModelSerializer):
     def validate(self, attrs: dict) -> dict:
         section, category = attrs.get("section"), attrs.get("category") or getattr(self.instance, "category", None)
         if section and category and section.category_id != category.pk:
-            raise ValidationError({"section": "That section belongs to another category."})
+            raise ValidationError({"section": _("That section belongs to another category.")})
         return attrs
 
 
@@ -309,11 +310,12 @@ class DateRangeSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         if attrs["from"] > attrs["to"]:
-            raise ValidationError({"from": "'from' must not be after 'to'."})
+            raise ValidationError({"from": _("'from' must not be after 'to'.")})
         # The day bounds become datetimes in the local zone: the far ends of the calendar overflow.
         for name in ("from", "to"):
             if not EARLIEST_DAY <= attrs[name] <= LATEST_DAY:
-                raise ValidationError({name: f"The date must be between {EARLIEST_DAY} and {LATEST_DAY}."})
+                message = _("The date must be between %(earliest)s and %(latest)s.")
+                raise ValidationError({name: message % {"earliest": EARLIEST_DAY, "latest": LATEST_DAY}})
         return attrs
 
 

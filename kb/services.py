@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from kb import search
 from kb.models import Article, ArticleFeedback, ArticleView, Category, DeflectionEvent, Language, Section
@@ -92,10 +93,12 @@ def _check_translation(*, article: Article, translation_of: Article | None) -> N
     if translation_of is None:
         return
     if translation_of.pk == article.pk:
-        raise ArticleError("An article cannot be a translation of itself.")
+        raise ArticleError(gettext("An article cannot be a translation of itself."))
     clash = Article.objects.filter(translation_group=translation_of.translation_group, lang=article.lang)
     if clash.exclude(pk=article.pk).exists():
-        raise ArticleError(f"That article already has a {article.get_lang_display()} version.")
+        raise ArticleError(
+            gettext("That article already has a %(language)s version.") % {"language": article.get_lang_display()}
+        )
     article.translation_group = translation_of.translation_group
 
 
@@ -117,9 +120,12 @@ def article_create(
     slug: str = "",
 ) -> Article:
     if not (title or "").strip():
-        raise ArticleError("An article needs a title.")
+        raise ArticleError(gettext("An article needs a title."))
     if lang not in Language.values:
-        raise ArticleError(f"Unknown language {lang!r}: use one of {', '.join(Language.values)}.")
+        raise ArticleError(
+            gettext("Unknown language %(language)r: use one of %(languages)s.")
+            % {"language": lang, "languages": ", ".join(Language.values)}
+        )
     tag_names = list(tags)
     now = timezone.now()
     article = Article(
@@ -161,11 +167,13 @@ def article_update(
     are replaced when given."""
     unknown = set(data) - EDITABLE_FIELDS
     if unknown:
-        raise ArticleError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+        raise ArticleError(
+            gettext("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     for name, value in data.items():
         setattr(article, name, value)
     if not (article.title or "").strip():
-        raise ArticleError("An article needs a title.")
+        raise ArticleError(gettext("An article needs a title."))
     if data.get("published") and not article.published_at:
         article.published_at = timezone.now()
     _check_translation(article=article, translation_of=translation_of)
@@ -213,12 +221,12 @@ def article_create_from_message(*, message: Message, author) -> Article:
     ticket = message.ticket
     text = (message.text or html_to_text(message.html)).strip()
     if not text:
-        raise ArticleError("That message has no text to turn into an article.")
+        raise ArticleError(gettext("That message has no text to turn into an article."))
     title = (ticket.subject or message.subject or text.splitlines()[0])[:200]
     lang = Language.THAI if search._THAI_RUN.search(title + text) else Language.ENGLISH
     category = Category.objects.order_by("position", "pk").first()
     if category is None:
-        raise ArticleError("Create a knowledge-base category first.")
+        raise ArticleError(gettext("Create a knowledge-base category first."))
     return article_create(
         title=title,
         body=text,
@@ -257,7 +265,7 @@ def deflection_suggestion_viewed(*, session_key: str, article_id: int, query: st
     """A customer opened a suggested article while writing a request (portal or chat
     pre-form). One 'viewed' event per session and article."""
     if not session_key:
-        raise ArticleError("A deflection needs the visitor's session key.")
+        raise ArticleError(gettext("A deflection needs the visitor's session key."))
     event, _ = DeflectionEvent.objects.get_or_create(
         session_key=session_key[:64],
         article_id=article_id,
@@ -294,12 +302,14 @@ def deflection_record(
     article_id) or 'submitted' (ticket_id). Returns the number of events recorded or changed."""
     if outcome == DeflectionEvent.Outcome.VIEWED:
         if article_id is None:
-            raise ArticleError("A viewed suggestion needs its article.")
+            raise ArticleError(gettext("A viewed suggestion needs its article."))
         deflection_suggestion_viewed(session_key=session_key, article_id=article_id, query=query)
         return 1
     if outcome == DeflectionEvent.Outcome.SUBMITTED:
         return deflection_submitted(session_key=session_key, ticket_id=ticket_id)
-    raise ArticleError("Only 'viewed' and 'submitted' are recorded by callers; 'deflected' is decided by the sweep.")
+    raise ArticleError(
+        gettext("Only 'viewed' and 'submitted' are recorded by callers; 'deflected' is decided by the sweep.")
+    )
 
 
 def deflection_sweep(*, older_than_minutes: int = DEFLECTION_AFTER_MINUTES) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -131,7 +132,7 @@ def _int_param(request, name: str) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise ValidationError({name: f"must be a whole number, not {value!r}"}) from None
+        raise ValidationError({name: _("must be a whole number, not %(value)r") % {"value": value}}) from None
 
 
 def _list_param(request, name: str, allowed: list) -> list | None:
@@ -141,7 +142,8 @@ def _list_param(request, name: str, allowed: list) -> list | None:
     values = [item.strip() for item in raw.split(",") if item.strip()]
     unknown = [item for item in values if item not in {str(a) for a in allowed}]
     if unknown:
-        raise ValidationError({name: f"unknown value(s) {', '.join(unknown)}; expected one of {', '.join(map(str, allowed))}"})
+        message = _("unknown value(s) %(values)s; expected one of %(expected)s")
+        raise ValidationError({name: message % {"values": ", ".join(unknown), "expected": ", ".join(map(str, allowed))}})
     return values
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
+from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.parsers import JSONParser
@@ -27,7 +28,7 @@ class BoundedJSONParser(JSONParser):
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError("JSON parse error - the body is nested too deeply.") from None
+            raise ParseError(_("JSON parse error - the body is nested too deeply.")) from None
 
 
 def _summary(data) -> str:
@@ -50,7 +51,7 @@ def exception_handler(exc, context):
         # PostgreSQL refuses NUL in any text, even one only looked up (a slug, a search).
         set_rollback()
         return Response(
-            {"detail": "The request contains a NUL character, which is not allowed."},
+            {"detail": _("The request contains a NUL character, which is not allowed.")},
             status=status.HTTP_400_BAD_REQUEST,
         )
     response = drf_exception_handler(exc, context)

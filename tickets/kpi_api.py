@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -41,11 +42,13 @@ class KPIQuerySerializer(serializers.Serializer):
         attrs.setdefault("date_to", today)
         attrs.setdefault("date_from", attrs["date_to"] - timedelta(days=29))
         if attrs["date_from"] > attrs["date_to"]:
-            raise serializers.ValidationError({"from": "must not be after `to`"})
+            raise serializers.ValidationError({"from": _("must not be after `to`")})
         if (attrs["date_to"] - attrs["date_from"]).days >= MAX_RANGE_DAYS:
-            raise serializers.ValidationError({"to": f"the range is {MAX_RANGE_DAYS} days at most"})
+            raise serializers.ValidationError(
+                {"to": _("the range is %(days)d days at most") % {"days": MAX_RANGE_DAYS}}
+            )
         if attrs.get("team") and not Team.objects.filter(pk=attrs["team"]).exists():
-            raise serializers.ValidationError({"team": f"no team with id {attrs['team']}"})
+            raise serializers.ValidationError({"team": _("no team with id %(team)s") % {"team": attrs["team"]}})
         return attrs
 
 
@@ -69,7 +72,9 @@ class KPIView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (YYYY-MM-DD); default 29 days before `to`."),
+            OpenApiParameter(
+                "from", OpenApiTypes.DATE, description="First day (YYYY-MM-DD); default 29 days before `to`."
+            ),
             OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, included (YYYY-MM-DD); default today."),
             OpenApiParameter("channel", str, enum=Channel.values),
             OpenApiParameter("team", int),

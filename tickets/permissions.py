@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from tickets.models import Role
@@ -33,14 +34,14 @@ def is_supervisor(user) -> bool:
 
 
 class IsStaffAgent(BasePermission):
-    message = "Only agents, supervisors and admins may use this API."
+    message = _("Only agents, supervisors and admins may use this API.")
 
     def has_permission(self, request, view) -> bool:
         return is_agent(request.user)
 
 
 class IsSupervisor(BasePermission):
-    message = "Only supervisors and admins may do this."
+    message = _("Only supervisors and admins may do this.")
 
     def has_permission(self, request, view) -> bool:
         return is_supervisor(request.user)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from tickets.models import ContactIdentity, Customer, Message, Ticket, TicketActivity
 from tickets.services.identities import NormalizedAddress, normalize_address
@@ -94,13 +95,16 @@ def customer_merge(*, source: Customer, target: Customer, actor=None) -> Custome
     """Moves every identity, ticket and message of `source` to `target`. Running it
     again changes nothing."""
     if source.pk == target.pk:
-        raise MergeError("cannot merge a customer into itself")
+        raise MergeError(_("cannot merge a customer into itself"))
     source = Customer.objects.select_for_update().get(pk=source.pk)
     target = Customer.objects.select_for_update().get(pk=target.pk)
     if source.merged_into_id == target.pk:
         return target
     if source.merged_into_id:
-        raise MergeError(f"customer {source.pk} was already merged into customer {source.merged_into_id}")
+        raise MergeError(
+            _("customer %(source)s was already merged into customer %(target)s")
+            % {"source": source.pk, "target": source.merged_into_id}
+        )
     ContactIdentity.objects.filter(customer=source).update(customer=target)
     Message.objects.filter(customer=source).update(customer=target)
     ticket_ids = list(Ticket.objects.filter(customer=source).values_list("pk", flat=True))

@@ -9,6 +9,7 @@ from email.utils import parseaddr
 
 import phonenumbers
 from django.conf import settings
+from django.utils.translation import gettext
 
 from tickets.models import ContactIdentity
 
@@ -31,7 +32,7 @@ def normalize_email(raw: str) -> NormalizedAddress:
     addr = (addr or raw).strip().strip("<>").casefold()
     local, _, domain = addr.rpartition("@")
     if not local or not domain or " " in addr:
-        raise InvalidAddress(f"not an email address: {raw!r}")
+        raise InvalidAddress(gettext("not an email address: %(address)r") % {"address": raw})
     # Plus-addresses stay distinct identities but are found by their base address.
     base_local = local.split("+", 1)[0] or local
     return NormalizedAddress(ContactIdentity.Kind.EMAIL, addr, f"{base_local}@{domain}")
@@ -51,7 +52,7 @@ def normalize_phone(raw: str, *, region: str | None = None) -> NormalizedAddress
         pass
     digits = _NON_DIGITS.sub("", text)
     if not digits:
-        raise InvalidAddress(f"not a phone number: {raw!r}")
+        raise InvalidAddress(gettext("not a phone number: %(address)r") % {"address": raw})
     address = f"+{digits}" if text.startswith("+") else digits
     return NormalizedAddress(ContactIdentity.Kind.PHONE, address, address)
 
@@ -60,7 +61,7 @@ def normalize_address(raw: str, *, region: str | None = None) -> NormalizedAddre
     """Any address a customer can write from, in any of its usual spellings."""
     text = (raw or "").strip()
     if not text:
-        raise InvalidAddress("empty address")
+        raise InvalidAddress(gettext("empty address"))
     scheme, sep, rest = text.partition(":")
     scheme = scheme.lower() if sep else ""
     if scheme == "whatsapp":
@@ -69,14 +70,14 @@ def normalize_address(raw: str, *, region: str | None = None) -> NormalizedAddre
         if re.fullmatch(r"\+?[\d\s().-]{5,}", rest):
             return normalize_phone(rest, region=region)
         if not rest:
-            raise InvalidAddress(f"empty WhatsApp address: {raw!r}")
+            raise InvalidAddress(gettext("empty WhatsApp address: %(address)r") % {"address": raw})
         return NormalizedAddress(ContactIdentity.Kind.WHATSAPP, rest, rest)
     if scheme in {"tel", "sms"}:
         return normalize_phone(rest, region=region)
     if scheme == "chat":
         visitor = rest.strip()
         if not visitor:
-            raise InvalidAddress("empty chat visitor id")
+            raise InvalidAddress(gettext("empty chat visitor id"))
         return NormalizedAddress(ContactIdentity.Kind.CHAT, visitor, visitor)
     if scheme == "mailto":
         return normalize_email(rest)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tickets import events
 from tickets.models import Channel, Direction, Message, Ticket, TicketActivity
@@ -69,12 +70,12 @@ def reply_create(
     or an internal note. Automatic messages never count as a response."""
     text = strip_control_chars(text).strip()
     if not text and not html:
-        raise ReplyError("a reply needs some text")
+        raise ReplyError(_("a reply needs some text"))
     if not is_note and ticket.status == Ticket.Status.CLOSED:
-        raise ReplyError("the ticket is closed; open a new ticket to write to the customer")
+        raise ReplyError(_("the ticket is closed; open a new ticket to write to the customer"))
     channel = channel or default_reply_channel(ticket)
     if channel not in Channel.values:
-        raise ReplyError(f"unknown channel {channel!r}")
+        raise ReplyError(_("unknown channel %(channel)r") % {"channel": channel})
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     now = timezone.now()
     if is_note:
@@ -118,7 +119,7 @@ def reply_approve(*, message: Message, approver) -> Message:
     """A supervisor lets a reply of an agent in training go out."""
     message = Message.objects.select_for_update().get(pk=message.pk)
     if message.delivery_status != Message.DeliveryStatus.AWAITING_APPROVAL:
-        raise ReplyError("this reply is not waiting for approval")
+        raise ReplyError(_("this reply is not waiting for approval"))
     ticket = Ticket.objects.select_for_update().get(pk=message.ticket_id)
     now = timezone.now()
     message.delivery_status = Message.DeliveryStatus.QUEUED

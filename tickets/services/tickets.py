@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tickets import events
 from tickets.models import Tag, Team, Ticket, TicketActivity
@@ -61,7 +62,9 @@ def ticket_set_status(*, ticket: Ticket, status: str, actor=None, reason: str = 
     if status == ticket.status:
         return ticket
     if status not in ALLOWED_TRANSITIONS.get(ticket.status, set()):
-        raise InvalidTransition(f"a {ticket.status} ticket cannot become {status}")
+        raise InvalidTransition(
+            _("a %(current)s ticket cannot become %(status)s") % {"current": ticket.status, "status": status}
+        )
     now = timezone.now()
     previous = ticket.status
     fields = ["status", "updated_at"]
