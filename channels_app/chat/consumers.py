@@ -12,6 +12,8 @@ Frames from the widget (JSON text):
   {"type": "ping"}
 Frames to the widget: welcome, message, ack, typing, read, status, transcript,
 pong, and {"type": "error", "code": "...", "message": "..."} for anything wrong.
+A forged token, or the token of a customer since erased ("session_erased"), gets its
+error frame and then the close code 4401, on which the widget starts afresh.
 """
 
 from __future__ import annotations
@@ -78,11 +80,14 @@ class ChatConsumer(JsonWebsocketConsumer):
     def connect(self) -> None:
         self.token = _query_param(self.scope, "token")
         self.session = chat.session_from_token(self.token)
+        # Accept, then explain and close: a browser cannot read a refusal's reason.
         if self.session is None:
-            # Accept, then explain and close: a browser cannot read a refusal's reason.
             self.accept()
-            self.send_error("unauthorized", _("This chat session is not valid. Please start a new chat."))
-            self.close(code=CLOSE_UNAUTHORIZED)
+            self.end_session("unauthorized", _("This chat session is not valid. Please start a new chat."))
+            return
+        if chat.session_erased(self.session):
+            self.accept()
+            self.end_session("session_erased", str(chat.SESSION_ERASED_MESSAGE))
             return
         self.bucket = TokenBucket(capacity=BUCKET_CAPACITY, refill_per_s=BUCKET_REFILL_PER_S)
         self.strikes = 0
@@ -107,6 +112,13 @@ class ChatConsumer(JsonWebsocketConsumer):
                 "history": history,
             }
         )
+
+    def end_session(self, code: str, message: str) -> None:
+        """The token no longer opens a conversation. On this close code the widget
+        forgets it and shows the pre-chat form, so it does not try again."""
+        self.session = None
+        self.send_error(code, message)
+        self.close(code=CLOSE_UNAUTHORIZED)
 
     def disconnect(self, code: int) -> None:
         for group in getattr(self, "groups_joined", []):
@@ -134,6 +146,10 @@ class ChatConsumer(JsonWebsocketConsumer):
                 self.close(code=CLOSE_POLICY)
             else:
                 self.send_error("rate_limited", _("You are sending messages too quickly. Please slow down."))
+            return
+        if chat.session_erased(self.session):
+            # Erased while this widget was open.
+            self.end_session("session_erased", str(chat.SESSION_ERASED_MESSAGE))
             return
         if bytes_data is not None or text_data is None:
             self.send_error("binary_not_supported", _("Only text frames are supported."))

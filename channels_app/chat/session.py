@@ -3,8 +3,8 @@ and the turning of chat frames into InboundMessages for the one pipeline.
 
 A visitor gets a random id and a signed token that carries it, with the name and
 address of the pre-chat form. The widget keeps both in localStorage, so a page
-reload resumes the conversation. Nothing here creates messages or tickets: that
-is `tickets.services.ingest.ingest`'s job."""
+reload resumes the conversation, until the customer is erased. Nothing here
+creates messages or tickets: that is `tickets.services.ingest.ingest`'s job."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 from django.core import signing
 from django.core.cache import cache
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from tickets import events
 from tickets.inbound import InboundAttachment, InboundMessage
@@ -24,11 +24,16 @@ from tickets.selectors.timeline import ticket_messages
 from tickets.services.delivery import delivery_record
 from tickets.services.identities import InvalidAddress, normalize_address
 from tickets.services.ingest import IngestResult, ingest
+from tickets.services.privacy import erased_visitor_address
 from tickets.services.sla import is_business_hours
 
 TOKEN_SALT = "helpdesk.chat.session"
 TOKEN_MAX_AGE_S = 90 * 24 * 3600
 HISTORY_LIMIT = 200
+
+SESSION_ERASED_MESSAGE = gettext_lazy(
+    "This conversation and your details were erased, as asked. To talk to us again, please start a new chat."
+)
 
 
 class ChatError(ValueError):
@@ -97,6 +102,15 @@ def session_from_token(token: str) -> ChatSession | None:
         return None
     addresses = tuple(a for a in data.get("a") or [] if isinstance(a, str))
     return ChatSession(visitor=data["v"], name=str(data.get("n") or ""), addresses=addresses)
+
+
+def session_erased(session: ChatSession) -> bool:
+    """Whether the visitor's customer was erased. Its token still carries the name and
+    addresses of the pre-chat form: it must neither resume the conversation nor bring
+    them back as a new customer."""
+    return ContactIdentity.objects.filter(
+        kind=ContactIdentity.Kind.CHAT, address=erased_visitor_address(session.visitor)
+    ).exists()
 
 
 def session_customer(session: ChatSession) -> Customer | None:

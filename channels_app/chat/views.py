@@ -121,6 +121,8 @@ def upload(request: HttpRequest) -> JsonResponse:
     session = chat.session_from_token(request.headers.get("X-Chat-Token", ""))
     if session is None:
         return _error(401, "unauthorized", _("This chat session is not valid. Please start a new chat."))
+    if chat.session_erased(session):
+        return _error(401, "session_erased", str(chat.SESSION_ERASED_MESSAGE))
     if not UPLOADS.allow(session.visitor):
         return _error(429, "rate_limited", _("Too many files. Please wait a minute."))
     client_id = request.POST.get("id", "")
@@ -178,6 +180,9 @@ def offline_message(request: HttpRequest) -> JsonResponse:
         return _error(400, "invalid", _("Please check the form."), fields=form_errors(form))
     data = form.cleaned_data
     session = chat.session_from_token(request.headers.get("X-Chat-Token", ""))
+    if session is not None and chat.session_erased(session):
+        # Only what this form says is used: the erased token's name and addresses are not.
+        session = None
     if session is None:
         try:
             session, _token = chat.session_start(name=data["name"], email=data["email"], phone=data["phone"])

@@ -34,6 +34,8 @@
   var typingTimer = null;
   var typingSentAt = 0;
   var typingIdle = null;
+  // Why the server is about to end the session, shown above the fresh pre-chat form.
+  var endNotice = "";
 
   function store(op, key, value) {
     try {
@@ -163,7 +165,7 @@
     socket.onclose = function (event) {
       if (ws !== socket) return;
       ws = null;
-      if (event.code === 4401) { forget(); return; }
+      if (event.code === 4401) { forget(endNotice); return; }
       // Exponential backoff with full jitter, so that a restarted server is not
       // met by every widget at the same instant.
       var ceiling = Math.min(30000, 500 * Math.pow(2, attempts));
@@ -218,11 +220,12 @@
           saveOutbox();
         }
         setStatus(frame.message || S.error);
+        if (frame.code === "unauthorized" || frame.code === "session_erased") endNotice = frame.message;
         break;
     }
   }
 
-  function forget() {
+  function forget(notice) {
     token = null;
     outbox = {};
     store("del", KEY_TOKEN);
@@ -230,7 +233,8 @@
     if (ws) { var old = ws; ws = null; old.close(); }
     log.textContent = "";
     show(body.dataset.online === "1" ? "prechat" : "offline");
-    setStatus(body.dataset.online === "1" ? S.online : S.offline_title);
+    setStatus(notice || (body.dataset.online === "1" ? S.online : S.offline_title));
+    endNotice = "";
   }
 
   // What the customer does.
@@ -308,7 +312,7 @@
     send({ type: "transcript", request_id: uuid() });
   });
 
-  $("chat-new").addEventListener("click", forget);
+  $("chat-new").addEventListener("click", function () { forget(); });
 
   $("chat-close").addEventListener("click", function () {
     isOpen = false;

@@ -7,6 +7,7 @@ therefore stay exactly what they were, computed over anonymous facts."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -25,7 +26,17 @@ logger = logging.getLogger(__name__)
 
 ERASED_NAME = "Erased customer"
 ERASED_SUBJECT = "(erased)"
+ERASED_VISITOR_PREFIX = "erased:"
 _CHUNK = 500
+
+
+def erased_visitor_address(visitor: str) -> str:
+    """What erasure keeps of a live-chat visitor id: its digest, as the address of a
+    chat identity of the erased customer. The widget's signed token still names the
+    old id, so the chat can recognise that token and refuse it, instead of re-creating
+    the customer from the name and addresses inside it. The id is 128 random bits,
+    so an unkeyed digest cannot be reversed, and it survives a SECRET_KEY rotation."""
+    return ERASED_VISITOR_PREFIX + hashlib.sha256(visitor.encode()).hexdigest()
 
 
 def _iso(value) -> str | None:
@@ -115,6 +126,7 @@ class ErasureResult:
     customer_id: int
     messages: int
     attachments: int
+    # Deleted, or for a chat visitor id reduced to its digest.
     identities: int
     events: int
     first_erasure: bool
@@ -169,7 +181,9 @@ def customer_erase(*, customer: Customer, actor) -> ErasureResult:
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     first_erasure = customer.erased_at is None
     customer_ids = _customer_ids(customer)
-    identities = ContactIdentity.objects.filter(customer_id__in=customer_ids)
+    identities = ContactIdentity.objects.filter(customer_id__in=customer_ids).exclude(
+        kind=ContactIdentity.Kind.CHAT, address__startswith=ERASED_VISITOR_PREFIX
+    )
     addresses = set(identities.values_list("address", flat=True))
     messages = Message.objects.filter(customer_id__in=customer_ids)
 
@@ -195,7 +209,13 @@ def customer_erase(*, customer: Customer, actor) -> ErasureResult:
     # Agents' notifications quote notes and subjects of the customer's tickets.
     Notification.objects.filter(ticket__customer_id__in=customer_ids).update(text=ERASED_SUBJECT)
     Survey.objects.filter(customer_id__in=customer_ids).update(comment="")
-    identity_count, _ = identities.delete()
+    visitor_count = 0
+    for identity in identities.filter(kind=ContactIdentity.Kind.CHAT).only("pk", "address"):
+        digest = erased_visitor_address(identity.address)
+        ContactIdentity.objects.filter(pk=identity.pk).update(address=digest, lookup_key=digest, verified=False)
+        visitor_count += 1
+    deleted_count, _ = identities.exclude(kind=ContactIdentity.Kind.CHAT).delete()
+    identity_count = deleted_count + visitor_count
 
     Customer.objects.filter(pk__in=customer_ids).update(name=ERASED_NAME, notes="", language="")
     user_ids = [uid for uid in Customer.objects.filter(pk__in=customer_ids).values_list("user_id", flat=True) if uid]

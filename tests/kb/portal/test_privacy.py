@@ -25,7 +25,7 @@ from tickets.models import (
     Ticket,
 )
 from tickets.models.surveys import Survey
-from tickets.services.privacy import ERASED_NAME, customer_erase
+from tickets.services.privacy import ERASED_NAME, customer_erase, erased_visitor_address
 from tickets.services.replies import reply_create
 from tickets.services.tickets import ticket_set_status
 
@@ -128,7 +128,10 @@ def test_erasure_removes_personal_data_and_keeps_kpi_facts(alice, bob, history):
     assert _kpi_facts() == before
     alice.refresh_from_db()
     assert alice.name == ERASED_NAME and alice.erased_at is not None
-    assert not ContactIdentity.objects.filter(customer=alice).exists()
+    # Of her chat visitor id only a digest is kept, so that the widget's old token is refused.
+    assert list(ContactIdentity.objects.filter(customer=alice).values_list("kind", "address")) == [
+        ("chat", erased_visitor_address("visitor-7"))
+    ]
     for message in Message.objects.filter(customer=alice):
         assert (message.text, message.html, message.subject) == ("", "", "") and message.metadata == {"erased": True}
     assert not Attachment.objects.filter(message__customer=alice).exists()
