@@ -10,7 +10,9 @@ transactional (their data is committed where the server can see it):
 Celery runs eagerly inside each server. With REDIS_URL set, the servers use the
 Redis channel layer, so several of them act as one.
 
-    def test_something(asgi_server, browser, agent_context): ...
+    def test_something(asgi_server, new_context, agent_context): ...
+    def test_mail_to_files(mail_server, new_context): new_context(server=mail_server), where
+        mail_server is a server of asgi_server_factory(EMAIL_BACKEND=...)
     def test_scale(asgi_server_factory): a, b = asgi_server_factory(), asgi_server_factory()
 """
 
@@ -132,12 +134,15 @@ def browser():
 
 
 @pytest.fixture
-def new_context(browser, asgi_server):
-    """Opens browser contexts (separate cookie jars and storage), closed after the test."""
+def new_context(browser, request):
+    """Opens browser contexts (separate cookie jars and storage) on a server, closed
+    after the test. The server is the shared `asgi_server` unless a test that needs a
+    server of its own (other settings) passes it: new_context(server=portal_server)."""
     contexts = []
 
-    def open_context(**options):
-        options.setdefault("base_url", asgi_server.url)
+    def open_context(*, server: AsgiServer | None = None, **options):
+        server = server or request.getfixturevalue("asgi_server")
+        options.setdefault("base_url", server.url)
         options.setdefault("locale", "en-US")
         context = browser.new_context(**options)
         context.set_default_timeout(20_000)

@@ -1,6 +1,7 @@
 """End to end: a customer signs in to the help portal with the one-time link from
 their email, sees their requests, writes a new one after the knowledge base suggested
-an article, watches its status change live, and answers a satisfaction survey.
+an article, watches its status change live, and answers a satisfaction survey. And
+the portal's live chat, when the customer behind it is erased.
 
 One ASGI server process whose email goes to files (the file-based backend), so the
 test reads the sign-in link as the customer would; Debian's chromium through
@@ -17,9 +18,11 @@ import pytest
 
 from kb.models import Category, DeflectionEvent
 from kb.services import article_create
+from tests.channels_app.chat.conftest import open_around_the_clock
 from tests.factories import deliver
-from tickets.models import Message, Ticket
+from tickets.models import AgentProfile, Customer, Message, Ticket
 from tickets.models.surveys import Survey
+from tickets.services.privacy import ERASED_NAME, customer_erase
 from tickets.services.tickets import ticket_set_status
 
 pytestmark = pytest.mark.e2e
@@ -56,23 +59,6 @@ def portal_server(transactional_db, _portal_server):
     return _portal_server
 
 
-@pytest.fixture
-def open_context(browser, portal_server):
-    contexts = []
-
-    def open_(**options):
-        options.setdefault("base_url", portal_server.url)
-        options.setdefault("locale", "en-US")
-        context = browser.new_context(**options)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context
-
-    yield open_
-    for context in contexts:
-        context.close()
-
-
 def _sign_in_links(mail_dir: Path, to: str) -> list[str]:
     """Sign-in links mailed to `to`, oldest first. The file backend writes each
     message as it would go on the wire, separated by a line of dashes."""
@@ -104,7 +90,7 @@ def sign_in(page, mail_dir: Path, address: str) -> None:
     page.wait_for_url("**/portal/tickets/")
 
 
-def test_sign_in_write_a_request_after_suggestions_and_follow_it(portal_server, open_context, mail_dir, e2e_agent):
+def test_sign_in_write_a_request_after_suggestions_and_follow_it(portal_server, new_context, mail_dir, e2e_agent):
     deliver("email", "malee@example.com", "The parcel never came", subject="Where is my parcel?", sender_name="Malee")
     category = Category.objects.create(slug="delivery", name_en="Delivery", name_th="การจัดส่ง")
     article = article_create(
@@ -113,14 +99,14 @@ def test_sign_in_write_a_request_after_suggestions_and_follow_it(portal_server, 
         lang="en", category=category, author=e2e_agent, published=True,
     )  # fmt: skip
 
-    context = open_context(viewport={"width": 390, "height": 844})  # a phone
+    context = new_context(server=portal_server, viewport={"width": 390, "height": 844})  # a phone
     page = context.new_page()
     sign_in(page, mail_dir, "malee@example.com")
     page.get_by_text("Where is my parcel?").wait_for()
 
     # The one-time link does not work twice.
     used = _sign_in_links(mail_dir, "malee@example.com")[-1]
-    other = open_context().new_page()
+    other = new_context(server=portal_server).new_page()
     other.goto(used)
     other.get_by_role("heading", name="This link no longer works").wait_for()
 
@@ -152,7 +138,7 @@ def test_sign_in_write_a_request_after_suggestions_and_follow_it(portal_server, 
     row.filter(has_text="Pending").wait_for(timeout=20_000)
 
 
-def test_answer_a_survey_and_switch_to_thai(portal_server, open_context, mail_dir, e2e_agent):
+def test_answer_a_survey_and_switch_to_thai(portal_server, new_context, mail_dir, e2e_agent):
     result = deliver("email", "anan@example.com", "Refund please", subject="Refund for order 77", sender_name="Anan")
     ticket = result.message.ticket
     ticket_set_status(ticket=ticket, status="resolved", actor=e2e_agent)
@@ -167,7 +153,7 @@ def test_answer_a_survey_and_switch_to_thai(portal_server, open_context, mail_di
         scale_max=5,
     )
 
-    page = open_context().new_page()
+    page = new_context(server=portal_server).new_page()
     sign_in(page, mail_dir, "anan@example.com")
     page.get_by_role("link", name="Customer satisfaction (CSAT)").click()
     page.get_by_role("heading", name="How satisfied are you with the help you got?").wait_for()
@@ -181,3 +167,44 @@ def test_answer_a_survey_and_switch_to_thai(portal_server, open_context, mail_di
     # The language switcher posts to /i18n/setlang/ and the portal answers in Thai.
     page.locator("#portal-language").select_option("th")
     page.wait_for_function("document.documentElement.lang === 'th'")
+
+
+def test_after_erasure_the_portal_chat_starts_afresh_and_says_why(portal_server, new_context, e2e_agent):
+    open_around_the_clock()
+    AgentProfile.objects.filter(user=e2e_agent).update(presence="online")
+    page = new_context(server=portal_server).new_page()
+    page.goto("/portal/signin/")
+    page.locator(".hd-chat-launcher").click()
+    chat = page.frame_locator("iframe.hd-chat-frame")
+    chat.locator("#prechat-form input[name=name]").fill("Somchai")
+    chat.locator("#prechat-form input[name=email]").fill("somchai@example.com")
+    chat.locator("#prechat-form button[type=submit]").click()
+    chat.locator("#chat-input").fill("My parcel 4711 has not arrived")
+    chat.locator("#chat-input").press("Enter")
+    chat.locator(".chat-mine[data-state=sent]").wait_for()
+
+    erased = Ticket.objects.get(channel="chat").customer
+    customer_erase(customer=erased, actor=None)
+
+    # The browser still holds the old token. Back on the portal, the widget gets a clean
+    # pre-chat form with the reason, and does not keep trying to reconnect.
+    sockets = []
+    page.on("websocket", lambda socket: sockets.append(socket.url))
+    page.reload()
+    page.locator(".hd-chat-launcher").click()
+    chat.locator("#prechat").wait_for(state="visible")
+    chat.locator("#chat-status", has_text="your details were erased").wait_for()
+    assert chat.locator("#chat-log li").count() == 0
+    page.wait_for_timeout(2_000)
+    assert len(sockets) == 1
+    assert "erased" in chat.locator("#chat-status").inner_text()
+
+    # A new chat is a new customer; the erased one stays erased.
+    chat.locator("#prechat-form input[name=name]").fill("Somchai")
+    chat.locator("#prechat-form button[type=submit]").click()
+    chat.locator("#chat-input").fill("Hello again")
+    chat.locator("#chat-input").press("Enter")
+    chat.locator(".chat-mine[data-state=sent]").wait_for()
+    again = Message.objects.select_related("customer").get(text="Hello again")
+    assert again.customer_id != erased.pk and again.customer.name == "Somchai"
+    assert Customer.objects.get(pk=erased.pk).name == ERASED_NAME
