@@ -13,11 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.utils import translation
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from kb.portal.forms import GuestRequestForm
+from tests.factories import deliver, make_user
 from tickets.models import Ticket
+from tickets.services.tickets import ticket_set_status
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 OWN = LOCALE / "th" / "LC_MESSAGES"
@@ -294,3 +299,73 @@ def test_django_length_errors_are_thai_in_the_portal(client):
     html = response.content.decode()
     assert f"ต้องมีไม่เกิน {limit} ตัวอักษร (ขณะนี้มี {limit + 5} ตัวอักษร)" in html
     assert "Ensure this value" not in html
+
+
+@pytest.mark.django_db
+def test_the_helpdesks_own_api_errors_are_thai_for_a_thai_client(agent_client, roles):
+    not_staff = APIClient()
+    not_staff.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=make_user('somchai')).key}")
+    response = not_staff.get("/api/v1/tickets/", HTTP_ACCEPT_LANGUAGE="th")
+    assert (response.status_code, response.json()) == (
+        403,
+        {"detail": "เฉพาะเจ้าหน้าที่ หัวหน้างาน และผู้ดูแลระบบเท่านั้นที่ใช้ API นี้ได้"},
+    )
+
+    ticket = deliver("email", "somchai@example.com", "ยังไม่ได้รับของครับ", subject="คำสั่งซื้อ").message.ticket
+    ticket_set_status(ticket=ticket, status=Ticket.Status.RESOLVED)
+    ticket_set_status(ticket=ticket, status=Ticket.Status.CLOSED)
+    url = f"/api/v1/tickets/{ticket.pk}/"
+    response = agent_client.patch(url, {"status": "open"}, format="json", HTTP_ACCEPT_LANGUAGE="th")
+    assert (response.status_code, response.json()) == (400, {"detail": "ทิกเก็ตสถานะ closed เปลี่ยนเป็น open ไม่ได้"})
+    response = agent_client.post(f"{url}messages/", {"text": "สวัสดีค่ะ"}, format="json", HTTP_ACCEPT_LANGUAGE="th")
+    assert response.json()["detail"] == "ทิกเก็ตนี้ปิดแล้ว กรุณาเปิดทิกเก็ตใหม่เพื่อติดต่อลูกค้า"
+
+    response = agent_client.get("/api/v1/kpis/?from=2026-10-02&to=2026-10-01", HTTP_ACCEPT_LANGUAGE="th")
+    assert response.status_code == 400
+    assert response.json()["errors"]["from"] == ["ต้องไม่อยู่หลัง `to`"]
+
+    response = agent_client.patch(url, {"status": "open"}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.json() == {"detail": "a closed ticket cannot become open"}
+
+
+def _our_models():
+    return [model for app in ("tickets", "kb", "channels_app") for model in apps.get_app_config(app).get_models()]
+
+
+def test_every_name_the_admin_shows_for_our_models_is_thai():
+    thai = re.compile("[\u0e00-\u0e7f]")
+    english = []
+    with translation.override("th"):
+        for model in _our_models():
+            options = model._meta
+            names = {"model": options.verbose_name, "plural": options.verbose_name_plural}
+            for field in options.get_fields():
+                if not field.auto_created and (field.concrete or field.many_to_many):
+                    names[field.name] = field.verbose_name
+                for value, label in getattr(field, "flatchoices", None) or []:
+                    names[f"{field.name}={value}"] = label
+            # A choice without words (the blank "—") needs no translation.
+            english += [
+                f"{options.label}.{key}: {name}"
+                for key, name in names.items()
+                if re.search("[A-Za-z]", str(name)) and not thai.search(str(name))
+            ]
+    kept = {"VIP", "SLA", "SMS", "WhatsApp", "WhatsApp ID", "CSAT", "NPS", "FCR", "p90"}
+    assert [name for name in english if name.rsplit(": ", 1)[1] not in kept] == []
+
+
+@pytest.mark.django_db
+def test_the_admin_ticket_list_speaks_thai(client):
+    client.force_login(make_user("root", is_staff=True, is_superuser=True))
+    deliver("email", "somchai@example.com", "ยังไม่ได้รับของครับ", subject="คำสั่งซื้อ")
+    response = client.get("/admin/tickets/ticket/", HTTP_ACCEPT_LANGUAGE="th")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for thai in ("ทิกเก็ต", "ผู้รับผิดชอบ", "อัปเดตเมื่อ", "ลูกค้า", "ความสำคัญ", "ช่องทาง"):
+        assert thai in html
+    for english in (">Assignee<", ">Updated at<", ">Customer<", ">Priority<"):
+        assert english not in html
+
+    response = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="th")
+    assert "โปรไฟล์เจ้าหน้าที่" in response.content.decode()
+    assert "Agent profiles" not in response.content.decode()
