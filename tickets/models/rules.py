@@ -19,24 +19,24 @@ SENTIMENT_LEVELS = ("negative", "severe")
 SLA_STATES = ("at_risk", "breached")
 
 # Every condition: its type and the shape of its value. All conditions of a rule must hold.
-CONDITION_TYPES: dict[str, str] = {
-    "channel": "list of channels",
-    "priority_at_least": "priority 1-4",
-    "tier": "list of customer tiers",
-    "tags": "list of tag names (any of them)",
-    "keywords": "list of words or phrases (any of them; Thai is matched on segmented words)",
-    "sentiment": "negative | severe (the last inbound message)",
-    "sla": "at_risk | breached",
-    "no_agent_reply_minutes": "business minutes since the customer's last message without an agent reply",
-    "reopen_count_at_least": "a number of reopens",
-    "repeat_contact": "{contacts: N, days: X}: N contacts of the customer within X days",
+CONDITION_TYPES: dict[str, Any] = {
+    "channel": _("list of channels"),
+    "priority_at_least": _("priority 1-4"),
+    "tier": _("list of customer tiers"),
+    "tags": _("list of tag names (any of them)"),
+    "keywords": _("list of words or phrases (any of them; Thai is matched on segmented words)"),
+    "sentiment": _("negative | severe (the last inbound message)"),
+    "sla": _("at_risk | breached"),
+    "no_agent_reply_minutes": _("business minutes since the customer's last message without an agent reply"),
+    "reopen_count_at_least": _("a number of reopens"),
+    "repeat_contact": _("{contacts: N, days: X}: N contacts of the customer within X days"),
 }
-ACTION_TYPES: dict[str, str] = {
-    "set_priority": "raise the priority to 1-4 (never lowers it)",
-    "assign": "{team: id, agent: id}: reassign",
-    "notify": "{users: [ids], assignee: bool, supervisors: bool, email: bool}",
-    "add_tag": "a tag name",
-    "add_note": "an internal note's text",
+ACTION_TYPES: dict[str, Any] = {
+    "set_priority": _("raise the priority to 1-4 (never lowers it)"),
+    "assign": _("{team: id, agent: id}: reassign"),
+    "notify": _("{users: [ids], assignee: bool, supervisors: bool, email: bool}"),
+    "add_tag": _("a tag name"),
+    "add_note": _("an internal note's text"),
 }
 
 
@@ -55,7 +55,7 @@ def _list_of(value: Any, allowed: list[str] | None, what: str) -> None:
 
 def _positive_int(value: Any, what: str, *, maximum: int | None = None) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1 or (maximum and value > maximum):
-        limit = f"1-{maximum}" if maximum else "1 or more"
+        limit = f"1-{maximum}" if maximum else _("1 or more")
         _fail(_("%(what)s needs a whole number %(limit)s"), what=what, limit=limit)
 
 
