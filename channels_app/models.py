@@ -22,4 +22,5 @@ class SmsOptOut(models.Model):
         verbose_name_plural = _("SMS opt-outs")
 
     def __str__(self) -> str:
-        return f"{self.phone} ({'opted out' if self.opted_out else 'opted in'})"
+        state = _("opted out") if self.opted_out else _("opted in")
+        return f"{self.phone} ({state})"

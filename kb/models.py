@@ -154,7 +154,8 @@ class ArticleFeedback(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{'yes' if self.helpful else 'no'} on #{self.article_id}"
+        answer = _("helpful") if self.helpful else _("not helpful")
+        return _("%(answer)s on #%(article)s") % {"answer": answer, "article": self.article_id}
 
 
 class ArticleView(models.Model):
@@ -176,7 +177,7 @@ class ArticleView(models.Model):
         indexes = [models.Index(fields=["session_key", "created_at"], name="kb_view_session_idx")]
 
     def __str__(self) -> str:
-        return f"#{self.article_id} read in {self.session_key[:8]}"
+        return _("#%(article)s read in %(session)s") % {"article": self.article_id, "session": self.session_key[:8]}
 
 
 class DeflectionEvent(models.Model):
@@ -210,4 +211,8 @@ class DeflectionEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.outcome}: #{self.article_id} in {self.session_key[:8]}"
+        return _("%(outcome)s: #%(article)s in %(session)s") % {
+            "outcome": self.get_outcome_display(),
+            "article": self.article_id,
+            "session": self.session_key[:8],
+        }

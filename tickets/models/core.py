@@ -111,7 +111,7 @@ class Customer(models.Model):
         indexes = [models.Index(fields=["name"], name="customer_name_idx")]
 
     def __str__(self) -> str:
-        return self.name or f"Customer #{self.pk}"
+        return self.name or _("Customer #%(id)s") % {"id": self.pk}
 
     @property
     def is_vip(self) -> bool:
@@ -417,7 +417,7 @@ class TicketActivity(models.Model):
         verbose_name_plural = _("ticket activities")
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} on #{self.ticket_id}"
+        return _("%(kind)s on #%(ticket)s") % {"kind": self.get_kind_display(), "ticket": self.ticket_id}
 
 
 class Notification(models.Model):

@@ -40,4 +40,8 @@ class MessageSentiment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.label} ({self.score:+.2f}) on {self.message_id}"
+        return _("%(label)s (%(score)s) on message %(message)s") % {
+            "label": self.get_label_display(),
+            "score": f"{self.score:+.2f}",
+            "message": self.message_id,
+        }

@@ -153,7 +153,7 @@ class TicketSLA(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"SLA of {self.ticket_id}"
+        return _("SLA of ticket %(ticket)s") % {"ticket": self.ticket_id}
 
     @property
     def is_breached(self) -> bool:

@@ -64,7 +64,11 @@ class Survey(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} for {self.ticket_id} #{self.resolution_number}"
+        return _("%(kind)s for ticket %(ticket)s #%(number)s") % {
+            "kind": self.get_kind_display(),
+            "ticket": self.ticket_id,
+            "number": self.resolution_number,
+        }
 
 
 class SurveyOptOut(models.Model):
@@ -76,4 +80,4 @@ class SurveyOptOut(models.Model):
         verbose_name_plural = _("survey opt-outs")
 
     def __str__(self) -> str:
-        return f"opt-out of {self.customer_id}"
+        return _("opt-out of customer %(customer)s") % {"customer": self.customer_id}
