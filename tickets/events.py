@@ -206,7 +206,8 @@ def publish_message_created(message) -> None:
 
 def publish_ticket_changed(ticket, *, changes: dict[str, Any]) -> None:
     event = {"type": "ticket.changed", "ticket": ticket.pk, "changes": changes}
-    publish_on_commit([CONSOLE_GROUP, ticket_group(ticket.pk)], event)
+    # The customer's group too: their open portal pages show a new status live.
+    publish_on_commit([CONSOLE_GROUP, ticket_group(ticket.pk), customer_group(ticket.customer_id)], event)
 
 
 def publish_delivery_status(message) -> None:
