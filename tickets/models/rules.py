@@ -169,4 +169,4 @@ class RuleFiring(models.Model):
         indexes = [models.Index(fields=["ticket", "fired_at"], name="rule_firing_ticket_idx")]
 
     def __str__(self) -> str:
-        return f"{self.rule_id} on {self.ticket_id}"
+        return _("rule %(rule)s on ticket %(ticket)s") % {"rule": self.rule_id, "ticket": self.ticket_id}
