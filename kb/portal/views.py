@@ -226,7 +226,8 @@ def ticket_list(request):
 @require_GET
 @customer_required
 def ticket_statuses(request):
-    """Polled by the ticket list every 15 seconds (see static/portal/portal.js)."""
+    """The ticket list's statuses, fetched by static/portal/portal.js when /ws/portal/
+    announces a change and whenever its socket (re)connects."""
     tickets = portal_selectors.portal_ticket_list(customer=request.portal_customer)[:200]
     return JsonResponse(
         {

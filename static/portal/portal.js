@@ -20,29 +20,92 @@
     });
   });
 
-  // Live statuses: polling a small JSON list every 15 s. Status changes are not
-  // pushed to customers' websocket groups, and one cheap query per open page is
-  // nothing next to a socket per visitor.
+  // Live updates: /ws/portal/ pushes that a ticket's status changed, that it got an
+  // answer, or that a new ticket exists. The socket carries no content: the page
+  // fetches what it shows from the portal's own views. Every (re)connect catches up
+  // on what was missed while the socket was down.
   var list = document.querySelector("[data-status-url]");
-  if (list) {
-    var refresh = function () {
-      if (document.hidden) { return; }
-      fetch(list.dataset.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (data) {
-          if (!data) { return; }
-          data.tickets.forEach(function (t) {
-            var row = list.querySelector('[data-ticket="' + t.id + '"] [data-status]');
-            if (row && row.textContent !== t.status_label) {
-              row.textContent = t.status_label;
-              row.className = "portal-status portal-status-" + t.status;
-            }
-          });
-        })
-        .catch(function () { /* offline for a moment; the next poll retries */ });
+  var detail = document.querySelector("[data-live-ticket]");
+  var notice = document.querySelector("[data-live-notice]");
+
+  var refreshStatuses = function () {
+    if (!list) { return; }
+    fetch(list.dataset.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) { return; }
+        data.tickets.forEach(function (t) {
+          var row = list.querySelector('[data-ticket="' + t.id + '"] [data-status]');
+          if (row && row.textContent !== t.status_label) {
+            row.textContent = t.status_label;
+            row.className = "portal-status portal-status-" + t.status;
+          }
+        });
+      })
+      .catch(function () { /* offline for a moment; the next event or reconnect catches up */ });
+  };
+
+  // Swaps in the freshly rendered conversation and status; the reply form is left
+  // alone, so nothing the customer is typing is lost.
+  var refreshTicket = function () {
+    if (!detail) { return; }
+    fetch(window.location.pathname, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        ["[data-live-conversation]", "[data-live-status]"].forEach(function (selector) {
+          var current = document.querySelector(selector);
+          var next = fresh.querySelector(selector);
+          if (current && next) { current.replaceWith(next); }
+        });
+      })
+      .catch(function () {});
+  };
+
+  var showNotice = function () {
+    if (notice) { notice.hidden = false; }
+  };
+
+  var onEvent = function (frame) {
+    var onThisTicket = detail && String(frame.ticket) === detail.dataset.liveTicket;
+    if (frame.type === "created") {
+      showNotice();
+    } else if (onThisTicket) {
+      refreshTicket();
+    } else if (list) {
+      if (!list.querySelector('[data-ticket="' + frame.ticket + '"]')) { showNotice(); }
+      refreshStatuses();
+    }
+  };
+
+  if (list || detail || notice) {
+    var retry = 0;
+    var connect = function () {
+      var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+      var socket = new WebSocket(scheme + window.location.host + "/ws/portal/");
+      socket.addEventListener("open", function () {
+        // A status may have changed between the page's rendering and now.
+        refreshStatuses();
+        if (retry > 0) { refreshTicket(); }
+        retry = 0;
+        document.body.dataset.live = "connected";
+      });
+      socket.addEventListener("message", function (event) {
+        try { onEvent(JSON.parse(event.data)); } catch (error) { /* not ours */ }
+      });
+      socket.addEventListener("close", function (event) {
+        document.body.dataset.live = "disconnected";
+        if (event.code === 4401) { return; }  // signed out: a reload shows the sign-in page
+        retry += 1;
+        var delay = Math.min(30000, 1000 * Math.pow(2, Math.min(retry, 5))) * (0.5 + Math.random() / 2);
+        setTimeout(connect, delay);
+      });
     };
-    setInterval(refresh, 15000);
-    document.addEventListener("visibilitychange", refresh);
+    connect();
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden) { refreshStatuses(); }
+    });
   }
 
   // Suggestions while the customer writes (deflection).

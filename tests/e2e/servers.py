@@ -3,6 +3,7 @@ tests and the benchmarks, which both need real server processes."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -16,6 +17,18 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 SERVER_START_TIMEOUT_S = 40
+
+
+def api_request(url: str, data: dict, *, token: str, method: str = "POST") -> dict:
+    """One call to a server's REST API, as an integration would make it."""
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(data).encode(),
+        method=method,
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
 
 
 @dataclass

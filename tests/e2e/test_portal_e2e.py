@@ -15,10 +15,12 @@ import time
 from pathlib import Path
 
 import pytest
+from rest_framework.authtoken.models import Token
 
 from kb.models import Category, DeflectionEvent
 from kb.services import article_create
 from tests.channels_app.chat.conftest import open_around_the_clock
+from tests.e2e.servers import api_request
 from tests.factories import deliver
 from tickets.models import AgentProfile, Customer, Message, Ticket
 from tickets.models.surveys import Survey
@@ -130,12 +132,24 @@ def test_sign_in_write_a_request_after_suggestions_and_follow_it(portal_server, 
     assert DeflectionEvent.objects.get(article=article).outcome == "submitted"
     assert page.url.endswith(f"/portal/tickets/{message.ticket_id}/")
 
-    # The list shows the status change without a reload (polled every 15 s).
+    # What an agent does shows without a reload, pushed through /ws/portal/: the
+    # status in the list, then the answer in the open ticket, while the customer's
+    # half-written reply stays in its box.
+    token = Token.objects.create(user=e2e_agent).key
+    ticket_url = f"{portal_server.url}/api/v1/tickets/{message.ticket_id}/"
     page.get_by_role("link", name="My requests").first.click()
     row = page.locator(f'[data-ticket="{message.ticket_id}"] [data-status]')
     assert row.inner_text() == "New"
-    ticket_set_status(ticket=Ticket.objects.get(pk=message.ticket_id), status="pending", actor=e2e_agent)
-    row.filter(has_text="Pending").wait_for(timeout=20_000)
+    page.locator("body[data-live=connected]").wait_for()
+    api_request(ticket_url, {"status": "pending"}, token=token, method="PATCH")
+    row.filter(has_text="Pending").wait_for(timeout=5_000)
+
+    page.locator(f'[data-ticket="{message.ticket_id}"] a').click()
+    page.get_by_label("Your reply").fill("Half-written")
+    page.locator("body[data-live=connected]").wait_for()
+    api_request(ticket_url + "messages/", {"text": "Your parcel left the depot today."}, token=token)
+    page.locator("[data-live-conversation]", has_text="Your parcel left the depot today.").wait_for(timeout=5_000)
+    assert page.get_by_label("Your reply").input_value() == "Half-written"
 
 
 def test_answer_a_survey_and_switch_to_thai(portal_server, new_context, mail_dir, e2e_agent):

@@ -15,14 +15,14 @@ import websockets
 from django.conf import settings
 from rest_framework.authtoken.models import Token
 
-from tests.e2e.servers import session_cookie_for
+from tests.e2e.servers import api_request, session_cookie_for
 from tickets.models import Message
 
 pytestmark = pytest.mark.services
 
 
-def post(url: str, data: dict, headers: dict | None = None) -> dict:
-    request = urllib.request.Request(url, data=urllib.parse.urlencode(data).encode(), headers=headers or {})
+def post(url: str, data: dict) -> dict:
+    request = urllib.request.Request(url, data=urllib.parse.urlencode(data).encode())
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
 
@@ -68,11 +68,9 @@ def test_a_conversation_crosses_two_server_processes(asgi_server_factory, transa
             # Agent -> customer: the reply is sent by process B, the customer is on process A.
             ticket_id = created["message"]["ticket"]
             await asyncio.to_thread(
-                post,
-                f"{agent_server.url}/api/v1/tickets/{ticket_id}/messages/",
-                {"text": "Hello from B"},
-                {"Authorization": f"Token {api_token}"},
-            )
+                api_request, f"{agent_server.url}/api/v1/tickets/{ticket_id}/messages/", {"text": "Hello from B"},
+                token=api_token,
+            )  # fmt: skip
             reply = await receive_until(customer, lambda f: f["type"] == "message" and f["direction"] == "out")
             return created, reply
 
