@@ -3,9 +3,19 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_process_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
 app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_process_shutdown.connect
+def _flush_realtime_events(**kwargs) -> None:
+    # A prefork pool child leaves through os._exit, which skips atexit: the events
+    # of its last tasks would be lost when the pool recycles it.
+    from tickets import events
+
+    events.flush_pending_events()
