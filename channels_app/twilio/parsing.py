@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from channels_app.twilio.keywords import keyword_of
 from tickets.inbound import InboundAttachment, InboundMessage
 from tickets.models import Channel
+from tickets.services.autoack import CHANNEL_COMMAND
 from tickets.services.identities import InvalidAddress, normalize_address
 from tickets.services.sanitize import strip_control_chars
 
@@ -179,6 +180,8 @@ def inbound_from_params(params: Mapping[str, Any], *, channel: str) -> InboundMe
         keyword = keyword_of(body)
         if keyword:
             metadata["sms_keyword"] = keyword.value
+            # Addressed to the channel, not to the support team: nothing to acknowledge.
+            metadata[CHANNEL_COMMAND] = True
     return InboundMessage(
         channel=channel,
         external_id=message_sid(params),

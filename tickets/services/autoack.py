@@ -1,6 +1,10 @@
 """The automatic acknowledgement of a new ticket, on the channel the customer used,
 with the time they can expect an answer. It is an automatic message: never a
-response, never sent for an auto-reply, and at most once per ticket."""
+response, never sent for an auto-reply, and at most once per ticket.
+
+Nor is it sent for a command to the channel (metadata "channel_command": an SMS
+STOP, START or HELP), which the channel answers itself: the customer asked nothing
+of the support team, and after STOP the acknowledgement could not even be sent."""
 
 from __future__ import annotations
 
@@ -14,6 +18,9 @@ from django.utils.translation import ngettext
 from tickets.models import Direction, Message, Ticket, TicketSLA
 from tickets.services.replies import reply_create
 from tickets.services.sla import calendar_for_team, is_business_hours, ticket_sla_start
+
+# The metadata key of an inbound message that is a command to the channel.
+CHANNEL_COMMAND = "channel_command"
 
 
 def _duration(seconds: int) -> str:
@@ -47,10 +54,15 @@ def autoack_send(*, message: Message) -> Message | None:
         return None
     if message.direction != Direction.IN or message.is_auto_reply or message.is_automatic:
         return None
+    if message.metadata.get(CHANNEL_COMMAND):
+        return None
     ticket = Ticket.objects.select_related("customer").get(pk=message.ticket_id)
     if ticket.agent_initiated or ticket.first_response_at is not None or not ticket.is_active:
         return None
-    earlier = Message.objects.filter(ticket=ticket, direction=Direction.IN, is_auto_reply=False, is_automatic=False)
+    # A request that follows a keyword is the first one the team is asked to answer.
+    earlier = Message.objects.filter(
+        ticket=ticket, direction=Direction.IN, is_auto_reply=False, is_automatic=False
+    ).exclude(metadata__has_key=CHANNEL_COMMAND)
     if earlier.filter(created_at__lt=message.created_at).exists():
         return None
     sla = ticket_sla_start(ticket=ticket)

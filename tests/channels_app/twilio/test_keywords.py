@@ -138,3 +138,35 @@ def test_the_answer_to_a_keyword_is_on_the_timeline(agent_client):
     timeline = agent_client.get(f"/api/v1/customers/{inbound.customer_id}/timeline/").json()["results"]
     assert timeline[0]["delivery_status"] == "delivered"
     assert Message.objects.get(direction="out").external_id == sent_sid
+
+
+@pytest.mark.parametrize("body", ["STOP", "ยกเลิก", "START", "HELP", "ช่วยเหลือ"])
+def test_a_keyword_that_opens_a_ticket_is_not_acknowledged(
+    body, fake_twilio, agent_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_twilio(Client(), SMS, sms_params(body))
+
+    inbound = Message.objects.get(direction="in")
+    timeline = agent_client.get(f"/api/v1/customers/{inbound.customer_id}/timeline/").json()["results"]
+    # Only the keyword and its answer, which went out in the TwiML: no acknowledgement,
+    # and after STOP no failed one.
+    assert [(item["direction"], item["text"], item["delivery_status"]) for item in timeline] == [
+        ("out", _answered(response), "sending"),
+        ("in", body, ""),
+    ]
+    assert fake_twilio.sent == []
+
+
+@pytest.mark.django_db
+def test_the_first_request_after_a_keyword_is_acknowledged(fake_twilio, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        post_twilio(Client(), SMS, sms_params("HELP", sid="SM" + "1" * 32))
+        post_twilio(Client(), SMS, sms_params("My parcel has not arrived", sid="SM" + "2" * 32))
+
+    ticket = Ticket.objects.get()
+    (ack,) = Message.objects.filter(direction="out", metadata__autoack=True)
+    assert ack.ticket == ticket and ticket.reference in ack.text
+    assert ack.delivery_status == "sent"
+    # The acknowledgement is the one message sent through the API.
+    assert [request.form["Body"] for request in fake_twilio.sent] == [[ack.text]]
