@@ -23,8 +23,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from channels_app.models import SmsOptOut
-from tickets import events
-from tickets.models import Direction, Message
+from tickets.models import Message
+from tickets.services.replies import reply_create
 
 
 class Keyword(enum.StrEnum):
@@ -94,24 +94,16 @@ def keyword_reply(*, keyword: Keyword, written: str) -> str:
 
 def keyword_reply_record(*, inbound: Message, text: str) -> Message:
     """Puts the answer to a keyword on the timeline, after the keyword, in its ticket:
-    an automatic outbound message, which opens, reopens and answers nothing. Twilio
-    sends it from the webhook's TwiML, not the delivery task, so it is handed over
-    ("sending") rather than queued; Twilio's status callbacks find it by its key. One
-    answer per inbound message, however often the webhook is replayed."""
-    answer, created = Message.objects.get_or_create(
+    an automatic reply, which opens, reopens and answers nothing. Twilio sends it from
+    the webhook's TwiML, not the delivery task; its status callbacks find it by its
+    key. One answer per inbound message, however often the webhook is replayed."""
+    return reply_create(
+        ticket=inbound.ticket,
+        author=None,
+        text=text,
+        channel=inbound.channel,
+        is_automatic=True,
+        sent_by_channel=True,
         idempotency_key=uuid.uuid5(_ANSWER_KEYS, f"{inbound.channel}:{inbound.external_id}"),
-        defaults={
-            "ticket_id": inbound.ticket_id,
-            "customer_id": inbound.customer_id,
-            "channel": inbound.channel,
-            "direction": Direction.OUT,
-            "subject": inbound.ticket.subject,
-            "text": text,
-            "is_automatic": True,
-            "delivery_status": Message.DeliveryStatus.SENDING,
-            "metadata": {"sms_keyword_answer": inbound.metadata.get("sms_keyword", ""), "in_reply_to": inbound.pk},
-        },
+        metadata={"sms_keyword_answer": inbound.metadata.get("sms_keyword", ""), "in_reply_to": inbound.pk},
     )
-    if created:
-        events.publish_message_created(answer)
-    return answer

@@ -1,9 +1,12 @@
 """Outbound replies and internal notes: the one way out.
 
 A reply is stored, then a Celery task delivers it through the channel's sender;
-delivery status lands on the Message."""
+delivery status lands on the Message. A reply that the channel sends itself (the
+answer to an SMS keyword, in the webhook's TwiML) is stored as handed over instead."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.db import transaction
 from django.utils import timezone
@@ -65,9 +68,16 @@ def reply_create(
     is_note: bool = False,
     is_automatic: bool = False,
     metadata: dict | None = None,
+    sent_by_channel: bool = False,
+    idempotency_key: uuid.UUID | None = None,
 ) -> Message:
     """A public reply (delivered on `channel`, by default the customer's last one)
-    or an internal note. Automatic messages never count as a response."""
+    or an internal note. Automatic messages never count as a response.
+
+    `sent_by_channel`: the channel sends the reply itself, so it is not queued for
+    the delivery task but stored as "sending", and the provider's status callbacks
+    (which find it by its idempotency key) move it on. With `idempotency_key`, a
+    repeated call returns the message the first one created."""
     text = strip_control_chars(text).strip()
     if not text and not html:
         raise ReplyError(_("a reply needs some text"))
@@ -77,9 +87,15 @@ def reply_create(
     if channel not in Channel.values:
         raise ReplyError(_("unknown channel %(channel)r") % {"channel": channel})
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    # Read under the ticket's lock: a concurrent repeat waits for the first to commit.
+    existing = Message.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
+    if existing is not None:
+        return existing
     now = timezone.now()
     if is_note:
         direction, status = Direction.NOTE, Message.DeliveryStatus.NONE
+    elif sent_by_channel:
+        direction, status = Direction.OUT, Message.DeliveryStatus.SENDING
     elif not is_automatic and _needs_approval(author):
         direction, status = Direction.OUT, Message.DeliveryStatus.AWAITING_APPROVAL
     else:
@@ -96,11 +112,12 @@ def reply_create(
         is_automatic=is_automatic,
         delivery_status=status,
         metadata=metadata or {},
+        idempotency_key=idempotency_key or uuid.uuid4(),
         created_at=now,
     )
     fields = ["updated_at"]
     ticket.updated_at = now
-    if direction == Direction.OUT and not is_automatic and status == Message.DeliveryStatus.QUEUED:
+    if direction == Direction.OUT and not is_automatic and status != Message.DeliveryStatus.AWAITING_APPROVAL:
         fields += _record_first_response(ticket, now)
     if direction == Direction.OUT and ticket.status == Ticket.Status.NEW and not is_automatic:
         ticket.status = Ticket.Status.OPEN
