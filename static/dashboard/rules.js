@@ -11,6 +11,7 @@
   const O = read("rule-options");
   const T = read("rule-strings");
 
+  // Each type's name and help come from the server, translated: {type: {label, help}}.
   // Each type: the inputs that edit it, each bound to a path of the JSON object.
   const SPECS = {
     channel: [{ path: "value", kind: "checks", options: O.channels }],
@@ -109,12 +110,12 @@
     function addRow(item) {
       const row = make("div", { className: "rl-row" });
       const type = make("select", { className: "rl-type" });
-      for (const [value, help] of Object.entries(kinds)) type.append(make("option", { value, title: help, selected: value === item.type }, value.replaceAll("_", " ")));
+      for (const [value, kind] of Object.entries(kinds)) type.append(make("option", { value, title: kind.help, selected: value === item.type }, kind.label));
       const inputs = make("span", { className: "rl-inputs" });
       const help = make("span", { className: "rl-help" });
       function fill(current) {
         inputs.replaceChildren(...SPECS[type.value].map((spec) => input(spec, get(current, spec.path))));
-        help.textContent = kinds[type.value];
+        help.textContent = kinds[type.value].help;
       }
       type.addEventListener("change", () => { fill({}); serialize(); });
       const remove = make("button", { type: "button", className: "cn-link rl-remove" }, T.remove);

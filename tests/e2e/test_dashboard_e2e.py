@@ -44,6 +44,8 @@ def test_the_dashboard_draws_and_the_rule_builder_saves(new_context, asgi_server
     rows.first.locator("input[value=sms]").check()
     page.locator('[data-builder="conditions"] .rl-add').click()
     rows.nth(1).locator(".rl-type").select_option("sentiment")
+    # The types read by their names, not by their keys.
+    assert rows.nth(1).locator(".rl-type option:checked").inner_text() == "Customer sentiment"
     page.locator('[data-builder="actions"] .rl-type').select_option("add_tag")
     page.locator('[data-builder="actions"] .rl-inputs input').fill("angry")
     page.click("text=Save rule")

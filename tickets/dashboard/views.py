@@ -20,7 +20,7 @@ from rest_framework.exceptions import ValidationError
 from tickets.dashboard.forms import EscalationRuleForm
 from tickets.kpi_api import kpi_filters_from
 from tickets.models import Channel, Customer, EscalationRule, Role, Team, Ticket
-from tickets.models.rules import ACTION_TYPES, CONDITION_TYPES
+from tickets.models.rules import ACTION_TYPES, CONDITION_TYPES, REPEAT_CONTACT_PARTS, RuleType
 from tickets.permissions import is_supervisor
 from tickets.selectors.kpis import KPI_TICKET_COLUMNS, kpi_ticket_rows
 from tickets.selectors.sla import sla_counts
@@ -111,12 +111,16 @@ def rule_list(request):
     return render(request, "dashboard/rules.html", {"rules": rules})
 
 
+def _editor_types(types: dict[str, RuleType]) -> dict[str, dict]:
+    return {key: {"label": kind.label, "help": kind.help} for key, kind in types.items()}
+
+
 def _builder_context(form, rule=None) -> dict:
     return {
         "form": form,
         "rule": rule,
-        "condition_types": CONDITION_TYPES,
-        "action_types": ACTION_TYPES,
+        "condition_types": _editor_types(CONDITION_TYPES),
+        "action_types": _editor_types(ACTION_TYPES),
         "builder_options": {
             "channels": [[value, str(label)] for value, label in Channel.choices],
             "tiers": [[value, str(label)] for value, label in Customer.Tier.choices],
@@ -131,8 +135,8 @@ def _builder_context(form, rule=None) -> dict:
             "any": _("any"),
             "team": _("team"),
             "agent": _("agent"),
-            "contacts": _("contacts"),
-            "days": _("within days"),
+            "contacts": REPEAT_CONTACT_PARTS["contacts"],
+            "days": REPEAT_CONTACT_PARTS["days"],
             "assignee": _("the assignee"),
             "supervisors": _("the supervisors"),
             "email": _("also by email"),

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .core import Channel, Customer, Ticket
@@ -18,26 +19,43 @@ from .core import Channel, Customer, Ticket
 SENTIMENT_LEVELS = ("negative", "severe")
 SLA_STATES = ("at_risk", "breached")
 
-# Every condition: its type and the shape of its value. All conditions of a rule must hold.
-CONDITION_TYPES: dict[str, Any] = {
-    "channel": _("list of channels"),
-    "priority_at_least": _("priority 1-4"),
-    "tier": _("list of customer tiers"),
-    "tags": _("list of tag names (any of them)"),
-    "keywords": _("list of words or phrases (any of them; Thai is matched on segmented words)"),
-    "sentiment": _("negative | severe (the last inbound message)"),
-    "sla": _("at_risk | breached"),
-    "no_agent_reply_minutes": _("business minutes since the customer's last message without an agent reply"),
-    "reopen_count_at_least": _("a number of reopens"),
-    "repeat_contact": _("{contacts: N, days: X}: N contacts of the customer within X days"),
+
+class RuleType(NamedTuple):
+    """How the rule editor shows a condition or action type: a name, and the shape of its value."""
+
+    label: Any
+    help: Any
+
+
+# Every condition: its type, its name and the shape of its value. All conditions of a rule must hold.
+CONDITION_TYPES: dict[str, RuleType] = {
+    "channel": RuleType(_("Channel"), _("list of channels")),
+    "priority_at_least": RuleType(_("Priority at least"), _("priority 1-4")),
+    "tier": RuleType(_("Customer tier"), _("list of customer tiers")),
+    "tags": RuleType(_("Has a tag"), _("list of tag names (any of them)")),
+    "keywords": RuleType(
+        _("Message contains"), _("list of words or phrases (any of them; Thai is matched on segmented words)")
+    ),
+    "sentiment": RuleType(_("Customer sentiment"), _("negative | severe (the last inbound message)")),
+    "sla": RuleType(_("SLA status"), _("at_risk | breached")),
+    "no_agent_reply_minutes": RuleType(
+        _("Minutes without an agent reply"),
+        _("business minutes since the customer's last message without an agent reply"),
+    ),
+    "reopen_count_at_least": RuleType(_("Reopened at least (times)"), _("a number of reopens")),
+    "repeat_contact": RuleType(
+        _("Repeat contacts"), _("{contacts: N, days: X}: N contacts of the customer within X days")
+    ),
 }
-ACTION_TYPES: dict[str, Any] = {
-    "set_priority": _("raise the priority to 1-4 (never lowers it)"),
-    "assign": _("{team: id, agent: id}: reassign"),
-    "notify": _("{users: [ids], assignee: bool, supervisors: bool, email: bool}"),
-    "add_tag": _("a tag name"),
-    "add_note": _("an internal note's text"),
+ACTION_TYPES: dict[str, RuleType] = {
+    "set_priority": RuleType(_("Raise the priority to"), _("raise the priority to 1-4 (never lowers it)")),
+    "assign": RuleType(_("Assign to"), _("{team: id, agent: id}: reassign")),
+    "notify": RuleType(_("Notify"), _("{users: [ids], assignee: bool, supervisors: bool, email: bool}")),
+    "add_tag": RuleType(_("Add a tag"), _("a tag name")),
+    "add_note": RuleType(_("Add an internal note"), _("an internal note's text")),
 }
+# The parts of a repeat_contact value, as the editor names them.
+REPEAT_CONTACT_PARTS = {"contacts": _("contacts"), "days": _("within days")}
 
 
 def _fail(message: str, **params: Any) -> None:
@@ -66,25 +84,27 @@ def validate_conditions(conditions: Any) -> None:
         if not isinstance(condition, dict) or condition.get("type") not in CONDITION_TYPES:
             _fail(_("unknown condition %(condition)s"), condition=json.dumps(condition, ensure_ascii=False)[:80])
         kind, value = condition["type"], condition.get("value")
+        label = CONDITION_TYPES[kind].label
         if kind == "channel":
-            _list_of(value, Channel.values, kind)
+            _list_of(value, Channel.values, label)
         elif kind == "tier":
-            _list_of(value, Customer.Tier.values, kind)
+            _list_of(value, Customer.Tier.values, label)
         elif kind in ("tags", "keywords"):
-            _list_of(value, None, kind)
+            _list_of(value, None, label)
         elif kind == "priority_at_least":
-            _positive_int(value, kind, maximum=max(Ticket.Priority.values))
+            _positive_int(value, label, maximum=max(Ticket.Priority.values))
         elif kind == "sentiment" and value not in SENTIMENT_LEVELS:
             _fail(_("sentiment is one of %(levels)s"), levels=", ".join(SENTIMENT_LEVELS))
         elif kind == "sla" and value not in SLA_STATES:
             _fail(_("sla is one of %(states)s"), states=", ".join(SLA_STATES))
         elif kind in ("no_agent_reply_minutes", "reopen_count_at_least"):
-            _positive_int(value, kind)
+            _positive_int(value, label)
         elif kind == "repeat_contact":
             if not isinstance(value, dict):
                 _fail(_("repeat_contact needs contacts and days"))
-            _positive_int(value.get("contacts"), "repeat_contact.contacts")
-            _positive_int(value.get("days"), "repeat_contact.days", maximum=365)
+            for part, maximum in (("contacts", None), ("days", 365)):
+                what = format_lazy("{} ({})", label, REPEAT_CONTACT_PARTS[part])
+                _positive_int(value.get(part), what, maximum=maximum)
 
 
 def validate_actions(actions: Any) -> None:
@@ -94,11 +114,12 @@ def validate_actions(actions: Any) -> None:
         if not isinstance(action, dict) or action.get("type") not in ACTION_TYPES:
             _fail(_("unknown action %(action)s"), action=json.dumps(action, ensure_ascii=False)[:80])
         kind, value = action["type"], action.get("value")
+        label = ACTION_TYPES[kind].label
         if kind == "set_priority":
-            _positive_int(value, kind, maximum=max(Ticket.Priority.values))
+            _positive_int(value, label, maximum=max(Ticket.Priority.values))
         elif kind == "assign":
             if not action.get("team") and not action.get("agent"):
-                _fail(_("assign needs a team or an agent"))
+                _fail(_("%(action)s: choose a team or an agent"), action=label)
             for key in ("team", "agent"):
                 if action.get(key) is not None:
                     _positive_int(action[key], f"assign.{key}")
@@ -107,10 +128,10 @@ def validate_actions(actions: Any) -> None:
             if not isinstance(users, list) or not all(isinstance(u, int) and not isinstance(u, bool) for u in users):
                 _fail(_("notify.users is a list of user ids"))
             if not users and not action.get("assignee") and not action.get("supervisors"):
-                _fail(_("notify needs someone to notify"))
+                _fail(_("%(action)s: choose someone to notify"), action=label)
         elif kind in ("add_tag", "add_note"):
             if not isinstance(value, str) or not value.strip():
-                _fail(_("%(kind)s needs a text"), kind=kind)
+                _fail(_("%(kind)s needs a text"), kind=label)
             if kind == "add_tag" and len(value) > 60:
                 _fail(_("a tag has 60 characters at most"))
 
