@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from tickets.delivery_errors import delivery_error_explanation
 from tickets.models import Attachment, Channel, ContactIdentity, Customer, Message, Team, Ticket
 from tickets.pagination import TimelinePagination
 from tickets.selectors.customers import customer_find_by_identity, customer_list
@@ -64,15 +65,22 @@ class AuthorSerializer(serializers.ModelSerializer):
 class MessageSerializer(serializers.ModelSerializer):
     attachments = AttachmentSerializer(many=True, read_only=True)
     author = AuthorSerializer(read_only=True)
+    # delivery_error stays the provider's own text; this one is in the client's language.
+    delivery_error_explanation = serializers.SerializerMethodField()
 
     class Meta:
         model = Message
         fields = [
             "id", "ticket", "customer", "channel", "direction", "author", "subject", "text", "html",
             "is_automatic", "is_auto_reply", "delivery_status", "delivery_error_code", "delivery_error",
-            "attachments", "created_at",
+            "delivery_error_explanation", "attachments", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_delivery_error_explanation(self, obj: Message) -> str:
+        if not obj.delivery_error_code and not obj.delivery_error:
+            return ""
+        return delivery_error_explanation(code=obj.delivery_error_code, stored=obj.delivery_error)
 
 
 class TicketSerializer(serializers.ModelSerializer):

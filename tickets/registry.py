@@ -50,7 +50,7 @@ def get_sender(channel: str) -> Sender:
     try:
         return _senders[channel]
     except KeyError:
-        raise PermanentSendError(f"no sender is configured for the {channel} channel") from None
+        raise PermanentSendError(f"no sender is configured for the {channel} channel", code="no-sender") from None
 
 
 def register_media_fetcher(channel: str, fetcher: MediaFetcher) -> None:

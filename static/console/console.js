@@ -98,9 +98,15 @@
     if (inboxPage) refreshRow(message.ticket);
   }
 
-  function onMessageStatus(data) {
+  async function onMessageStatus(data) {
     const footer = document.querySelector("#message-" + data.message + " [data-testid=delivery-status]");
     if (!footer) return;
+    if (data.delivery_status === "failed" || data.delivery_status === "undelivered") {
+      // The server explains the error code in the agent's language.
+      const element = await fetchHtml(url(root.dataset.messageUrl, data.message) + "?ticket=" + ticketId);
+      const fresh = element?.querySelector("[data-testid=delivery-status]");
+      if (fresh) { footer.replaceWith(fresh); return; }
+    }
     const status = data.delivery_status || "none";
     footer.className = "cn-delivery cn-delivery-" + status;
     footer.dataset.status = data.delivery_status;

@@ -6,6 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from tickets.delivery_errors import delivery_error_explanation
 from tickets.models import AgentProfile
 from tickets.permissions import is_supervisor
 from tickets.selectors.console import notifications_for
@@ -63,3 +64,9 @@ def channel_icon(channel: str, label: str) -> SafeString:
     return format_html(
         '<span class="cn-ch cn-ch-{}" title="{}" aria-label="{}" role="img">{}</span>', channel, label, label, svg
     )
+
+
+@register.filter
+def delivery_error_text(message) -> str:
+    """A failed message's error in the reader's language; the stored text for an unknown code."""
+    return delivery_error_explanation(code=message.delivery_error_code, stored=message.delivery_error)

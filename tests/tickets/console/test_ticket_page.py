@@ -146,10 +146,17 @@ def test_ticket_update_assigns_changes_status_and_tags(agent_browser, agent):
 
 def test_delivery_failures_show_the_code_and_reason(agent_browser, agent):
     ticket = deliver("sms", "+66812345678", "hello?").ticket
-    reply = reply_create(ticket=ticket, author=agent, text="Our answer", channel="sms")
-    delivery_record(message=reply, status="failed", error="Unknown error", error_code="30008")
-    page = text_of(agent_browser.get(f"/console/tickets/{ticket.pk}/"))
-    assert "Failed — 30008 Unknown error" in page
+    known = reply_create(ticket=ticket, author=agent, text="Our answer", channel="sms")
+    delivery_record(message=known, status="failed", error="30008 - Unknown error", error_code="30008")
+    unknown = reply_create(ticket=ticket, author=agent, text="Our second answer", channel="sms")
+    delivery_record(message=unknown, status="failed", error="Twilio refused the message: odd", error_code="99999")
+    response = agent_browser.get(f"/console/tickets/{ticket.pk}/")
+    page = text_of(response)
+    # A known code is explained; the provider's own text stays in the tooltip.
+    assert "Failed — The carrier could not deliver the message, for an unknown reason. Try again later. (30008)" in page
+    assert 'title="30008 - Unknown error"' in response.content.decode()
+    # An unknown code shows what the provider said.
+    assert "Failed — Twilio refused the message: odd (99999)" in page
 
 
 def test_the_whatsapp_window_shows_in_the_reply_box(agent_browser):
