@@ -8,22 +8,33 @@ from __future__ import annotations
 
 import ast
 import gettext
+import html
+import json
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.utils import translation
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.test import Client
+from django.utils import timezone, translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from kb.portal.forms import GuestRequestForm
+from kb.portal.services import portal_user_ensure
 from tests.factories import deliver, make_user
-from tickets.models import Ticket
+from tickets.delivery_errors import DELIVERY_ERROR_EXPLANATIONS
+from tickets.models import Role, Ticket
+from tickets.models.rules import ACTION_TYPES, CONDITION_TYPES
+from tickets.services.delivery import delivery_record
+from tickets.services.replies import reply_create
 from tickets.services.tickets import ticket_set_status
 
+THAI = re.compile("[\u0e00-\u0e7f]")
 LOCALE = Path(settings.BASE_DIR) / "locale"
 OWN = LOCALE / "th" / "LC_MESSAGES"
 FRAMEWORK = LOCALE / "framework" / "th" / "LC_MESSAGES"
@@ -133,7 +144,12 @@ def test_catalogue_header_declares_thai_with_one_plural_form(catalogue):
 def test_every_message_is_translated_and_none_is_fuzzy(catalogue):
     messages = _messages(catalogue)
     assert len(messages) > 50
-    untranslated = [entry.msgid for entry in messages if not all(text.strip() for text in entry.msgstr.values())]
+    # Punctuation may become a space in Thai (", " between the parts of a time span).
+    untranslated = [
+        entry.msgid
+        for entry in messages
+        if not all(text.strip() or (text and not re.search(r"\w", entry.msgid)) for text in entry.msgstr.values())
+    ]
     fuzzy = [entry.msgid for entry in messages if "fuzzy" in entry.flags]
     assert untranslated == []
     assert fuzzy == []
@@ -181,7 +197,9 @@ def test_compiled_catalogue_matches_the_po_file(lc_messages, catalogue):
         compiled = gettext.GNUTranslations(handle)
     stale = []
     for entry in _messages(catalogue):
-        if entry.msgctxt is not None:
+        if entry.msgctxt is not None and entry.msgid_plural is not None:
+            got = compiled.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, 1)
+        elif entry.msgctxt is not None:
             got = compiled.pgettext(entry.msgctxt, entry.msgid)
         elif entry.msgid_plural is not None:
             got = compiled.ngettext(entry.msgid, entry.msgid_plural, 1)
@@ -369,3 +387,115 @@ def test_the_admin_ticket_list_speaks_thai(client):
     response = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="th")
     assert "โปรไฟล์เจ้าหน้าที่" in response.content.decode()
     assert "Agent profiles" not in response.content.decode()
+
+
+def _json_script(page: str, element_id: str):
+    match = re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', page, re.S)
+    assert match, f"no #{element_id} on the page"
+    return json.loads(match.group(1))
+
+
+def _browser(user, language: str) -> Client:
+    browser = Client(HTTP_ACCEPT_LANGUAGE=language)
+    browser.force_login(user)
+    return browser
+
+
+@pytest.mark.django_db
+def test_the_rule_editor_names_every_condition_and_action_type_in_thai(supervisor):
+    page = _browser(supervisor, "th").get("/console/rules/new/").content.decode()
+    for element_id, types in (("rule-condition-types", CONDITION_TYPES), ("rule-action-types", ACTION_TYPES)):
+        shown = _json_script(page, element_id)
+        assert list(shown) == list(types)
+        for key, kind in shown.items():
+            assert THAI.search(kind["label"]), f"{key}: {kind['label']}"
+            assert THAI.search(kind["help"]), f"{key}: {kind['help']}"
+    conditions = _json_script(page, "rule-condition-types")
+    assert conditions["no_agent_reply_minutes"]["label"] == "จำนวนนาทีที่ยังไม่มีเจ้าหน้าที่ตอบ"
+
+    english = _browser(supervisor, "en").get("/console/rules/new/").content.decode()
+    labels = {key: kind["label"] for key, kind in _json_script(english, "rule-condition-types").items()}
+    assert labels["no_agent_reply_minutes"] == "Minutes without an agent reply"
+    assert labels["priority_at_least"] == "Priority at least"
+
+
+@pytest.mark.django_db
+def test_a_rule_error_names_the_action_as_the_editor_shows_it(supervisor):
+    form = {
+        "name": "แจ้งหัวหน้า",
+        "position": 100,
+        "active": "on",
+        "conditions": json.dumps([{"type": "sla", "value": "breached"}]),
+        "actions": json.dumps([{"type": "notify"}]),
+    }
+    response = _browser(supervisor, "th").post("/console/rules/new/", form)
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert "แจ้งเตือน: เลือกผู้ที่จะรับการแจ้งเตือน" in page
+    assert "notify needs" not in page
+
+
+def _failed_reply(*, code: str, error: str):
+    agent = make_user("nat", roles=[Role.AGENT])
+    ticket = deliver("sms", "+66812345678", "ยังไม่ได้รับของครับ").ticket
+    reply = reply_create(ticket=ticket, author=agent, text="กำลังตรวจสอบให้ค่ะ", channel="sms")
+    delivery_record(message=reply, status="failed", error=error, error_code=code)
+    return agent, ticket
+
+
+@pytest.mark.django_db
+def test_a_failed_sms_to_an_unsubscribed_customer_is_explained_in_thai_in_the_console(roles):
+    agent, ticket = _failed_reply(code="21610", error="Twilio refused the message: the customer unsubscribed")
+    browser = Client()
+    browser.force_login(agent)
+    browser.cookies[settings.LANGUAGE_COOKIE_NAME] = "th"
+    page = browser.get(f"/console/tickets/{ticket.pk}/").content.decode()
+    assert "ลูกค้ายกเลิกรับ SMS แล้ว (ตอบกลับว่า STOP)" in page
+    assert "(21610)" in page
+    # The provider's own words stay at hand, as the tooltip.
+    assert 'title="Twilio refused the message: the customer unsubscribed"' in page
+    assert ">Twilio refused the message" not in page
+
+
+@pytest.mark.django_db
+def test_the_api_explains_a_delivery_error_in_the_clients_language_and_keeps_the_raw_text(agent_client):
+    _agent, ticket = _failed_reply(code="63016", error="outside WhatsApp's 24-hour customer-service window")
+    url = f"/api/v1/tickets/{ticket.pk}/messages/"
+    failed = agent_client.get(url, HTTP_ACCEPT_LANGUAGE="th").json()["results"][-1]
+    assert failed["delivery_error_code"] == "63016"
+    assert failed["delivery_error"] == "outside WhatsApp's 24-hour customer-service window"
+    assert failed["delivery_error_explanation"].startswith("ช่วงเวลา 24 ชั่วโมงของ WhatsApp ปิดแล้ว")
+
+    failed = agent_client.get(url, HTTP_ACCEPT_LANGUAGE="en").json()["results"][-1]
+    assert failed["delivery_error_explanation"].startswith("WhatsApp's 24-hour window is closed")
+
+
+def test_every_delivery_error_code_the_senders_raise_has_a_thai_explanation():
+    # The codes of channels_app's senders (email, Twilio, chat) and of tickets.registry.
+    raised = [
+        "no-sender", "no_address", "refused", "not_sent", "connection", "smtp", "esp", "550", "554",
+        "no-address", "opted-out", "network", "no-answer", "21211", "21408", "21610", "21614", "21617", "63016",
+        "30003", "30007", "no_chat_visitor",
+    ]  # fmt: skip
+    assert [code for code in raised if code not in DELIVERY_ERROR_EXPLANATIONS] == []
+    with translation.override("th"):
+        english = [code for code, text in DELIVERY_ERROR_EXPLANATIONS.items() if not THAI.search(str(text))]
+    assert english == []
+
+
+@pytest.mark.django_db
+def test_the_portals_data_export_names_channels_and_statuses_in_thai():
+    customer = deliver("email", "somchai@example.com", "ยังไม่ได้รับของครับ", subject="คำสั่งซื้อ").message.customer
+    browser = Client(HTTP_ACCEPT_LANGUAGE="th")
+    browser.force_login(portal_user_ensure(customer=customer))
+    page = html.unescape(browser.get("/portal/privacy/export.html").content.decode())
+    assert "อีเมล · ใหม่ ·" in page
+    assert "email · new" not in page
+    assert "อีเมล: somchai@example.com" in page
+
+
+def test_relative_times_in_the_console_read_as_thai():
+    with translation.override("th"):
+        # Django keeps a non-breaking space between a number and its unit.
+        assert naturaltime(timezone.now() - timedelta(days=52)).replace("\xa0", " ") == "1 เดือน 3 สัปดาห์ที่แล้ว"
+        assert naturaltime(timezone.now() + timedelta(days=2, hours=1)).replace("\xa0", " ") == "อีก 2 วัน"
