@@ -11,12 +11,16 @@ Twilio's Messages API takes no idempotency key. When a send's answer is lost aft
 the request went out (a read timeout, a connection reset), Twilio may have accepted
 the message: the attempt is recorded on the message, and the next attempt first
 looks for it among the newest messages to that recipient before sending again.
+When the last attempt's answer is lost too, the message ends failed ("may have been
+sent"), and one later lookup (lost_answer_lookup, from a task) settles it if Twilio
+has it.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import logging
 import re
 from datetime import datetime, timedelta
 
@@ -28,14 +32,19 @@ from django.utils import timezone
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from twilio.rest.api.v2010.account.message import MessageInstance
 
 from channels_app.twilio.keywords import Keyword, sms_opted_out, sms_optout_record
 from channels_app.twilio.public_media import public_media_url
-from channels_app.twilio.status import TWILIO_STATUSES
+from channels_app.twilio.status import TWILIO_STATUSES, twilio_error_text
+from channels_app.twilio.tasks import lookup_lost_answer
 from channels_app.twilio.window import whatsapp_window_closes_at, whatsapp_window_open
 from tickets.models import Channel, ContactIdentity, Direction, Message
 from tickets.registry import PermanentSendError, SendError, SendResult, TransientSendError
+from tickets.services.delivery import NO_ANSWER, delivery_record, register_lost_answer_check
 from tickets.services.identities import InvalidAddress, normalize_address
+
+logger = logging.getLogger(__name__)
 
 # What the agent reads next to Twilio's code.
 _ERROR_HINTS = {
@@ -54,6 +63,9 @@ UNCONFIRMED_ATTEMPT = "twilio_unconfirmed_attempt"
 _LOOKUP_LIMIT = 20
 # Twilio dates a message to the second, by its own clock.
 _CLOCK_SKEW = timedelta(seconds=60)
+# A send that ended failed without Twilio's answer is looked up once more, this long
+# after: time for Twilio, which was in trouble, to list what it accepted.
+LOST_ANSWER_LOOKUP_AFTER_S = 15 * 60
 _TWILIO_HOST = re.compile(r"^https://[a-z0-9.-]*\.twilio\.com")
 
 
@@ -165,15 +177,21 @@ def _same_text(first: str, second: str) -> bool:
     return " ".join((first or "").split()) == " ".join((second or "").split())
 
 
-def _accepted_earlier(message: Message, *, body: str | None) -> SendResult | None:
+def _body_sent(message: Message) -> str | None:
+    """The body Twilio was given; None for a WhatsApp template, whose text Twilio renders."""
+    return None if message.metadata.get("content_sid") else message.text
+
+
+def _lost_attempt_found(message: Message) -> MessageInstance | None:
     """After an attempt whose answer was lost, what Twilio made of it: the oldest
     message to the same recipient from the same number, created since that attempt,
-    with the same body (None for a template, whose text Twilio renders), and not known
-    as another message of ours. None when there is no such attempt or message."""
+    with the same body, and not known as another message of ours. None when there is
+    no such attempt or message."""
     attempt = message.metadata.get(UNCONFIRMED_ATTEMPT)
     if not attempt:
         return None
     since = datetime.fromisoformat(attempt["at"]) - _CLOCK_SKEW
+    body = _body_sent(message)
     try:
         newest = twilio_client().messages.list(to=attempt["to"], from_=attempt["from"], limit=_LOOKUP_LIMIT)
     except TwilioRestException as exc:
@@ -192,14 +210,49 @@ def _accepted_earlier(message: Message, *, body: str | None) -> SendResult | Non
         .exclude(pk=message.pk)
         .values_list("external_id", flat=True)
     )
-    for found in reversed(candidates):
-        if found.sid not in known:
-            # Accepted and not further along is what a create's answer records.
-            status = TWILIO_STATUSES.get(str(found.status or ""), Message.DeliveryStatus.SENDING)
-            if status == Message.DeliveryStatus.SENDING:
-                status = Message.DeliveryStatus.SENT
-            return SendResult(external_id=found.sid, status=status)
-    return None
+    return next((found for found in reversed(candidates) if found.sid not in known), None)
+
+
+def _status_of(found: MessageInstance) -> str:
+    # Accepted and not further along is what a create's answer records.
+    status = TWILIO_STATUSES.get(str(found.status or ""), Message.DeliveryStatus.SENDING)
+    return Message.DeliveryStatus.SENT if status == Message.DeliveryStatus.SENDING else status
+
+
+def _accepted_earlier(message: Message) -> SendResult | None:
+    found = _lost_attempt_found(message)
+    return None if found is None else SendResult(external_id=found.sid, status=_status_of(found))
+
+
+def lost_answer_lookup(*, message_id: int) -> Message | None:
+    """Looks once more for a send that ended failed because Twilio's answers were lost
+    (NO_ANSWER). When Twilio has it, its SID and status are recorded, and its status
+    callbacks carry on from there; when not, the failure stands. Changes nothing for
+    a message that is no longer such a failure, so it is safe to run twice. Raises
+    TransientSendError while Twilio cannot be reached."""
+    message = Message.objects.filter(
+        pk=message_id,
+        channel__in=[Channel.SMS, Channel.WHATSAPP],
+        delivery_status=Message.DeliveryStatus.FAILED,
+        delivery_error_code=NO_ANSWER,
+    ).first()
+    if message is None:
+        return None
+    found = _lost_attempt_found(message)
+    if found is None:
+        logger.info("Twilio has no message %s: it was not sent", message_id)
+        return None
+    return delivery_record(
+        message=message,
+        status=_status_of(found),
+        external_id=found.sid,
+        error=twilio_error_text(error_code=str(found.error_code or ""), error_message=found.error_message or ""),
+        error_code=str(found.error_code or ""),
+    )
+
+
+def lost_answer_lookup_schedule(message_id: int) -> None:
+    lookup_lost_answer.apply_async((message_id,), countdown=LOST_ANSWER_LOOKUP_AFTER_S)
 
 
 def _create(message: Message, **params) -> SendResult:
@@ -215,13 +268,13 @@ def _create(message: Message, **params) -> SendResult:
         _unconfirmed_attempt_record(message, at=attempted_at, to=params["to"], from_=params["from_"])
         raise TransientSendError(
             f"Twilio's answer was lost ({exc.__class__.__name__}): the message may have been sent",
-            code="no-answer",
+            code=NO_ANSWER,
         ) from exc
     return SendResult(external_id=sent.sid, status=Message.DeliveryStatus.SENT)
 
 
 def sms_send(message: Message) -> SendResult:
-    earlier = _accepted_earlier(message, body=message.text)
+    earlier = _accepted_earlier(message)
     if earlier is not None:
         return earlier
     to = recipient_address(customer_id=message.customer_id, channel=Channel.SMS)
@@ -242,7 +295,7 @@ def whatsapp_send(message: Message) -> SendResult:
     """Free-form text inside the 24-hour window; outside it only a template, named in
     the message's metadata: {"content_sid": "HX...", "content_variables": {"1": "..."}}."""
     content_sid = str(message.metadata.get("content_sid") or "")
-    earlier = _accepted_earlier(message, body=None if content_sid else message.text)
+    earlier = _accepted_earlier(message)
     if earlier is not None:
         return earlier
     to = _whatsapp(recipient_address(customer_id=message.customer_id, channel=Channel.WHATSAPP))
@@ -269,3 +322,7 @@ def whatsapp_send(message: Message) -> SendResult:
         body=message.text,
         media_url=_media_urls(message),
     )
+
+
+register_lost_answer_check(Channel.SMS, lost_answer_lookup_schedule)
+register_lost_answer_check(Channel.WHATSAPP, lost_answer_lookup_schedule)

@@ -30,6 +30,7 @@ TWILIO_STATUSES = {
 
 
 def _outbound(*, message_sid: str, key: str) -> Message | None:
+    # By key first: a send whose answer was lost has no SID to be found by.
     outbound = Message.objects.filter(direction=Direction.OUT, channel__in=[Channel.SMS, Channel.WHATSAPP])
     try:
         by_key = outbound.filter(idempotency_key=uuid.UUID(key)).first() if key else None
@@ -52,14 +53,20 @@ def twilio_status_record(
         logger.info("Twilio status callback for unknown message %s ignored", message_sid)
         return None
     error_code = error_code.strip()[:40]
-    error_message = error_message.strip()
-    if error_code and error_message:
-        error = f"{error_code} - {error_message}"
-    elif error_code:
-        error = f"Error code: {error_code}"
-    else:
-        # Also clears the reason of an earlier failed attempt once a send succeeds.
-        error = error_message
+    # An empty error also clears the reason of an earlier failed attempt once a send succeeds.
     return delivery_record(
-        message=message, status=status, external_id=message_sid or None, error=error, error_code=error_code
+        message=message,
+        status=status,
+        external_id=message_sid or None,
+        error=twilio_error_text(error_code=error_code, error_message=error_message),
+        error_code=error_code,
     )
+
+
+def twilio_error_text(*, error_code: str, error_message: str) -> str:
+    error_code, error_message = error_code.strip(), error_message.strip()
+    if error_code and error_message:
+        return f"{error_code} - {error_message}"
+    if error_code:
+        return f"Error code: {error_code}"
+    return error_message

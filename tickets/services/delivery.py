@@ -4,6 +4,7 @@ recording what the provider says about them."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.db import transaction
 from django.db.models import F
@@ -21,6 +22,17 @@ _RANK = {
     Status.NONE: 0, Status.AWAITING_APPROVAL: 0, Status.QUEUED: 1, Status.SENDING: 2, Status.SENT: 3,
     Status.DELIVERED: 4, Status.READ: 5, Status.UNDELIVERED: 6, Status.FAILED: 6,
 }  # fmt: skip
+# The error code of a send whose answer was lost (a read timeout, a dropped
+# connection): the provider may well have sent it. Its own later word that the
+# message went out corrects such a failure, and only such a failure.
+NO_ANSWER = "no-answer"
+_CORRECTS_NO_ANSWER = {Status.SENT, Status.DELIVERED, Status.READ}
+# channel -> what schedules a later look at a send that ended failed with NO_ANSWER.
+_lost_answer_checks: dict[str, Callable[[int], None]] = {}
+
+
+def register_lost_answer_check(channel: str, check: Callable[[int], None]) -> None:
+    _lost_answer_checks[channel] = check
 
 
 def delivery_claim(*, message_id: int) -> Message | None:
@@ -38,13 +50,21 @@ def delivery_record(
     *, message: Message, status: str, external_id: str | None = None, error: str = "", error_code: str = ""
 ) -> Message:
     """Records a delivery status. Statuses only move forward, except that a message
-    being sent is handed back to the queue for a retry. The current status is read
-    under a row lock: a provider's callback may have moved it on meanwhile."""
+    being sent is handed back to the queue for a retry, and that a failure for want
+    of an answer (NO_ANSWER) gives way to the provider's word that the message went
+    out. A status that cannot move the message records only the external id. The
+    current status is read under a row lock: a provider's callback may have moved it
+    on meanwhile."""
     with transaction.atomic():
-        current = Message.objects.select_for_update().values_list("delivery_status", flat=True).get(pk=message.pk)
+        current, current_error, current_code = (
+            Message.objects.select_for_update()
+            .values_list("delivery_status", "delivery_error", "delivery_error_code")
+            .get(pk=message.pk)
+        )
         handed_back = status == Status.QUEUED and current == Status.SENDING
-        if not handed_back and _RANK.get(status, 0) < _RANK.get(current, 0):
-            status = current
+        corrected = current == Status.FAILED and current_code == NO_ANSWER and status in _CORRECTS_NO_ANSWER
+        if not (handed_back or corrected) and _RANK.get(status, 0) < _RANK.get(current, 0):
+            status, error, error_code = current, current_error, current_code
         return _delivery_save(message, status=status, external_id=external_id, error=error, error_code=error_code)
 
 
@@ -70,7 +90,8 @@ def _delivery_save(message: Message, *, status: str, external_id: str | None, er
 def message_deliver(*, message_id: int, final_attempt: bool = False) -> Message | None:
     """Sends one queued message. A transient failure puts it back in the queue and
     raises, for the task to retry; on the final attempt, or on a permanent failure,
-    the message is marked failed with the reason."""
+    the message is marked failed with the reason. A final failure for want of an
+    answer is looked at again later, by the channel's lost-answer check."""
     message = delivery_claim(message_id=message_id)
     if message is None:
         return None
@@ -79,10 +100,14 @@ def message_deliver(*, message_id: int, final_attempt: bool = False) -> Message 
     except registry.PermanentSendError as exc:
         return delivery_record(message=message, status=Status.FAILED, error=str(exc), error_code=exc.code)
     except Exception as exc:
-        code = getattr(exc, "code", "") or ""
+        code = str(getattr(exc, "code", "") or "")
         if final_attempt:
-            return delivery_record(message=message, status=Status.FAILED, error=str(exc), error_code=str(code))
+            failed = delivery_record(message=message, status=Status.FAILED, error=str(exc), error_code=code)
+            check = _lost_answer_checks.get(message.channel)
+            if code == NO_ANSWER and check is not None:
+                transaction.on_commit(lambda: check(message_id))
+            return failed
         logger.warning("send of message %s failed, will retry: %s", message_id, exc)
-        delivery_record(message=message, status=Status.QUEUED, error=str(exc), error_code=str(code))
+        delivery_record(message=message, status=Status.QUEUED, error=str(exc), error_code=code)
         raise
     return delivery_record(message=message, status=result.status, external_id=result.external_id)

@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from channels_app.twilio.outbound import UNCONFIRMED_ATTEMPT
+from channels_app.twilio.tasks import lookup_lost_answer
 from channels_app.twilio.window import whatsapp_window_closes_at, whatsapp_window_open
 from tests.channels_app.twilio.twilio_posts import post_twilio, sms_params
 from tests.factories import deliver
@@ -358,3 +359,80 @@ def test_a_refused_connection_is_retried_without_a_lookup(fake_twilio, agent, dj
     assert (message.delivery_status, message.external_id) == ("sent", fake_twilio.messages[0]["sid"])
     assert (message.delivery_attempts, message.delivery_error) == (2, "")
     assert _lookups(fake_twilio) == []
+
+
+def _reply_whose_every_answer_will_be_lost(fake_twilio, agent, settings, *, last_accepted: bool = True) -> Message:
+    """Every attempt's answer is lost; only the last attempt (if last_accepted) reaches
+    Twilio, so no retry's lookup can find it."""
+    settings.TWILIO_HTTP_TIMEOUT = 0.5
+    fake_twilio.lose_next_answer(accepted=False, times=MAX_SEND_RETRIES)
+    fake_twilio.lose_next_answer(accepted=last_accepted)
+    ticket = deliver("sms", "+66812345678", "help").ticket
+    return reply_create(ticket=ticket, author=agent, text="Your refund is on its way", channel="sms")
+
+
+def _deliver_until_failed(fake_twilio, message: Message) -> None:
+    deliver_message.apply(args=[message.pk])
+    message.refresh_from_db()
+    assert (message.delivery_status, message.delivery_error_code) == ("failed", "no-answer")
+    assert "may have been sent" in message.delivery_error
+    assert len(fake_twilio.sent) == MAX_SEND_RETRIES + 1
+
+
+def test_a_status_callback_corrects_a_send_that_failed_for_want_of_an_answer(fake_twilio, agent, settings):
+    message = _reply_whose_every_answer_will_be_lost(fake_twilio, agent, settings)
+    _deliver_until_failed(fake_twilio, message)
+    sid = fake_twilio.messages[0]["sid"]
+
+    callback = f"/webhooks/twilio/status/?key={message.idempotency_key}"
+    response = post_twilio(Client(), callback, {"MessageSid": sid, "MessageStatus": "delivered", "AccountSid": "AC1"})
+
+    assert response.status_code == 200
+    message.refresh_from_db()
+    assert (message.delivery_status, message.external_id) == ("delivered", sid)
+    assert (message.delivery_error, message.delivery_error_code) == ("", "")
+
+
+@pytest.mark.parametrize(
+    ("twilio_status", "error", "expected"),
+    [
+        ("queued", {}, ("sent", "", "")),
+        ("delivered", {}, ("delivered", "", "")),
+        (
+            "undelivered",
+            {"error_code": 30003, "error_message": "Unreachable destination handset"},
+            ("undelivered", "30003", "30003 - Unreachable destination handset"),
+        ),
+    ],
+)
+def test_a_send_that_failed_for_want_of_an_answer_is_looked_up_once_more(
+    fake_twilio, agent, settings, django_capture_on_commit_callbacks, twilio_status, error, expected
+):
+    message = _reply_whose_every_answer_will_be_lost(fake_twilio, agent, settings)
+    with django_capture_on_commit_callbacks(execute=True):
+        _deliver_until_failed(fake_twilio, message)
+        # What Twilio made of the last attempt by the time the lookup runs.
+        fake_twilio.messages[0].update(status=twilio_status, **error)
+    # Each retry looked for an earlier attempt, then the one lookup after the last.
+    assert len(_lookups(fake_twilio)) == MAX_SEND_RETRIES + 1
+
+    message.refresh_from_db()
+    assert message.external_id == fake_twilio.messages[0]["sid"]
+    assert (message.delivery_status, message.delivery_error_code, message.delivery_error) == expected
+    # A second run finds the message settled and asks Twilio nothing.
+    lookup_lost_answer.apply(args=[message.pk])
+    assert len(_lookups(fake_twilio)) == MAX_SEND_RETRIES + 1
+    assert len(fake_twilio.sent) == MAX_SEND_RETRIES + 1
+
+
+def test_a_send_twilio_never_made_stays_failed_after_the_lookup(
+    fake_twilio, agent, settings, django_capture_on_commit_callbacks
+):
+    message = _reply_whose_every_answer_will_be_lost(fake_twilio, agent, settings, last_accepted=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        _deliver_until_failed(fake_twilio, message)
+
+    message.refresh_from_db()
+    assert (message.delivery_status, message.delivery_error_code, message.external_id) == ("failed", "no-answer", None)
+    assert fake_twilio.messages == []
+    assert len(_lookups(fake_twilio)) == MAX_SEND_RETRIES + 1

@@ -98,3 +98,20 @@ def test_unsigned_callback_is_refused(reply):
     assert response.status_code == 403
     reply.refresh_from_db()
     assert reply.delivery_status == "sent"
+
+
+def test_a_refused_send_stays_failed_whatever_a_late_callback_says(reply):
+    Message.objects.filter(pk=reply.pk).update(
+        delivery_status="failed", delivery_error_code="21211", delivery_error="the phone number is not valid"
+    )
+    path = f"{STATUS}?key={reply.idempotency_key}"
+
+    response = post_twilio(Client(), path, {"MessageSid": SID, "MessageStatus": "delivered"})
+
+    assert response.status_code == 200
+    reply.refresh_from_db()
+    assert (reply.delivery_status, reply.delivery_error_code, reply.delivery_error) == (
+        "failed",
+        "21211",
+        "the phone number is not valid",
+    )
