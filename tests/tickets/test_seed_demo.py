@@ -82,7 +82,9 @@ def test_data_covers_channels_statuses_languages_and_extras(roles):
     messages = Message.objects.filter(ticket__in=bulk)
     assert 4.0 <= messages.count() / 150 <= 6.0
     assert messages.filter(direction=Direction.NOTE).exists()
-    assert messages.filter(direction=Direction.OUT, is_automatic=True).exists()
+    acks = messages.filter(direction=Direction.OUT, is_automatic=True).select_related("ticket")
+    assert acks.exists()
+    assert all(ack.ticket.reference in ack.text and "{" not in ack.text for ack in acks)
     texts = list(messages.filter(direction=Direction.IN).values_list("text", flat=True))
     thai = sum(1 for text in texts if THAI.search(text))
     assert 0.4 < thai / len(texts) < 0.95  # mostly Thai, some English
@@ -141,9 +143,13 @@ def test_same_seed_gives_the_same_data_and_if_empty_adds_nothing(roles):
             .values_list("subject", "status", "channel", "priority", "reopen_count", "agent_reply_count")
         )  # fmt: skip
 
+    def texts() -> list[str]:
+        # Ticket numbers differ between runs: the database hands out new ids.
+        values = Message.objects.filter(ticket__in=_bulk_tickets()).order_by("pk").values_list("text", flat=True)
+        return [re.sub(r"HD-\d+", "HD-n", text) for text in values]
+
     _seed(tickets=30, seed=9)
-    first = snapshot()
-    texts = list(Message.objects.filter(ticket__in=_bulk_tickets()).order_by("pk").values_list("text", flat=True))
+    first, first_texts = snapshot(), texts()
     output = _seed(tickets=30, seed=9, if_empty=True)
     assert "nothing seeded" in output and "agent / agent" in output
     assert len(snapshot()) == 30
@@ -153,7 +159,7 @@ def test_same_seed_gives_the_same_data_and_if_empty_adds_nothing(roles):
     Customer.objects.all().delete()
     _seed(tickets=30, seed=9)
     assert snapshot() == first
-    assert list(Message.objects.filter(ticket__in=_bulk_tickets()).order_by("pk").values_list("text", flat=True)) == texts
+    assert texts() == first_texts
 
 
 def test_second_run_adds_more_without_collisions(roles):

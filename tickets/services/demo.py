@@ -885,6 +885,9 @@ def _write_stories(stories: list[_Story], *, tags: dict[str, int], batch_size: i
         reference = f"[{ticket.reference}]"
         for index, message in enumerate(story.messages):
             message.ticket_id = ticket.pk
+            if message.is_automatic:
+                # The acknowledgement names the ticket, whose number exists only now.
+                message.text = message.text.format(reference=ticket.reference)
             if ticket.channel == Channel.EMAIL:
                 message.subject = ticket.subject if index == 0 else f"Re: {ticket.subject} {reference}"
             messages.append(message)
