@@ -21,7 +21,8 @@ from django.utils.translation import gettext_lazy
 
 from tickets import events
 from tickets.inbound import InboundMessage
-from tickets.models import Channel, Customer, Message, Survey, SurveyOptOut, Ticket
+from tickets.models import Channel, Customer, Direction, Message, Survey, SurveyOptOut, Ticket
+from tickets.services.autoack import CHANNEL_COMMAND
 from tickets.services.replies import reply_create
 
 logger = logging.getLogger(__name__)
@@ -107,6 +108,9 @@ def _skip_reason(ticket: Ticket, now) -> str:
         return f"the ticket is {ticket.status}"
     if ticket.first_inbound_at is None:
         return "the customer never wrote"
+    asked = ticket.messages.filter(direction=Direction.IN).exclude(metadata__has_key=CHANNEL_COMMAND)
+    if not asked.exists():
+        return "the customer only sent channel commands (STOP, HELP...)"
     if ticket.tags.filter(name__in=settings.HELPDESK_SURVEY_SKIP_TAGS).exists():
         return "tagged as not to survey"
     customer = ticket.customer

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tests.tickets.sla.helpers import deliver_now
 from tickets.models import Customer, Message, Survey, SurveyOptOut, Ticket
+from tickets.services.autoack import CHANNEL_COMMAND
 from tickets.services.replies import reply_create
 from tickets.services.surveys import SurveyError, survey_answer, survey_link, survey_signed_token
 from tickets.services.tickets import subject_token, ticket_add_tags, ticket_set_status
@@ -107,7 +108,16 @@ def test_no_survey_for_spam_closed_or_opted_out(run, resolve, agent, settings, d
     quiet = run("email", "q@example.com", "hi", subject="Hi").ticket
     SurveyOptOut.objects.create(customer=quiet.customer)
     resolve(quiet)
+    # A ticket opened only by SMS keywords (HELP, then STOP) asked the team nothing.
+    keywords = run("sms", "+66812223333", "HELP", metadata={CHANNEL_COMMAND: True}).ticket
+    run("sms", "+66812223333", "STOP", metadata={CHANNEL_COMMAND: True})
+    resolve(keywords)
     assert not Survey.objects.exists()
+    # A ticket with a real question among the keywords does get its survey.
+    run("sms", "+66812223333", "START", metadata={CHANNEL_COMMAND: True})
+    question = run("sms", "+66812223333", "Is my order shipped?").ticket
+    resolve(question)
+    assert Survey.objects.filter(ticket=question).exists()
 
 
 def test_the_email_link_page_answers_every_question_once_in_thai(run, resolve, agent, settings):
