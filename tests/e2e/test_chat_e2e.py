@@ -11,6 +11,7 @@ import time
 import pytest
 
 from tests.channels_app.chat.conftest import open_around_the_clock
+from tests.e2e.widget import chat_open, chat_start
 from tickets.models import AgentProfile, Message, Ticket
 
 pytestmark = pytest.mark.e2e
@@ -37,14 +38,7 @@ def test_customer_and_agent_chat_live(asgi_server, third_party_site, new_context
     customer_context = new_context(viewport={"width": 1280, "height": 800})
     customer = customer_context.new_page()
     customer.goto(third_party_site)
-    customer.locator(".hd-chat-launcher").click()
-    chat = customer.frame_locator("iframe.hd-chat-frame")
-    chat.locator("#prechat-form input[name=name]").fill("Somchai")
-    chat.locator("#prechat-form input[name=email]").fill("somchai@example.com")
-    chat.locator("#prechat-form button[type=submit]").click()
-    chat.locator("#chat-input").fill("My parcel has not arrived")
-    chat.locator("#chat-input").press("Enter")
-    chat.locator(".chat-mine[data-state=sent]").wait_for()
+    chat = chat_start(customer, name="Somchai", email="somchai@example.com", text="My parcel has not arrived")
 
     ticket = wait_for(lambda: Ticket.objects.filter(channel="chat", customer__name="Somchai").first())
     assert Message.objects.get(ticket=ticket).text == "My parcel has not arrived"
@@ -79,8 +73,7 @@ def test_customer_and_agent_chat_live(asgi_server, third_party_site, new_context
 
     # A reload of the shop's page resumes the conversation.
     customer.reload()
-    customer.locator(".hd-chat-launcher").click()
-    chat = customer.frame_locator("iframe.hd-chat-frame")
+    chat = chat_open(customer)
     chat.locator(".chat-theirs .chat-bubble", has_text="arrives tomorrow").wait_for()
     texts = chat.locator(".chat-bubble").all_inner_texts()
     assert texts == ["My parcel has not arrived", "Order number 1234", "It is with the courier and arrives tomorrow."]
@@ -91,10 +84,9 @@ def test_on_a_phone_the_widget_fills_the_screen_and_offers_the_offline_form(thir
     phone = new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = phone.new_page()
     page.goto(third_party_site)
-    page.locator(".hd-chat-launcher").click()
+    chat = chat_open(page)
     box = page.locator("iframe.hd-chat-frame").bounding_box()
     assert (box["width"], box["height"]) == (390, 844)
-    chat = page.frame_locator("iframe.hd-chat-frame")
     form = chat.locator("#offline-form")
     form.locator("input[name=name]").fill("Ploy")
     form.locator("textarea[name=message]").fill("Please call me about my refund")

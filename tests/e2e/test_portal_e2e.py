@@ -21,6 +21,7 @@ from kb.models import Category, DeflectionEvent
 from kb.services import article_create
 from tests.channels_app.chat.conftest import open_around_the_clock
 from tests.e2e.servers import api_request
+from tests.e2e.widget import chat_open, chat_send, chat_start
 from tests.factories import deliver
 from tickets.models import AgentProfile, Customer, Message, Ticket
 from tickets.models.surveys import Survey
@@ -188,14 +189,7 @@ def test_after_erasure_the_portal_chat_starts_afresh_and_says_why(portal_server,
     AgentProfile.objects.filter(user=e2e_agent).update(presence="online")
     page = new_context(server=portal_server).new_page()
     page.goto("/portal/signin/")
-    page.locator(".hd-chat-launcher").click()
-    chat = page.frame_locator("iframe.hd-chat-frame")
-    chat.locator("#prechat-form input[name=name]").fill("Somchai")
-    chat.locator("#prechat-form input[name=email]").fill("somchai@example.com")
-    chat.locator("#prechat-form button[type=submit]").click()
-    chat.locator("#chat-input").fill("My parcel 4711 has not arrived")
-    chat.locator("#chat-input").press("Enter")
-    chat.locator(".chat-mine[data-state=sent]").wait_for()
+    chat = chat_start(page, name="Somchai", email="somchai@example.com", text="My parcel 4711 has not arrived")
 
     erased = Ticket.objects.get(channel="chat").customer
     customer_erase(customer=erased, actor=None)
@@ -205,7 +199,7 @@ def test_after_erasure_the_portal_chat_starts_afresh_and_says_why(portal_server,
     sockets = []
     page.on("websocket", lambda socket: sockets.append(socket.url))
     page.reload()
-    page.locator(".hd-chat-launcher").click()
+    chat = chat_open(page)
     chat.locator("#prechat").wait_for(state="visible")
     chat.locator("#chat-status", has_text="your details were erased").wait_for()
     assert chat.locator("#chat-log li").count() == 0
@@ -216,9 +210,7 @@ def test_after_erasure_the_portal_chat_starts_afresh_and_says_why(portal_server,
     # A new chat is a new customer; the erased one stays erased.
     chat.locator("#prechat-form input[name=name]").fill("Somchai")
     chat.locator("#prechat-form button[type=submit]").click()
-    chat.locator("#chat-input").fill("Hello again")
-    chat.locator("#chat-input").press("Enter")
-    chat.locator(".chat-mine[data-state=sent]").wait_for()
+    chat_send(chat, "Hello again")
     again = Message.objects.select_related("customer").get(text="Hello again")
     assert again.customer_id != erased.pk and again.customer.name == "Somchai"
     assert Customer.objects.get(pk=erased.pk).name == ERASED_NAME
