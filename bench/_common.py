@@ -15,7 +15,9 @@ import platform
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -144,6 +146,79 @@ def print_machine(db: dict[str, str] | None = None) -> None:
     print(f"software:  Python {machine['python']} on {machine['os']}")
     if db:
         print(f"database:  {db['engine']} {db['version']}")
+
+
+@dataclass(frozen=True)
+class CpuSample:
+    """CPU seconds used so far by groups of processes (by pid), by this process, and by
+    the whole machine."""
+
+    groups: dict[str, dict[int, float]]
+    own_s: float
+    machine_busy_s: float
+    machine_total_s: float
+
+
+def _process_cpu_s(pid: int) -> float:
+    # utime and stime, the 14th and 15th fields, after the command name in parentheses.
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+def database_backend_pids(url: str) -> list[int]:
+    """The PostgreSQL server processes serving the database `url` names (its other
+    clients' work is not ours); none for SQLite, which runs inside the servers."""
+    if not urlsplit(url).scheme.startswith("postgres"):
+        return []
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [pid for (pid,) in rows]
+
+
+def cpu_sample(groups: dict[str, Sequence[int]]) -> CpuSample:
+    busy = total = 0.0
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        ticks = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        idle = ticks[3] + ticks[4]  # idle and iowait
+        total = sum(ticks[:8]) / os.sysconf("SC_CLK_TCK")
+        busy = total - idle / os.sysconf("SC_CLK_TCK")
+    return CpuSample(
+        groups={name: {pid: _process_cpu_s(pid) for pid in pids} for name, pids in groups.items()},
+        own_s=time.process_time(),
+        machine_busy_s=busy,
+        machine_total_s=total,
+    )
+
+
+def cpu_shares(start: CpuSample, end: CpuSample, *, wall_s: float) -> dict[str, float]:
+    """Between two samples, in cores used on average: each group of processes (a
+    process that appeared in between counts from its start; one that ended is missed),
+    this process ("client"), and the rest of the machine ("other": Redis, and whoever
+    else shares the machine)."""
+    wall_s = wall_s or 1.0
+    shares = {}
+    for name, pids in end.groups.items():
+        before = start.groups.get(name, {})
+        shares[f"{name}_cores"] = sum(used - before.get(pid, 0.0) for pid, used in pids.items()) / wall_s
+    shares["client_cores"] = (end.own_s - start.own_s) / wall_s
+    machine = (end.machine_busy_s - start.machine_busy_s) / wall_s
+    shares["other_cores"] = max(0.0, machine - sum(shares.values()))
+    shares = {name: round(value, 2) for name, value in shares.items()}
+    machine_s = end.machine_total_s - start.machine_total_s
+    shares["machine_busy_pct"] = round(100 * (end.machine_busy_s - start.machine_busy_s) / (machine_s or 1), 1)
+    return shares
+
+
+def load_average() -> str:
+    with contextlib.suppress(OSError):
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return "?"
 
 
 def percentiles(values: Sequence[float], points: Sequence[int] = (50, 95, 99)) -> dict[str, float]:

@@ -12,6 +12,13 @@ An agent's console websocket, on the second process, hears each message.created
 event; the latency is from the customer's send to the agent's receipt, across
 processes for half of them. Follow-up tasks are enqueued to an in-process broker
 and not run: workers run them, not the servers.
+
+It prints messages/s, the latency's median and p99 (split into send -> stored and
+stored -> console), the events lost (expected against received), the load average,
+and where the CPU went while the customers talked: the two servers, the database
+backends serving this run, this client, and the rest of the machine. When the
+client's share or the rest's is large, the figures measure the machine, not the
+helpdesk.
 """
 
 from __future__ import annotations
@@ -27,13 +34,18 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import (  # noqa: E402
+    cpu_sample,
+    cpu_shares,
+    database_backend_pids,
     database_description,
     django_setup,
+    load_average,
     percentiles,
     print_machine,
     print_result,
@@ -66,12 +78,15 @@ def prepare(clients: int) -> tuple[list[str], object]:
     return tokens, agent
 
 
-async def run(args, servers, tokens, cookie) -> dict:
+async def run(args, servers, tokens, cookie, db_url) -> dict:
     import websockets
 
     sent_at: dict[str, float] = {}
     latencies: list[float] = []
     ack_latencies: list[float] = []
+    # From the message's created_at (stamped in the pipeline's transaction, by the
+    # same machine's clock) to the agent's receipt: the publication path alone.
+    publish_latencies: list[float] = []
     everything_heard = asyncio.Event()
     expected = len(tokens) * args.messages
     acked = 0
@@ -96,6 +111,8 @@ async def run(args, servers, tokens, cookie) -> dict:
                 nonlocal last_heard
                 last_heard = time.perf_counter()
                 latencies.append(last_heard - started)
+                created = datetime.fromisoformat(frame["message"]["created_at"]).timestamp()
+                publish_latencies.append(time.time() - created)
                 if len(latencies) == expected:
                     everything_heard.set()
 
@@ -139,6 +156,10 @@ async def run(args, servers, tokens, cookie) -> dict:
                     raise SystemExit(f"customer {index}: {frame}")
             await asyncio.sleep(random.random() * args.think_ms / 1000)
 
+    def processes() -> dict[str, list[int]]:
+        return {"servers": [s.process.pid for s in servers], "database": database_backend_pids(db_url)}
+
+    cpu_before = cpu_sample(processes())
     started = time.perf_counter()
     await asyncio.gather(*(customer(i, s) for i, s in enumerate(sockets)))
     try:
@@ -147,9 +168,19 @@ async def run(args, servers, tokens, cookie) -> dict:
         pass
     # Up to the last message the agent heard: a lost one must not stretch the time.
     elapsed = (last_heard or time.perf_counter()) - started
+    cpu = cpu_shares(cpu_before, cpu_sample(processes()), wall_s=time.perf_counter() - started)
     listener.cancel()
     await asyncio.gather(*(s.close() for s in sockets), agent.close(), return_exceptions=True)
-    return {"latencies": latencies, "ack_latencies": ack_latencies, "elapsed": elapsed, "connect_s": connect_s, "acked": acked, "expected": expected}
+    return {
+        "latencies": latencies,
+        "ack_latencies": ack_latencies,
+        "publish_latencies": publish_latencies,
+        "elapsed": elapsed,
+        "connect_s": connect_s,
+        "acked": acked,
+        "expected": expected,
+        "cpu": cpu,
+    }
 
 
 def main() -> None:
@@ -162,6 +193,7 @@ def main() -> None:
 
         from tests.e2e.servers import server_env, session_cookie_for, start_asgi_server
 
+        load_before = load_average()
         tokens, agent = prepare(args.clients)
         log_dir = Path(tempfile.mkdtemp(prefix="bench-chat-logs-"))
         env = server_env(
@@ -175,7 +207,7 @@ def main() -> None:
         servers = [start_asgi_server(env=env, log_dir=log_dir) for _ in range(2)]
         try:
             cookie = session_cookie_for(agent, url=servers[1].url)
-            result = asyncio.run(run(args, servers, tokens, cookie))
+            result = asyncio.run(run(args, servers, tokens, cookie, db_url))
         finally:
             for server in servers:
                 server.stop()
@@ -189,13 +221,28 @@ def main() -> None:
         print(f"layer:     Redis ({settings.REDIS_URL.rsplit('@', 1)[-1]}), 2 uvicorn processes")
         print(f"customers: {args.clients} websockets ({args.clients // 2} per process), {args.messages} messages each")
         print(f"connect:   {result['connect_s']:.1f} s for all customers")
+        lost = result["expected"] - delivered
+        cpu = result["cpu"]
+        print(f"load:      {load_before} before, {load_average()} after (1, 5, 15 min)")
         print(f"delivered: {delivered} of {result['expected']} messages to the agent ({result['acked']} acknowledged)")
+        print(f"lost:      {lost} events the agent never heard (expected {result['expected']}, received {delivered})")
+        print(
+            f"cpu:       servers {cpu['servers_cores']:.2f} cores, database {cpu['database_cores']:.2f}, "
+            f"bench client {cpu['client_cores']:.2f}, the rest (Redis, other users of the machine) "
+            f"{cpu['other_cores']:.2f}; machine {cpu['machine_busy_pct']:.0f}% busy"
+        )
         print(f"rate:      {msgs_per_s:.1f} messages/s through the pipeline to the console")
         acks_ms = sorted(x * 1000 for x in result["ack_latencies"])
         if acks_ms:
             print(
                 f"stored:    median {statistics.median(acks_ms):.1f} ms, p99 {percentiles(acks_ms)['p99']:.1f} ms "
                 "(customer send -> acknowledgement, after the pipeline committed)"
+            )
+        publish_ms = sorted(x * 1000 for x in result["publish_latencies"])
+        if publish_ms:
+            print(
+                f"published: median {statistics.median(publish_ms):.1f} ms, p99 {percentiles(publish_ms)['p99']:.1f} ms "
+                "(message stored -> agent console: the realtime path alone)"
             )
         if latencies_ms:
             print(
@@ -209,10 +256,12 @@ def main() -> None:
             p95_ms=round(figures["p95"], 1),
             p99_ms=round(figures["p99"], 1),
             ack_p50_ms=round(statistics.median(acks_ms), 1) if acks_ms else None,
+            publish_p50_ms=round(statistics.median(publish_ms), 1) if publish_ms else None,
             clients=args.clients,
             messages=delivered,
-            lost=result["expected"] - delivered,
+            lost=lost,
             servers=2,
+            **cpu,
         )
 
 
