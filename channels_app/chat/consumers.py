@@ -1,8 +1,12 @@
 """The customer's side of the live chat: /ws/chat/?token=<session token>.
 
-A sync consumer, because it touches the ORM. Every message goes through the one
-inbound pipeline; replies come back through the channel layer's groups, so the
-customer and the agent may be connected to different server processes.
+A sync consumer, because it touches the ORM. Its frames run in a small pool of
+threads of its own (CHAT_THREADS), not in Channels' one thread per process for sync
+code, where they queued with every other consumer's work; one connection's frames
+still run one at a time, in order. The channel layer's events need no database and
+go out from the event loop. Every message goes through the one inbound pipeline;
+replies come back through the channel layer's groups, so the customer and the agent
+may be connected to different server processes.
 
 Frames from the widget (JSON text):
   {"type": "message", "id": "<uuid>", "text": "..."}
@@ -18,16 +22,18 @@ error frame and then the close code 4401, on which the widget starts afresh.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs
 
 from asgiref.sync import async_to_sync
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import JsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
@@ -48,6 +54,14 @@ VISITOR_MESSAGES = chat.VisitorRateLimiter(scope="msg", limit=30, window_s=60)
 # Rate-limit errors a connection may earn before it is closed.
 MAX_STRIKES = 5
 TYPING_INTERVAL_S = 2.0
+
+# Threads that run the chat's handlers in one server process. Two let one frame's
+# database round trip overlap another's Python work; more only fight over the GIL
+# with the event loop, which then reads the channel layer late (bench/chat.py on 2
+# cores: 8 threads left events 3 s behind, 2 threads 40 ms). Each thread keeps a
+# database connection of its own (for CONN_MAX_AGE), so this also bounds them.
+CHAT_THREADS = 2
+_chat_executor = ThreadPoolExecutor(max_workers=CHAT_THREADS, thread_name_prefix="chat")
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_POLICY = 4008
@@ -94,12 +108,12 @@ class ChatConsumer(JsonWebsocketConsumer):
         self.last_typing = 0.0
         self.groups_joined: list[str] = []
         self.accept()
-        self.join(self.session.group)
+        async_to_sync(self.join)(self.session.group)
         customer = chat.session_customer(self.session)
         ticket = chat.session_ticket(self.session, customer=customer)
         history: list[dict[str, Any]] = []
         if ticket is not None:
-            self.follow_ticket(ticket.pk)
+            async_to_sync(self.follow_ticket)(ticket.pk)
             history = chat.session_history(session=self.session, customer=customer, ticket=ticket)
         self.send_json(
             {
@@ -124,15 +138,17 @@ class ChatConsumer(JsonWebsocketConsumer):
         for group in getattr(self, "groups_joined", []):
             async_to_sync(self.channel_layer.group_discard)(group, self.channel_name)
 
-    def join(self, group: str) -> None:
+    # Async, for the channel layer's events handled on the event loop; the sync
+    # handlers call them through async_to_sync.
+    async def join(self, group: str) -> None:
         if group not in self.groups_joined:
-            async_to_sync(self.channel_layer.group_add)(group, self.channel_name)
+            await self.channel_layer.group_add(group, self.channel_name)
             self.groups_joined.append(group)
 
-    def follow_ticket(self, ticket_id: int) -> None:
+    async def follow_ticket(self, ticket_id: int) -> None:
         if self.ticket_id != ticket_id:
             self.ticket_id = ticket_id
-            self.join(events.ticket_group(ticket_id))
+            await self.join(events.ticket_group(ticket_id))
 
     # Frames from the widget.
 
@@ -209,7 +225,7 @@ class ChatConsumer(JsonWebsocketConsumer):
             message = chat.chat_message_existing(client_id=client_id)
         if message is None:
             raise chat.ChatError("not_stored", _("The message could not be stored. Please try again."))
-        self.follow_ticket(message.ticket_id)
+        async_to_sync(self.follow_ticket)(message.ticket_id)
         self.send_ack(client_id, message.pk, message.ticket_id)
         # The visitor's other tabs show it too.
         chat.chat_publish(session=self.session, frame=chat.chat_frame(message, attachments=[]))
@@ -261,32 +277,47 @@ class ChatConsumer(JsonWebsocketConsumer):
 
     # Events from the channel layer.
 
+    async def __call__(self, scope, receive, send) -> None:
+        # The server's own send, for the frames that go out from the event loop
+        # (a sync consumer's base_send may only be called from a sync thread).
+        self.send_from_loop = send
+        await super().__call__(scope, receive, send)
+
     async def dispatch(self, message: dict[str, Any]) -> None:
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             # The ticket group is shared with the console; its other traffic is not
             # for customers and must not break their connection.
             return
-        await database_sync_to_async(handler)(message)
+        if inspect.iscoroutinefunction(handler):
+            # The channel layer's events need no database: no trip to a thread.
+            await handler(message)
+            return
+        # Channels awaits each dispatch before the next, so one connection's handlers
+        # never run at the same time, even on different threads of the pool.
+        await DatabaseSyncToAsync(handler, thread_sensitive=False, executor=_chat_executor)(message)
 
-    def helpdesk_event(self, event: dict[str, Any]) -> None:
+    async def send_json_from_loop(self, content: dict[str, Any]) -> None:
+        await self.send_from_loop({"type": "websocket.send", "text": self.encode_json(content)})
+
+    async def helpdesk_event(self, event: dict[str, Any]) -> None:
         frame = event.get("event") or {}
         if frame.get("type") == "message":
             # From the chat group: the agent's reply (by the chat sender), or the
             # visitor's own message sent from another tab. Notes, assignments and
             # the rest of the ticket group's events stay with the agents.
             if frame.get("ticket"):
-                self.follow_ticket(frame["ticket"])
-            self.send_json(frame)
+                await self.follow_ticket(frame["ticket"])
+            await self.send_json_from_loop(frame)
 
-    def console_collision(self, message: dict[str, Any]) -> None:
+    async def console_collision(self, message: dict[str, Any]) -> None:
         """An agent opened, typed in or left the ticket, as the console tells its peers.
         The customer sees the typing, and the agent having the ticket open as 'read'."""
         state = message.get("state")
         name = str((message.get("agent") or {}).get("name") or "").split(" ")[0]
-        self.send_json({"type": "typing", "who": "agent", "name": name, "active": state == "typing"})
+        await self.send_json_from_loop({"type": "typing", "who": "agent", "name": name, "active": state == "typing"})
         if state in _AGENT_SEES:
-            self.send_json({"type": "read", "who": "agent", "up_to": None})
+            await self.send_json_from_loop({"type": "read", "who": "agent", "up_to": None})
 
     def send_error(self, code: str, message: str, *, ref: str | None = None) -> None:
         frame = {"type": "error", "code": code, "message": message}

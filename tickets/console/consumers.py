@@ -8,6 +8,7 @@ number of server processes."""
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
@@ -43,6 +44,12 @@ def _ticket_id(content: dict[str, Any]) -> int:
 
 
 class ConsoleConsumer(JsonWebsocketConsumer):
+    async def __call__(self, scope, receive, send) -> None:
+        # The server's own send, for the frames that go out from the event loop
+        # (a sync consumer's base_send may only be called from a sync thread).
+        self.send_from_loop = send
+        await super().__call__(scope, receive, send)
+
     def connect(self) -> None:
         user = self.scope.get("user")
         if not is_agent(user):
@@ -156,12 +163,19 @@ class ConsoleConsumer(JsonWebsocketConsumer):
     async def dispatch(self, message: dict[str, Any]) -> None:
         # The groups are shared with other apps (the live chat talks on ticket groups):
         # a message type this consumer does not know is not for it, and must not close it.
-        if getattr(self, get_handler_name(message), None) is None:
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
             return
-        await super().dispatch(message)
+        if inspect.iscoroutinefunction(handler):
+            await handler(message)
+        else:
+            await super().dispatch(message)
 
-    def helpdesk_event(self, message: dict[str, Any]) -> None:
-        self.send_json(message["event"])
+    async def helpdesk_event(self, message: dict[str, Any]) -> None:
+        """Every event of the helpdesk passes here. It needs no database, so it goes out
+        from the event loop instead of queueing for the process's one sync thread
+        behind other connections' database work."""
+        await self.send_from_loop({"type": "websocket.send", "text": self.encode_json(message["event"])})
 
     def console_collision(self, message: dict[str, Any]) -> None:
         if message["sender"] == self.channel_name or message["agent"]["id"] == self.user.pk:

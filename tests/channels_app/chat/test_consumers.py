@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import threading
 import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 
 from channels_app.chat import consumers
 from channels_app.chat.session import session_start
@@ -22,6 +26,15 @@ from tickets.services.replies import reply_create
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = b"http://testserver"
+
+
+@pytest.fixture(autouse=True)
+async def _close_the_tests_connection():
+    """The tests' own queries (sync_to_async) run on the thread for sync code. The
+    consumer runs in threads of its own and no longer closes that thread's connection
+    after it, which would keep the test database from being dropped."""
+    yield
+    await sync_to_async(connections.close_all)()
 
 
 async def open_chat(token: str, *, origin: bytes = ORIGIN) -> tuple[WebsocketCommunicator, dict]:
@@ -50,6 +63,19 @@ async def next_event(channel: str, kind: str, timeout: float = 5) -> dict:
             message = await layer.receive(channel)
             if message["event"]["type"] == kind:
                 return message["event"]
+
+
+@contextlib.asynccontextmanager
+async def sync_thread_busy():
+    """Holds the server process's one thread for thread-sensitive sync code, as other
+    connections' database work does under load."""
+    release = threading.Event()
+    holder = asyncio.ensure_future(sync_to_async(release.wait)())
+    try:
+        yield
+    finally:
+        release.set()
+        await holder
 
 
 def new_token(**fields) -> str:
@@ -90,6 +116,34 @@ async def test_a_resent_message_uuid_is_stored_once():
     second = await chat.receive_json_from(timeout=5)
     assert second == first
     assert await sync_to_async(Message.objects.filter(channel="chat").count)() == 1
+    await chat.disconnect()
+
+
+async def test_a_message_is_stored_and_acknowledged_while_the_sync_thread_is_busy():
+    chat, _ = await open_chat(new_token())
+    async with sync_thread_busy():
+        await chat.send_json_to({"type": "message", "id": str(uuid.uuid4()), "text": "anyone there?"})
+        ack = await chat.receive_json_from(timeout=5)
+    assert ack["type"] == "ack"
+    assert await sync_to_async(Message.objects.filter(pk=ack["id"], text="anyone there?").exists)()
+    await chat.disconnect()
+
+
+async def test_frames_sent_back_to_back_are_handled_in_order():
+    chat, _ = await open_chat(new_token())
+    client_ids = [str(uuid.uuid4()) for _ in range(5)]
+    for number, client_id in enumerate(client_ids):
+        await chat.send_json_to({"type": "message", "id": client_id, "text": f"part {number}"})
+    acks = []
+    while len(acks) < len(client_ids):
+        frame = await chat.receive_json_from(timeout=5)
+        if frame["type"] == "ack":
+            acks.append(frame)
+    assert [ack["client_id"] for ack in acks] == client_ids
+    stored = await sync_to_async(list)(
+        Message.objects.filter(channel="chat").order_by("pk").values_list("text", flat=True)
+    )
+    assert stored == [f"part {number}" for number in range(5)]
     await chat.disconnect()
 
 

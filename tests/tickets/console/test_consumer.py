@@ -1,16 +1,20 @@
 """/ws/console/ through the real channel layer (in-memory, or Redis when REDIS_URL is set)."""
 
 import asyncio
+import contextlib
 import json
+import threading
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
 from django.test import Client
 
 from helpdesk.asgi import application
 from tests.factories import deliver, make_user
+from tickets import events
 from tickets.console.consumers import ConsoleConsumer
 from tickets.models import AgentProfile, Role
 from tickets.services.console import note_create
@@ -41,6 +45,19 @@ async def receive_type(communicator, kind: str, timeout: float = 3) -> dict:
 
 async def presence_of(user) -> str:
     return await sync_to_async(lambda: AgentProfile.objects.get(user=user).presence)()
+
+
+@contextlib.asynccontextmanager
+async def sync_thread_busy():
+    """Holds the server process's one thread for thread-sensitive sync code, as other
+    connections' database work (the live chat's messages) does under load."""
+    release = threading.Event()
+    holder = asyncio.ensure_future(sync_to_async(release.wait)())
+    try:
+        yield
+    finally:
+        release.set()
+        await holder
 
 
 @pytest.fixture
@@ -179,3 +196,13 @@ async def test_a_mention_rings_the_mentioned_agents_bell(agents):
     assert notification["notification"]["ticket"] == ticket.pk
     assert "please take this one" in notification["notification"]["text"]
     await bob_console.disconnect()
+
+
+async def test_events_reach_the_console_while_the_sync_thread_is_busy(agents):
+    console = await open_console(agents[0])
+    event = {"type": "ticket.changed", "ticket": 7, "changes": {"status": "pending"}}
+    async with sync_thread_busy():
+        await get_channel_layer().group_send(events.CONSOLE_GROUP, {"type": "helpdesk.event", "event": event})
+        frame = await receive_type(console, "ticket.changed", timeout=2)
+    assert frame == event
+    await console.disconnect()
