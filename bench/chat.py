@@ -161,14 +161,30 @@ async def run(args, servers, tokens, cookie, db_url) -> dict:
 
     cpu_before = cpu_sample(processes())
     started = time.perf_counter()
+    # Sampled as the run goes, so that the CPU figures too can stop at the last event
+    # heard, not after the wait for lost ones.
+    cpu_samples: list[tuple[float, object]] = []
+
+    async def sample_cpu() -> None:
+        while True:
+            await asyncio.sleep(0.5)
+            cpu_samples.append((time.perf_counter(), await asyncio.to_thread(cpu_sample, processes())))
+
+    sampler = asyncio.create_task(sample_cpu())
     await asyncio.gather(*(customer(i, s) for i, s in enumerate(sockets)))
     try:
         await asyncio.wait_for(everything_heard.wait(), timeout=60)
     except TimeoutError:
         pass
+    sampler.cancel()
     # Up to the last message the agent heard: a lost one must not stretch the time.
     elapsed = (last_heard or time.perf_counter()) - started
-    cpu = cpu_shares(cpu_before, cpu_sample(processes()), wall_s=time.perf_counter() - started)
+    until = started + elapsed
+    at, cpu_after = next(
+        ((at, sample) for at, sample in cpu_samples if at >= until),
+        (time.perf_counter(), cpu_sample(processes())),
+    )
+    cpu = cpu_shares(cpu_before, cpu_after, wall_s=at - started)
     listener.cancel()
     await asyncio.gather(*(s.close() for s in sockets), agent.close(), return_exceptions=True)
     return {
