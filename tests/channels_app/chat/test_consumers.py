@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import threading
 import uuid
 
 import pytest
@@ -19,6 +17,7 @@ from channels_app.chat import consumers
 from channels_app.chat.session import session_start
 from helpdesk.asgi import application
 from tests.factories import make_user
+from tests.realtime import sync_thread_busy
 from tickets import events
 from tickets.models import Message, Role, Ticket
 from tickets.services.replies import reply_create
@@ -55,7 +54,6 @@ async def listen(group: str) -> str:
 
 
 async def next_event(channel: str, kind: str, timeout: float = 5) -> dict:
-    import asyncio
 
     layer = get_channel_layer()
     async with asyncio.timeout(timeout):
@@ -63,19 +61,6 @@ async def next_event(channel: str, kind: str, timeout: float = 5) -> dict:
             message = await layer.receive(channel)
             if message["event"]["type"] == kind:
                 return message["event"]
-
-
-@contextlib.asynccontextmanager
-async def sync_thread_busy():
-    """Holds the server process's one thread for thread-sensitive sync code, as other
-    connections' database work does under load."""
-    release = threading.Event()
-    holder = asyncio.ensure_future(sync_to_async(release.wait)())
-    try:
-        yield
-    finally:
-        release.set()
-        await holder
 
 
 def new_token(**fields) -> str:

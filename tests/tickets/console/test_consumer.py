@@ -1,9 +1,7 @@
 """/ws/console/ through the real channel layer (in-memory, or Redis when REDIS_URL is set)."""
 
 import asyncio
-import contextlib
 import json
-import threading
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -14,6 +12,7 @@ from django.test import Client
 
 from helpdesk.asgi import application
 from tests.factories import deliver, make_user
+from tests.realtime import sync_thread_busy
 from tickets import events
 from tickets.console.consumers import ConsoleConsumer
 from tickets.models import AgentProfile, Role
@@ -45,19 +44,6 @@ async def receive_type(communicator, kind: str, timeout: float = 3) -> dict:
 
 async def presence_of(user) -> str:
     return await sync_to_async(lambda: AgentProfile.objects.get(user=user).presence)()
-
-
-@contextlib.asynccontextmanager
-async def sync_thread_busy():
-    """Holds the server process's one thread for thread-sensitive sync code, as other
-    connections' database work (the live chat's messages) does under load."""
-    release = threading.Event()
-    holder = asyncio.ensure_future(sync_to_async(release.wait)())
-    try:
-        yield
-    finally:
-        release.set()
-        await holder
 
 
 @pytest.fixture
