@@ -24,21 +24,30 @@
   // answer, or that a new ticket exists. The socket carries no content: the page
   // fetches what it shows from the portal's own views. Every (re)connect catches up
   // on what was missed while the socket was down.
-  var list = document.querySelector("[data-status-url]");
+  var list = document.querySelector("[data-live-list]");
   var detail = document.querySelector("[data-live-ticket]");
   var notice = document.querySelector("[data-live-notice]");
 
+  var statusUrl = list ? list.dataset.statusUrl : detail ? detail.dataset.statusUrl : "";
+
+  // Brings the list's statuses up to date; on a ticket's page, reloads the
+  // conversation only when the ticket changed since the page was rendered.
   var refreshStatuses = function () {
-    if (!list) { return; }
-    fetch(list.dataset.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    if (!statusUrl) { return; }
+    fetch(statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
         if (!data) { return; }
         data.tickets.forEach(function (t) {
-          var row = list.querySelector('[data-ticket="' + t.id + '"] [data-status]');
+          var row = list && list.querySelector('[data-ticket="' + t.id + '"] [data-status]');
           if (row && row.textContent !== t.status_label) {
             row.textContent = t.status_label;
             row.className = "portal-status portal-status-" + t.status;
+          }
+          if (detail && String(t.id) === detail.dataset.liveTicket &&
+              Date.parse(t.updated_at) > Date.parse(detail.dataset.liveUpdated)) {
+            detail.dataset.liveUpdated = t.updated_at;
+            refreshTicket();
           }
         });
       })
@@ -85,9 +94,8 @@
       var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
       var socket = new WebSocket(scheme + window.location.host + "/ws/portal/");
       socket.addEventListener("open", function () {
-        // A status may have changed between the page's rendering and now.
+        // Something may have changed between the page's rendering and now.
         refreshStatuses();
-        if (retry > 0) { refreshTicket(); }
         retry = 0;
         document.body.dataset.live = "connected";
       });

@@ -152,6 +152,19 @@ def test_sign_in_write_a_request_after_suggestions_and_follow_it(portal_server, 
     page.locator("[data-live-conversation]", has_text="Your parcel left the depot today.").wait_for(timeout=5_000)
     assert page.get_by_label("Your reply").input_value() == "Half-written"
 
+    # An answer given while the page's socket was down shows once it reconnects.
+    held = []
+    page.route_web_socket(
+        "**/ws/portal/", lambda socket: held.append(socket) if not held else socket.connect_to_server()
+    )
+    page.reload()
+    page.locator("body[data-live=connected]").wait_for()  # the held socket, which hears nothing
+    api_request(ticket_url + "messages/", {"text": "It is out for delivery."}, token=token)
+    page.wait_for_timeout(500)
+    assert "out for delivery" not in page.locator("[data-live-conversation]").inner_text()
+    held[0].close(code=4000, reason="network lost")
+    page.locator("[data-live-conversation]", has_text="It is out for delivery.").wait_for(timeout=10_000)
+
 
 def test_answer_a_survey_and_switch_to_thai(portal_server, new_context, mail_dir, e2e_agent):
     result = deliver("email", "anan@example.com", "Refund please", subject="Refund for order 77", sender_name="Anan")
