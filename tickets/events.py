@@ -36,6 +36,11 @@ def customer_group(customer_id: int) -> str:
     return f"customer-{customer_id}"
 
 
+def chat_visitor_group(visitor: str) -> str:
+    """Every open chat widget of one visitor, on any server process."""
+    return f"chat-{visitor}"
+
+
 def send_event(groups: list[str], event: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
@@ -220,3 +225,9 @@ def publish_delivery_status(message) -> None:
         "error": message.delivery_error,
     }
     publish_on_commit([CONSOLE_GROUP, ticket_group(message.ticket_id), customer_group(message.customer_id)], event)
+
+
+def publish_chat_visitors_erased(visitors: list[str]) -> None:
+    """Tells the erased visitors' open widgets at once, not at their next frame."""
+    if visitors:
+        publish_on_commit([chat_visitor_group(visitor) for visitor in visitors], {"type": "session.erased"})

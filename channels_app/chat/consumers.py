@@ -302,6 +302,13 @@ class ChatConsumer(JsonWebsocketConsumer):
 
     async def helpdesk_event(self, event: dict[str, Any]) -> None:
         frame = event.get("event") or {}
+        if frame.get("type") == "session.erased":
+            # The visitor was erased while this widget was open: it forgets its token.
+            self.session = None
+            error = {"type": "error", "code": "session_erased", "message": str(chat.SESSION_ERASED_MESSAGE)}
+            await self.send_json_from_loop(error)
+            await self.send_from_loop({"type": "websocket.close", "code": CLOSE_UNAUTHORIZED})
+            return
         if frame.get("type") == "message":
             # From the chat group: the agent's reply (by the chat sender), or the
             # visitor's own message sent from another tab. Notes, assignments and

@@ -6,7 +6,7 @@ once published; the widget reports it 'read' when the customer has seen it."""
 
 from __future__ import annotations
 
-from channels_app.chat.session import chat_frame, chat_group, ticket_visitors
+from channels_app.chat.session import chat_frame, ticket_visitors
 from tickets import events
 from tickets.models import Message
 from tickets.registry import PermanentSendError, SendResult
@@ -18,5 +18,5 @@ def chat_send(message: Message) -> SendResult:
         raise PermanentSendError("nobody wrote in this ticket by live chat", code="no_chat_visitor")
     frame = chat_frame(message)
     frame["status"] = Message.DeliveryStatus.SENT
-    events.send_event([chat_group(visitor) for visitor in visitors], frame)
+    events.send_event([events.chat_visitor_group(visitor) for visitor in visitors], frame)
     return SendResult(external_id=f"chat-out-{message.pk}", status=Message.DeliveryStatus.SENT)

@@ -57,16 +57,11 @@ class ChatSession:
 
     @property
     def group(self) -> str:
-        return chat_group(self.visitor)
+        return events.chat_visitor_group(self.visitor)
 
     @property
     def email(self) -> str:
         return next((address for address in self.addresses if "@" in address), "")
-
-
-def chat_group(visitor: str) -> str:
-    """The channel-layer group of every open widget of one visitor, on any server process."""
-    return f"chat-{visitor}"
 
 
 def session_start(*, name: str, email: str = "", phone: str = "") -> tuple[ChatSession, str]:

@@ -16,6 +16,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from tickets import events
 from tickets.inbound import InboundMessage
 from tickets.models import Attachment, ContactIdentity, Customer, InboundEvent, Message, Notification, Ticket
 from tickets.models.surveys import Survey
@@ -209,11 +210,13 @@ def customer_erase(*, customer: Customer, actor) -> ErasureResult:
     # Agents' notifications quote notes and subjects of the customer's tickets.
     Notification.objects.filter(ticket__customer_id__in=customer_ids).update(text=ERASED_SUBJECT)
     Survey.objects.filter(customer_id__in=customer_ids).update(comment="")
-    visitor_count = 0
+    visitors = []
     for identity in identities.filter(kind=ContactIdentity.Kind.CHAT).only("pk", "address"):
         digest = erased_visitor_address(identity.address)
         ContactIdentity.objects.filter(pk=identity.pk).update(address=digest, lookup_key=digest, verified=False)
-        visitor_count += 1
+        visitors.append(identity.address)
+    events.publish_chat_visitors_erased(visitors)
+    visitor_count = len(visitors)
     deleted_count, _ = identities.exclude(kind=ContactIdentity.Kind.CHAT).delete()
     identity_count = deleted_count + visitor_count
 

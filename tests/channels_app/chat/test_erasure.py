@@ -19,6 +19,7 @@ from channels_app.chat.tasks import chat_transcript_send
 from helpdesk.asgi import application
 from tests.channels_app.chat.test_consumers import ORIGIN, new_token, open_chat
 from tests.factories import make_user
+from tickets import events
 from tickets.models import ContactIdentity, Customer, Message, Role, Ticket
 from tickets.services.privacy import customer_erase
 from tickets.services.replies import reply_create
@@ -86,14 +87,26 @@ async def test_an_erased_visitors_token_is_told_to_start_again_and_resumes_nothi
     assert await sync_to_async(_personal_data_left)() == {"customers": [], "identities": []}
 
 
-async def test_a_widget_left_open_during_the_erasure_cannot_write_into_it_again():
-    token = new_token(**PERSONAL)
+async def _open_chat_and_write(token: str) -> tuple[WebsocketCommunicator, int]:
     chat, _ = await open_chat(token)
     await chat.send_json_to({"type": "message", "id": str(uuid.uuid4()), "text": "My parcel 4711 is late"})
     ack = await chat.receive_json_from(timeout=5)
     await chat.receive_json_from(timeout=5)
-    customer_id = await sync_to_async(lambda: Ticket.objects.get(pk=ack["ticket"]).customer_id)()
+    return chat, await sync_to_async(lambda: Ticket.objects.get(pk=ack["ticket"]).customer_id)()
+
+
+async def test_a_widget_open_during_the_erasure_is_told_at_once():
+    chat, customer_id = await _open_chat_and_write(new_token(**PERSONAL))
     await sync_to_async(lambda: customer_erase(customer=Customer.objects.get(pk=customer_id), actor=None))()
+    await _expect_session_erased(chat)
+
+
+async def test_a_widget_that_missed_the_erasure_cannot_write_into_it_again(monkeypatch):
+    # The announcement is lost (the channel layer delivers at most once).
+    monkeypatch.setattr(events, "publish_chat_visitors_erased", lambda visitors: None)
+    chat, customer_id = await _open_chat_and_write(new_token(**PERSONAL))
+    await sync_to_async(lambda: customer_erase(customer=Customer.objects.get(pk=customer_id), actor=None))()
+    assert await chat.receive_nothing(timeout=0.3)
     messages_before = await sync_to_async(Message.objects.count)()
 
     await chat.send_json_to({"type": "message", "id": str(uuid.uuid4()), "text": "hello? it is Somchai"})
