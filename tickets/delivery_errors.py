@@ -37,7 +37,8 @@ DELIVERY_ERROR_EXPLANATIONS = {
     ),
     "network": _("Twilio could not be reached. The message is sent again automatically."),
     "no-answer": _(
-        "Twilio did not answer in time, so the message may have gone out. It is checked before any new attempt."
+        "Twilio did not answer in time, so the message may have gone out. It is checked before any new "
+        "attempt, and once more later."
     ),
     "21211": _("The phone number is not valid. Check it with the customer."),
     "21408": _("Our Twilio account may not send to this country. Ask an administrator."),
