@@ -149,22 +149,20 @@ async def test_a_new_chat_after_the_erasure_is_a_new_customer():
     assert len(left["customers"]) == 1 and len(left["identities"]) == 2
 
 
+def _upload(client: Client, token: str, content: bytes):
+    """A file sent from the widget holding `token`."""
+    upload = SimpleUploadedFile("note.txt", content, content_type="text/plain")
+    return client.post("/chat/upload/", {"id": str(uuid.uuid4()), "file": upload}, headers={"X-Chat-Token": token})
+
+
 def test_an_upload_with_an_erased_token_is_refused_and_stores_nothing(client):
     token = new_token(**PERSONAL)
-    first = client.post(
-        "/chat/upload/",
-        {"id": str(uuid.uuid4()), "file": SimpleUploadedFile("a.txt", b"first", content_type="text/plain")},
-        headers={"X-Chat-Token": token},
-    )
+    first = _upload(client, token, b"first")
     assert first.status_code == 201
     customer_erase(customer=Message.objects.get(pk=first.json()["id"]).customer, actor=None)
     messages_before = Message.objects.count()
 
-    again = client.post(
-        "/chat/upload/",
-        {"id": str(uuid.uuid4()), "file": SimpleUploadedFile("b.txt", b"second", content_type="text/plain")},
-        headers={"X-Chat-Token": token},
-    )
+    again = _upload(client, token, b"second")
     assert again.status_code == 401 and again.json()["error"]["code"] == "session_erased"
     assert Message.objects.count() == messages_before
     assert _personal_data_left() == {"customers": [], "identities": []}
@@ -172,11 +170,7 @@ def test_an_upload_with_an_erased_token_is_refused_and_stores_nothing(client):
 
 def test_the_offline_form_with_an_erased_token_starts_afresh_from_what_the_form_says(client):
     token = new_token(**PERSONAL)
-    first = client.post(
-        "/chat/upload/",
-        {"id": str(uuid.uuid4()), "file": SimpleUploadedFile("a.txt", b"first", content_type="text/plain")},
-        headers={"X-Chat-Token": token},
-    )
+    first = _upload(client, token, b"first")
     customer_erase(customer=Message.objects.get(pk=first.json()["id"]).customer, actor=None)
 
     response = client.post(
