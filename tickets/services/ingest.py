@@ -94,6 +94,12 @@ def inbound_event_record(msg: InboundMessage, *, raw: bytes | None = None) -> In
     )
 
 
+def inbound_accept(msg: InboundMessage, *, raw: bytes | None = None) -> IngestResult:
+    """What every entry point calls: the raw event is stored, then processed (the
+    entry point answers once the event is stored)."""
+    return ingest(msg, raw=raw)
+
+
 def ingest(msg: InboundMessage, *, raw: bytes | None = None) -> IngestResult:
     """Records the event, then processes it. Processing errors leave the event
     failed, for replay, and never lose it."""
