@@ -17,6 +17,9 @@ class Channel(models.TextChoices):
     CHAT = "chat", _("Live chat")
     WHATSAPP = "whatsapp", _("WhatsApp")
     SMS = "sms", _("SMS")
+    LINE = "line", _("LINE")
+    MESSENGER = "messenger", _("Messenger")
+    INSTAGRAM = "instagram", _("Instagram")
 
 
 class Direction(models.TextChoices):
@@ -127,6 +130,9 @@ class ContactIdentity(models.Model):
         PHONE = "phone", _("Phone")
         WHATSAPP = "whatsapp", _("WhatsApp ID")
         CHAT = "chat", _("Chat visitor")
+        LINE = "line", _("LINE user ID")
+        MESSENGER = "messenger", _("Messenger PSID")
+        INSTAGRAM = "instagram", _("Instagram IGSID")
 
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="identities"

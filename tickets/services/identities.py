@@ -14,6 +14,12 @@ from django.utils.translation import gettext
 from tickets.models import ContactIdentity
 
 _NON_DIGITS = re.compile(r"[^\d]")
+# Addresses written `line:<userId>`, `messenger:<PSID>`, `instagram:<IGSID>`.
+_MESSAGING_KINDS = {
+    "line": ContactIdentity.Kind.LINE,
+    "messenger": ContactIdentity.Kind.MESSENGER,
+    "instagram": ContactIdentity.Kind.INSTAGRAM,
+}
 
 
 class InvalidAddress(ValueError):
@@ -79,6 +85,12 @@ def normalize_address(raw: str, *, region: str | None = None) -> NormalizedAddre
         if not visitor:
             raise InvalidAddress(gettext("empty chat visitor id"))
         return NormalizedAddress(ContactIdentity.Kind.CHAT, visitor, visitor)
+    if scheme in _MESSAGING_KINDS:
+        # Provider-issued opaque ids (LINE userId, page-scoped PSID/IGSID): case matters, spaces never do.
+        user_id = rest.strip()
+        if not user_id or any(ch.isspace() for ch in user_id):
+            raise InvalidAddress(gettext("not a %(kind)s user id: %(address)r") % {"kind": scheme, "address": raw})
+        return NormalizedAddress(_MESSAGING_KINDS[scheme], user_id, user_id)
     if scheme == "mailto":
         return normalize_email(rest)
     if "@" in text:
