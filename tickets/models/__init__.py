@@ -1,5 +1,6 @@
 """The domain models. Each topic has a module; everything is importable from here."""
 
+from .chat import ChatSessionLog  # noqa: F401
 from .console import CannedResponse, Macro  # noqa: F401
 from .core import (  # noqa: F401
     AgentProfile,
@@ -18,6 +19,7 @@ from .core import (  # noqa: F401
     TicketActivity,
     attachment_upload_to,
 )
+from .reports import KPIReportDelivery  # noqa: F401
 from .rules import EscalationRule, RuleFiring  # noqa: F401
 from .sentiment import MessageSentiment  # noqa: F401
 from .sla import BusinessCalendar, BusinessHours, Holiday, SLAPolicy, TicketSLA  # noqa: F401

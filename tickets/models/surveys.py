@@ -27,6 +27,8 @@ class Survey(models.Model):
         SENT = "sent", _("Sent")
         ANSWERED = "answered", _("Answered")
         SKIPPED = "skipped", _("Skipped")
+        # Not answered before HELPDESK_SURVEY_REPLY_WINDOW_HOURS: the conversation stopped.
+        EXPIRED = "expired", _("Expired")
 
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="surveys")
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="surveys")
