@@ -19,6 +19,7 @@ from .core import (  # noqa: F401
     TicketActivity,
     attachment_upload_to,
 )
+from .outbox import OutboxItem  # noqa: F401
 from .reports import KPIReportDelivery  # noqa: F401
 from .rules import EscalationRule, RuleFiring  # noqa: F401
 from .sentiment import MessageSentiment  # noqa: F401

@@ -237,6 +237,16 @@ class Ticket(models.Model):
             models.Index(fields=["created_at"], name="ticket_created_idx"),
             models.Index(fields=["resolved_at"], name="ticket_resolved_idx"),
         ]
+        constraints = [
+            # Messaging channels have no threads: the customer's active ticket on the
+            # channel is the conversation, so there is never a second one (DESIGN.md).
+            # Email threads by headers and a chat by its widget session instead.
+            models.UniqueConstraint(
+                fields=["customer", "channel"],
+                condition=Q(status__in=["new", "open", "pending"]) & ~Q(channel__in=["email", "chat"]),
+                name="ticket_one_active_per_conversation",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.subject}"
@@ -269,6 +279,9 @@ class InboundEvent(models.Model):
     # payload (a whole RFC 5322 message).
     raw = models.BinaryField(_("raw message"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    # One conversation (a channel and its normalized sender): its events are processed
+    # in order, one at a time.
+    conversation_key = models.CharField(_("conversation"), max_length=340, blank=True)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -280,6 +293,10 @@ class InboundEvent(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at"], name="inbound_event_status_idx"),
             models.Index(fields=["channel", "external_id"], name="inbound_event_ext_idx"),
+            # The processing queue: events accepted and not yet processed, oldest first.
+            models.Index(
+                fields=["conversation_key", "id"], condition=Q(status="received"), name="inbound_event_pending_idx"
+            ),
         ]
 
     def __str__(self) -> str:

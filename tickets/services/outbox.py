@@ -1,0 +1,124 @@
+"""The transactional outbox: Celery tasks that a change asks for are rows written in
+the change's transaction, and a relay hands them to the broker after the commit.
+
+A broker outage then delays the work and never loses it: the row stays until the
+broker takes it. Rows of a batched task go out together as one task call, so that
+follow-ups run in batches. The relay runs right after the commit that wrote the
+rows (in the process's pipeline worker, or inline where Celery runs eagerly), and
+from every process's worker loop and Celery beat for what is left over."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+from celery import current_app
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from tickets.models import OutboxItem
+
+logger = logging.getLogger(__name__)
+
+RELAY_BATCH = 500
+# The largest list a batched task gets in one call.
+TASK_BATCH = 100
+# Backoff after the broker refused a hand-over: 1, 2, 4 ... 30 s.
+MAX_BACKOFF_S = 30
+
+
+def outbox_task(task: str, *args: Any, countdown: float = 0, batched: bool = False) -> None:
+    """Asks for `task(*args)` once the current transaction commits. A batched task
+    takes one argument and is called with a list of them."""
+    if batched and len(args) != 1:
+        raise ValueError("a batched task takes exactly one argument")
+    now = timezone.now()
+    # Eager Celery ignores countdowns; so does the outbox that feeds it.
+    delay = 0 if current_app.conf.task_always_eager else countdown
+    OutboxItem.objects.create(
+        task=task, args=list(args), batched=batched, created_at=now, available_at=now + timedelta(seconds=delay)
+    )
+    transaction.on_commit(_relay_soon)
+
+
+def _relay_soon() -> None:
+    from tickets import pipeline_worker
+
+    if current_app.conf.task_always_eager:
+        outbox_relay()
+    else:
+        pipeline_worker.wake()
+
+
+def outbox_relay(*, limit: int = RELAY_BATCH) -> int:
+    """Hands the due rows to the broker; returns how many went out. Rows the broker
+    refused stay, with a backoff. Safe in several processes at once: each row is
+    locked by one relay (SKIP LOCKED) and deleted in the same transaction."""
+    sent = 0
+    while True:
+        eager_calls: list[tuple[str, list]] = []
+        with transaction.atomic():
+            rows = list(
+                OutboxItem.objects.select_for_update(skip_locked=True)
+                .filter(available_at__lte=timezone.now())
+                .order_by("available_at", "id")[:limit]
+            )
+            if not rows:
+                return sent
+            handed, refused, error = _hand_over(rows, eager_calls)
+            OutboxItem.objects.filter(pk__in=[row.pk for row in handed]).delete()
+            if refused:
+                _back_off(refused, error)
+        # Where Celery runs eagerly, the tasks run here, after the rows are gone: in
+        # their own transactions, as a worker would run them.
+        for task_name, args in eager_calls:
+            current_app.tasks[task_name].apply(args=args)
+        sent += len(handed)
+        if refused or len(rows) < limit:
+            return sent
+
+
+def _hand_over(
+    rows: list[OutboxItem], eager_calls: list[tuple[str, list]]
+) -> tuple[list[OutboxItem], list[OutboxItem], str]:
+    """Sends the rows' tasks; stops at the first refusal (the broker is down)."""
+    calls: dict[str, list[OutboxItem]] = defaultdict(list)
+    singles: list[list[OutboxItem]] = []
+    for row in rows:
+        if row.batched:
+            calls[row.task].append(row)
+        else:
+            singles.append([row])
+    groups = [chunk for batch in calls.values() for chunk in _chunks(batch, TASK_BATCH)] + singles
+    handed: list[OutboxItem] = []
+    for index, group in enumerate(groups):
+        head = group[0]
+        args = [[row.args[0] for row in group]] if head.batched else head.args
+        if current_app.conf.task_always_eager:
+            eager_calls.append((head.task, args))
+            handed.extend(group)
+            continue
+        try:
+            # No retries inside the call: a refused hand-over leaves the row for the
+            # next pass, where a blocked relay would hold up everything behind it.
+            current_app.tasks[head.task].apply_async(args=args, retry=False)
+        except Exception as exc:  # the broker refused or is unreachable: retried later
+            logger.warning("outbox: broker refused %s (%s); %d rows wait", head.task, exc, len(rows) - len(handed))
+            return handed, [row for rest in groups[index:] for row in rest], f"{type(exc).__name__}: {exc}"
+        handed.extend(group)
+    return handed, [], ""
+
+
+def _back_off(rows: list[OutboxItem], error: str) -> None:
+    attempts = max(row.attempts for row in rows) + 1
+    delay = min(MAX_BACKOFF_S, 2 ** (attempts - 1))
+    OutboxItem.objects.filter(pk__in=[row.pk for row in rows]).update(
+        attempts=F("attempts") + 1, available_at=timezone.now() + timedelta(seconds=delay), last_error=error[:2000]
+    )
+
+
+def _chunks(rows: list[OutboxItem], size: int) -> list[list[OutboxItem]]:
+    return [rows[start : start + size] for start in range(0, len(rows), size)]
