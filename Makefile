@@ -20,6 +20,7 @@ $(VENV)/.test-deps: requirements.txt requirements-dev.txt | $(PY)
 	touch $@ $(VENV)/.run-deps
 
 # Installs, migrates, seeds the demo data (once) and serves on http://$(HOST):$(PORT).
+run: export HELPDESK_ALLOW_DEV_SECRETS = 1
 run: $(VENV)/.run-deps
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py collectstatic --noinput -v0
@@ -27,8 +28,10 @@ run: $(VENV)/.run-deps
 	LOG_LEVEL=WARNING $(PY) manage.py seed_demo --if-empty --base-url http://$(HOST):$(PORT)
 	$(MAKE) --no-print-directory serve
 
+# HELPDESK_ALLOW_DEV_SECRETS: the built-in development secrets are fine on this machine;
+# without it (and with DEBUG off) the helpdesk refuses to start on them.
 serve:
-	$(PY) -m uvicorn helpdesk.asgi:application --host $(HOST) --port $(PORT) --log-level warning
+	HELPDESK_ALLOW_DEV_SECRETS=1 $(PY) -m uvicorn helpdesk.asgi:application --host $(HOST) --port $(PORT) --log-level warning
 
 # Installs what the tests need (Debian's chromium for the browser tests, where
 # apt-get can install it) and runs the whole suite.

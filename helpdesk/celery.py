@@ -3,13 +3,27 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_process_shutdown
+from celery.signals import beat_init, worker_init, worker_process_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
 app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+@beat_init.connect
+def _refuse_default_secrets(**kwargs) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from helpdesk.secrets import refuse_default_secrets
+
+    try:
+        refuse_default_secrets()
+    except ImproperlyConfigured as exc:
+        # Celery logs and swallows a receiver's exception: SystemExit really stops it.
+        raise SystemExit(str(exc)) from exc
 
 
 @worker_process_shutdown.connect

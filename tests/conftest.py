@@ -4,7 +4,10 @@ layer when REDIS_URL is set. Celery runs eagerly, in-process."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -12,6 +15,11 @@ from rest_framework.test import APIClient
 from helpdesk.celery import app as celery_app
 from tests.factories import make_user
 from tickets.models import Role
+
+# The suite runs with DEBUG off on the development secrets, in this process (which
+# imports helpdesk.asgi) and in the servers and workers it starts, which inherit this.
+os.environ["HELPDESK_ALLOW_DEV_SECRETS"] = "1"
+settings.HELPDESK_ALLOW_DEV_SECRETS = True
 
 celery_app.conf.task_always_eager = True
 celery_app.conf.task_eager_propagates = False

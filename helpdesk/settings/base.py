@@ -11,6 +11,9 @@ from .env import env_bool, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 DEBUG = env_bool("DEBUG", False)
+# The development defaults of the secrets below are refused with DEBUG off unless this
+# is set (`make run` and the test servers do): see helpdesk/secrets.py.
+HELPDESK_ALLOW_DEV_SECRETS = env_bool("HELPDESK_ALLOW_DEV_SECRETS", False)
 SECRET_KEY = env_str("SECRET_KEY", "insecure-dev-key-change-me-in-production-0123456789")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -44,6 +47,7 @@ INSTALLED_APPS = [
     "tickets",
     "channels_app.apps.ChannelsAppConfig",
     "kb",
+    "helpdesk.apps.HelpdeskConfig",
 ]
 
 MIDDLEWARE = [
