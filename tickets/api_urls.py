@@ -4,7 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from tickets.api import CustomerViewSet, TicketViewSet
-from tickets.kpi_api import KPIView
+from tickets.kpi_api import KPIRowsView, KPIView
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
@@ -12,6 +12,7 @@ router.register("tickets", TicketViewSet, basename="ticket")
 
 urlpatterns = [
     path("kpis/", KPIView.as_view(), name="kpis"),
+    path("kpis/rows/", KPIRowsView.as_view(), name="kpi-rows"),
     path("kb/", include("kb.api_urls")),
     path("", include(router.urls)),
 ]

@@ -13,7 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tickets.models import Channel, Team
+from tickets.pagination import DefaultPagination
 from tickets.permissions import IsStaffAgent
+from tickets.selectors.kpi_rows import METRICS, kpi_detail_row, kpi_detail_rows
 from tickets.selectors.kpis import KPIFilters, kpi_summary
 
 # A year of days keeps the daily trend and the range scans reasonable.
@@ -83,9 +85,47 @@ class KPIView(APIView):
         ],
         responses=OpenApiTypes.OBJECT,
         description="Volume, first response and resolution times (median and p90, wall-clock and business "
-        "hours), FCR, reopen and escalation rates, backlog, CSAT, CES and NPS. See tickets/selectors/kpis.py "
-        "for which date each number is about.",
+        "hours), FCR, reopen and escalation rates, backlog, CSAT, CES and NPS, unrounded. See "
+        "tickets/selectors/kpis.py for which date each number is about, and /api/v1/kpis/rows/ for the rows "
+        "behind each figure.",
     )
     def get(self, request):
         filters, detail = kpi_filters_from(request.query_params)
         return Response(kpi_summary(filters=filters, detail=detail))
+
+
+class KPIRowsQuerySerializer(serializers.Serializer):
+    metric = serializers.ChoiceField(choices=METRICS)
+
+
+class KPIRowsView(APIView):
+    """GET /api/v1/kpis/rows/?metric=fcr&from=...&to=...: the rows behind one figure."""
+
+    permission_classes = [IsStaffAgent]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("metric", str, enum=list(METRICS), required=True),
+            OpenApiParameter("from", OpenApiTypes.DATE),
+            OpenApiParameter("to", OpenApiTypes.DATE),
+            OpenApiParameter("channel", str, enum=Channel.values),
+            OpenApiParameter("team", int),
+            OpenApiParameter("agent", int),
+            OpenApiParameter("page", int),
+        ],
+        responses=OpenApiTypes.OBJECT,
+        description="Paginated, oldest first. Ticket metrics: each ticket with its replies counted, reopens, "
+        "first response and resolution in wall-clock and business seconds, the first repeat contact (channel, "
+        "seconds after the resolution), whether it was resolved in a live chat session, `fcr` (null until the "
+        "window has passed), `fcr_so_far` and `fcr_reason`. CSAT, CES, NPS: each answer.",
+    )
+    def get(self, request):
+        metric = KPIRowsQuerySerializer(data=request.query_params)
+        metric.is_valid(raise_exception=True)
+        filters, _detail = kpi_filters_from(request.query_params)
+        paginator = DefaultPagination()
+        page = paginator.paginate_queryset(
+            kpi_detail_rows(filters=filters, metric=metric.validated_data["metric"]), request, view=self
+        )
+        now = timezone.now()
+        return paginator.get_paginated_response([kpi_detail_row(item, now=now) for item in page])

@@ -85,3 +85,19 @@ def send_survey(self, ticket_id: int, resolution_number: int) -> None:
         survey_send(ticket_id=ticket_id, resolution_number=resolution_number)
     except Exception as exc:
         raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
+
+
+@shared_task(acks_late=True)
+def sweep_surveys_and_chat_sessions() -> None:
+    from tickets.services.chat_sessions import chat_session_idle_sweep
+    from tickets.services.surveys import survey_expire_sweep
+
+    survey_expire_sweep()
+    chat_session_idle_sweep()
+
+
+@shared_task(acks_late=True)
+def send_kpi_reports() -> None:
+    from tickets.services.kpi_reports import kpi_reports_send
+
+    kpi_reports_send()

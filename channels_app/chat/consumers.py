@@ -13,9 +13,11 @@ Frames from the widget (JSON text):
   {"type": "typing", "active": true}
   {"type": "read", "up_to": <message id>}
   {"type": "transcript", "request_id": "<uuid>"}
+  {"type": "survey", "survey": <survey id>, "score": <n>}   (the rating card)
+  {"type": "leave"}   (the customer ends the chat)
   {"type": "ping"}
 Frames to the widget: welcome, message, ack, typing, read, status, transcript,
-pong, and {"type": "error", "code": "...", "message": "..."} for anything wrong.
+survey, ended, pong, and {"type": "error", "code": "...", "message": "..."} for anything wrong.
 A forged token, or the token of a customer since erased ("session_erased"), gets its
 error frame and then the close code 4401, on which the widget starts afresh.
 """
@@ -40,6 +42,9 @@ from django.utils.translation import gettext as _
 from channels_app.chat import session as chat
 from channels_app.chat.tasks import chat_transcript_send
 from tickets import events
+from tickets.models import Channel, ChatSessionLog
+from tickets.services import surveys
+from tickets.services.chat_sessions import chat_session_end, chat_session_touch
 from tickets.services.ingest import EventStatus
 
 logger = logging.getLogger(__name__)
@@ -226,6 +231,8 @@ class ChatConsumer(JsonWebsocketConsumer):
         if message is None:
             raise chat.ChatError("not_stored", _("The message could not be stored. Please try again."))
         async_to_sync(self.follow_ticket)(message.ticket_id)
+        if not message.is_automatic:
+            chat_session_touch(ticket_id=message.ticket_id, customer_id=message.customer_id, visitor=self.session.visitor)
         self.send_ack(client_id, message.pk, message.ticket_id)
         # The visitor's other tabs show it too.
         chat.chat_publish(session=self.session, frame=chat.chat_frame(message, attachments=[]))
@@ -264,6 +271,33 @@ class ChatConsumer(JsonWebsocketConsumer):
         chat_transcript_send.delay(ticket_id=self.ticket_id, token=self.token, request_id=request_id)
         self.send_json({"type": "transcript", "request_id": request_id, "status": "queued"})
 
+    def on_survey(self, frame: dict[str, Any]) -> None:
+        """The rating card's answer: recorded on the survey, never a message of the
+        conversation, so it neither reopens the ticket nor counts as a contact."""
+        survey_id, score = frame.get("survey"), frame.get("score")
+        if not isinstance(survey_id, int) or isinstance(survey_id, bool):
+            raise chat.ChatError("missing_field", _("\"survey\" must be a survey id."))
+        if not isinstance(score, int) or isinstance(score, bool):
+            raise chat.ChatError("missing_field", _("\"score\" must be a number."))
+        customer = chat.session_customer(self.session)
+        survey = None
+        if customer is not None:
+            survey = surveys.survey_pending_for(survey_id=survey_id, customer=customer, channel=Channel.CHAT)
+        if survey is None:
+            raise chat.ChatError("no_survey", _("This question is closed or already answered."))
+        try:
+            survey = surveys.survey_answer(survey=survey, score=score)
+        except surveys.SurveyError as exc:
+            raise chat.ChatError("bad_score", str(exc)) from None
+        chat.chat_publish(
+            session=self.session, frame={"type": "survey", "survey": survey.pk, "score": survey.score}
+        )
+
+    def on_leave(self, frame: dict[str, Any]) -> None:
+        reason = ChatSessionLog.EndReason.CUSTOMER_LEFT
+        if self.ticket_id is None or not chat_session_end(ticket_id=self.ticket_id, reason=reason):
+            self.send_json({"type": "ended", "ticket": self.ticket_id, "reason": reason})
+
     def on_ping(self, frame: dict[str, Any]) -> None:
         self.send_json({"type": "pong"})
 
@@ -272,6 +306,8 @@ class ChatConsumer(JsonWebsocketConsumer):
         "typing": on_typing,
         "read": on_read,
         "transcript": on_transcript,
+        "survey": on_survey,
+        "leave": on_leave,
         "ping": on_ping,
     }
 
@@ -308,6 +344,10 @@ class ChatConsumer(JsonWebsocketConsumer):
             error = {"type": "error", "code": "session_erased", "message": str(chat.SESSION_ERASED_MESSAGE)}
             await self.send_json_from_loop(error)
             await self.send_from_loop({"type": "websocket.close", "code": CLOSE_UNAUTHORIZED})
+            return
+        if frame.get("type") in ("survey", "ended"):
+            # A rating card answered in another tab; the session's end.
+            await self.send_json_from_loop(frame)
             return
         if frame.get("type") == "message":
             # From the chat group: the agent's reply (by the chat sender), or the

@@ -19,7 +19,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from tickets import events
 from tickets.inbound import InboundAttachment, InboundMessage
-from tickets.models import AgentProfile, Channel, ContactIdentity, Customer, Direction, Message, Ticket
+from tickets.models import AgentProfile, Channel, ContactIdentity, Customer, Direction, Message, Survey, Ticket
 from tickets.selectors.timeline import ticket_messages
 from tickets.services.delivery import delivery_record
 from tickets.services.identities import InvalidAddress, normalize_address
@@ -165,7 +165,18 @@ def chat_frame(message: Message, *, attachments: list[Any] | None = None) -> dic
         ],
         "status": "" if is_customer else message.delivery_status,
         "created_at": message.created_at.isoformat(),
+        **_survey_card(message),
     }
+
+
+def _survey_card(message: Message) -> dict[str, Any]:
+    """A survey question is drawn as a rating card; `answered` (the score) is filled in
+    by the history, which looks the answers up in one query."""
+    card = message.metadata.get("survey") if message.direction == Direction.OUT else None
+    if not isinstance(card, dict) or "id" not in card:
+        return {}
+    keys = ("id", "kind", "scale_min", "scale_max", "low_label", "high_label")
+    return {"survey": {**{key: card.get(key) for key in keys}, "answered": None}}
 
 
 def session_history(*, session: ChatSession, customer: Customer, ticket: Ticket) -> list[dict[str, Any]]:
@@ -181,7 +192,13 @@ def session_history(*, session: ChatSession, customer: Customer, ticket: Ticket)
         .exclude(delivery_status=Message.DeliveryStatus.AWAITING_APPROVAL)
     )
     latest = list(messages.order_by("-created_at", "-id")[:HISTORY_LIMIT])
-    return [chat_frame(message) for message in reversed(latest)]
+    frames = [chat_frame(message) for message in reversed(latest)]
+    cards = {frame["survey"]["id"]: frame["survey"] for frame in frames if "survey" in frame}
+    if cards:
+        for survey_id, status, score in Survey.objects.filter(pk__in=cards).values_list("pk", "status", "score"):
+            cards[survey_id]["answered"] = score
+            cards[survey_id]["closed"] = status == Survey.Status.EXPIRED
+    return frames
 
 
 def ticket_visitors(*, ticket_id: int) -> list[str]:

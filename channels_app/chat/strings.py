@@ -37,4 +37,11 @@ def widget_strings() -> dict[str, str]:
         "transcript_sent": _("The transcript is on its way to your inbox."),
         "new_chat": _("Start a new chat"),
         "error": _("Something went wrong. Please try again."),
+        "leave": _("End the chat"),
+        "ended_left": _("You ended the chat. Write again any time."),
+        "ended_agent": _("The agent ended the chat. Write again any time."),
+        "ended_idle": _("The chat ended after a quiet while. Write again any time."),
+        "survey_thanks": _("Thank you! You answered %(score)s."),
+        "survey_closed": _("This question has closed."),
+        "survey_score": _("%(score)s out of %(high)s"),
     }

@@ -92,6 +92,7 @@
       bubble.textContent = m.text;
       li.appendChild(bubble);
     }
+    if (m.survey) li.appendChild(surveyCard(m.survey));
     (m.attachments || []).forEach(function (a) {
       var file = document.createElement("div");
       file.className = "chat-bubble chat-file";
@@ -114,6 +115,66 @@
     }
     log.scrollTop = log.scrollHeight;
     return li;
+  }
+
+  // A survey question: one button per score, answered in place. The answer goes
+  // to the survey, never into the conversation.
+  function surveyCard(card) {
+    var box = document.createElement("div");
+    box.className = "chat-survey";
+    box.dataset.survey = card.id;
+    var scale = document.createElement("div");
+    scale.className = "chat-survey-scale";
+    scale.setAttribute("role", "group");
+    for (var score = card.scale_min; score <= card.scale_max; score++) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "chat-survey-score";
+      button.textContent = String(score);
+      button.dataset.score = score;
+      button.setAttribute("aria-label", S.survey_score.replace("%(score)s", score).replace("%(high)s", card.scale_max));
+      button.addEventListener("click", answerSurvey);
+      scale.appendChild(button);
+    }
+    box.appendChild(scale);
+    var ends = document.createElement("div");
+    ends.className = "chat-survey-ends";
+    var low = document.createElement("span");
+    low.textContent = card.low_label || "";
+    var high = document.createElement("span");
+    high.textContent = card.high_label || "";
+    ends.appendChild(low);
+    ends.appendChild(high);
+    box.appendChild(ends);
+    var note = document.createElement("p");
+    note.className = "chat-survey-note";
+    note.setAttribute("role", "status");
+    box.appendChild(note);
+    if (card.answered !== null && card.answered !== undefined) surveyAnswered(box, card.answered);
+    else if (card.closed) surveyClosed(box);
+    return box;
+  }
+
+  function answerSurvey(event) {
+    var button = event.currentTarget;
+    var box = button.closest(".chat-survey");
+    if (send({ type: "survey", survey: parseInt(box.dataset.survey, 10), score: parseInt(button.dataset.score, 10) })) {
+      box.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+      button.classList.add("chat-survey-picked");
+    }
+  }
+
+  function surveyAnswered(box, score) {
+    box.querySelectorAll("button").forEach(function (b) {
+      b.disabled = true;
+      b.classList.toggle("chat-survey-picked", parseInt(b.dataset.score, 10) === score);
+    });
+    box.querySelector(".chat-survey-note").textContent = S.survey_thanks.replace("%(score)s", score);
+  }
+
+  function surveyClosed(box) {
+    box.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+    box.querySelector(".chat-survey-note").textContent = S.survey_closed;
   }
 
   function setState(li, state) {
@@ -214,10 +275,22 @@
       case "transcript":
         setStatus(S.transcript_sent);
         break;
+      case "survey":
+        var card = find('.chat-survey[data-survey="' + parseInt(frame.survey, 10) + '"]');
+        if (card) surveyAnswered(card, frame.score);
+        break;
+      case "ended":
+        setStatus(S["ended_" + frame.reason] || S.ended_left);
+        break;
       case "error":
         if (frame.ref && outbox[frame.ref] && frame.code !== "rate_limited") {
           delete outbox[frame.ref];
           saveOutbox();
+        }
+        if (frame.code === "no_survey" || frame.code === "bad_score") {
+          log.querySelectorAll(".chat-survey").forEach(function (box) {
+            if (!box.querySelector(".chat-survey-note").textContent) surveyClosed(box);
+          });
         }
         setStatus(frame.message || S.error);
         if (frame.code === "unauthorized" || frame.code === "session_erased") endNotice = frame.message;
@@ -311,6 +384,8 @@
   $("chat-transcript").addEventListener("click", function () {
     send({ type: "transcript", request_id: uuid() });
   });
+
+  $("chat-leave").addEventListener("click", function () { send({ type: "leave" }); });
 
   $("chat-new").addEventListener("click", function () { forget(); });
 

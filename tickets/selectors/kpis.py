@@ -53,7 +53,7 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from tickets.models import Channel, Message, Survey, Tag, Ticket
+from tickets.models import Channel, ChatSessionLog, Message, Survey, Tag, Ticket
 
 User = get_user_model()
 
@@ -112,7 +112,7 @@ def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _tickets(filters: KPIFilters, prefix: str = "") -> Q:
+def ticket_filters_q(filters: KPIFilters, prefix: str = "") -> Q:
     q = Q()
     if filters.channel:
         q &= Q(**{f"{prefix}channel": filters.channel})
@@ -123,10 +123,34 @@ def _tickets(filters: KPIFilters, prefix: str = "") -> Q:
     return q
 
 
-def fcr_condition() -> Q:
-    """The FCR test of one resolved ticket, as a condition on Ticket rows."""
+def agent_replies() -> QuerySet:
+    """The public agent replies that FCR counts (Ticket.agent_reply_count's)."""
+    return Message.objects.filter(direction="out", is_automatic=False).exclude(
+        delivery_status=Message.DeliveryStatus.AWAITING_APPROVAL
+    )
+
+
+def resolved_in_chat_session() -> Exists:
+    """The ticket was resolved while one of its chat sessions was live, and every agent
+    reply went out on the chat inside that session (before the resolution)."""
+    outside = agent_replies().filter(ticket_id=OuterRef(OuterRef("pk"))).filter(
+        Q(created_at__lt=OuterRef("started_at"))
+        | Q(created_at__gt=OuterRef(OuterRef("resolved_at")))
+        | ~Q(channel=Channel.CHAT)
+    )
+    live = ChatSessionLog.objects.filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gte=OuterRef("resolved_at")),
+        ticket_id=OuterRef("pk"),
+        started_at__lte=OuterRef("resolved_at"),
+    )
+    return Exists(live.filter(~Exists(outside)))
+
+
+def repeat_contacts() -> QuerySet:
+    """The customer's inbound contacts, on any channel, within the FCR window after the
+    ticket's resolution (auto-replies and survey answers are not contacts)."""
     window = timedelta(days=settings.FCR_WINDOW_DAYS)
-    repeat_contact = Message.objects.filter(
+    return Message.objects.filter(
         customer_id=OuterRef("customer_id"),
         direction="in",
         is_auto_reply=False,
@@ -134,16 +158,24 @@ def fcr_condition() -> Q:
         created_at__gt=OuterRef("resolved_at"),
         created_at__lte=ExpressionWrapper(OuterRef("resolved_at") + window, output_field=DateTimeField()),
     )
-    one_reply = Q(agent_reply_count=1) | Q(channel=Channel.CHAT, agent_reply_count__gte=1)
-    return one_reply & Q(reopen_count=0) & ~Exists(repeat_contact)
+
+
+def one_contact_replies() -> Q:
+    """Exactly one public agent reply, or a chat resolved in its session however many."""
+    return Q(agent_reply_count=1) | (Q(agent_reply_count__gt=1) & resolved_in_chat_session())
+
+
+def fcr_condition() -> Q:
+    """The FCR test of one resolved ticket, as a condition on Ticket rows."""
+    return one_contact_replies() & Q(reopen_count=0) & ~Exists(repeat_contacts())
 
 
 def _rate(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
+    return part / whole if whole else None
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 1)
+def _float(value: float | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def _percentile_from_offset(queryset: QuerySet, field: str, percentile: float, count: int) -> float | None:
@@ -179,10 +211,10 @@ def _time_summary(row: dict, queryset: QuerySet, fields: tuple[str, ...]) -> dic
                 row[f"{field}__{name}"] = _percentile_from_offset(queryset, field, p, row[f"{field}__n"])
     return {
         "count": row[f"{wall}__n"],
-        "median_s": _round(row[f"{wall}__p50"]),
-        "p90_s": _round(row[f"{wall}__p90"]),
-        "business_median_s": _round(row[f"{business}__p50"]),
-        "business_p90_s": _round(row[f"{business}__p90"]),
+        "median_s": _float(row[f"{wall}__p50"]),
+        "p90_s": _float(row[f"{wall}__p90"]),
+        "business_median_s": _float(row[f"{business}__p50"]),
+        "business_p90_s": _float(row[f"{business}__p90"]),
     }
 
 
@@ -190,7 +222,7 @@ def _survey_summary(filters: KPIFilters) -> dict[str, Any]:
     ces_max = 5 if settings.HELPDESK_CES_SCALE == 5 else 7
     scales = {"csat": range(1, 6), "ces": range(1, ces_max + 1), "nps": range(0, 11)}
     answers = Survey.objects.filter(
-        _tickets(filters, "ticket__"),
+        ticket_filters_q(filters, "ticket__"),
         status=Survey.Status.ANSWERED,
         answered_at__gte=filters.start,
         answered_at__lt=filters.end,
@@ -208,7 +240,7 @@ def _survey_summary(filters: KPIFilters) -> dict[str, Any]:
     def distribution(kind: str) -> tuple[dict[str, int], int, float | None]:
         counts = {str(score): row[f"{kind}_{score}"] for score in scales[kind]}
         total = sum(counts.values())
-        average = round(sum(int(s) * n for s, n in counts.items()) / total, 2) if total else None
+        average = sum(int(s) * n for s, n in counts.items()) / total if total else None
         return counts, total, average
 
     csat, csat_n, csat_avg = distribution("csat")
@@ -221,11 +253,11 @@ def _survey_summary(filters: KPIFilters) -> dict[str, Any]:
             "average": csat_avg,
             "responses": csat_n,
             "distribution": csat,
-            "satisfied_pct": round(100 * (csat["4"] + csat["5"]) / csat_n, 1) if csat_n else None,
+            "satisfied_pct": 100 * (csat["4"] + csat["5"]) / csat_n if csat_n else None,
         },
         "ces": {"scale": ces_max, "average": ces_avg, "responses": ces_n, "distribution": ces},
         "nps": {
-            "score": round(100 * (promoters - detractors) / nps_n, 1) if nps_n else None,
+            "score": 100 * (promoters - detractors) / nps_n if nps_n else None,
             "responses": nps_n,
             "promoters": promoters,
             "passives": nps_n - promoters - detractors,
@@ -239,7 +271,7 @@ def kpi_summary(*, filters: KPIFilters, now: datetime | None = None, detail: boo
     """Every number of the KPI API. `detail` adds the daily trend and the agent table."""
     now = now or timezone.now()
     window = timedelta(days=settings.FCR_WINDOW_DAYS)
-    scope = Ticket.objects.filter(_tickets(filters))
+    scope = Ticket.objects.filter(ticket_filters_q(filters))
     in_range = Q(created_at__gte=filters.start, created_at__lt=filters.end)
     resolved_in_range = Q(resolved_at__gte=filters.start, resolved_at__lt=filters.end)
     matured = Q(agent_initiated=False, resolved_at__lte=now - window)
@@ -299,6 +331,7 @@ def kpi_summary(*, filters: KPIFilters, now: datetime | None = None, detail: boo
         "first_response_time": _time_summary(row, created, FIRST_RESPONSE_FIELDS),
         "resolution_time": _time_summary(row, resolved, RESOLUTION_FIELDS),
         "resolved": row["resolved"],
+        "reopened": row["reopened"],
         "reopen_rate": _rate(row["reopened"], row["resolved"]),
         "escalation_rate": _rate(row["escalated"], row["volume"]),
         "backlog": backlog,
@@ -394,7 +427,7 @@ def kpi_trend(*, filters: KPIFilters, scope: QuerySet, fcr_cells: FCRCells) -> l
             {
                 "date": day.isoformat(),
                 "volume": volume.get(day, 0),
-                "first_response_median_s": _round(first_response.get(day)),
+                "first_response_median_s": _float(first_response.get(day)),
                 "fcr_rate": _rate(fcr, judged),
             }
         )
@@ -407,7 +440,7 @@ def kpi_agents(*, filters: KPIFilters, scope: QuerySet, fcr_cells: FCRCells) -> 
     median first response of their tickets created in the range, CSAT."""
     replies = dict(
         Message.objects.filter(
-            _tickets(filters, "ticket__"),
+            ticket_filters_q(filters, "ticket__"),
             direction="out",
             is_automatic=False,
             author__isnull=False,
@@ -426,7 +459,7 @@ def kpi_agents(*, filters: KPIFilters, scope: QuerySet, fcr_cells: FCRCells) -> 
     first_response = grouped_median(created, "assignee_id", "first_response_s")
     csat = dict(
         Survey.objects.filter(
-            _tickets(filters, "ticket__"),
+            ticket_filters_q(filters, "ticket__"),
             kind=Survey.Kind.CSAT,
             status=Survey.Status.ANSWERED,
             answered_at__gte=filters.start,
@@ -450,8 +483,8 @@ def kpi_agents(*, filters: KPIFilters, scope: QuerySet, fcr_cells: FCRCells) -> 
                 "name": names.get(agent_id, str(agent_id)),
                 "replies": replies.get(agent_id, 0),
                 "fcr_rate": _rate(fcr_n, judged_n),
-                "first_response_median_s": _round(first_response.get(agent_id)),
-                "csat": round(csat[agent_id], 2) if csat.get(agent_id) is not None else None,
+                "first_response_median_s": _float(first_response.get(agent_id)),
+                "csat": _float(csat.get(agent_id)),
             }
         )
     return sorted(rows, key=lambda row: (-row["replies"], row["name"]))
@@ -473,7 +506,7 @@ def kpi_ticket_rows(*, filters: KPIFilters, now: datetime | None = None) -> Quer
     now = now or timezone.now()
     judged = Q(resolved_at__isnull=False, agent_initiated=False, resolved_at__lte=now - timedelta(days=settings.FCR_WINDOW_DAYS))
     return (
-        Ticket.objects.filter(_tickets(filters), created_at__gte=filters.start, created_at__lt=filters.end)
+        Ticket.objects.filter(ticket_filters_q(filters), created_at__gte=filters.start, created_at__lt=filters.end)
         .annotate(
             escalated=Case(When(escalated_at__isnull=False, then=Value("yes")), default=Value("no"), output_field=CharField()),
             fcr=Case(

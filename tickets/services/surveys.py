@@ -1,10 +1,17 @@
 """Surveys after a resolution, on the customer's channel: CSAT (1-5), CES (1-7 by
-default, HELPDESK_CES_SCALE=5 for 1-5) and NPS (0-10).
+default, HELPDESK_CES_SCALE=5 for 1-5) and NPS (0-10), the kinds and their order
+from HELPDESK_SURVEY_KINDS.
 
-SMS and WhatsApp customers answer with a number (Thai digits too), which the
-inbound pipeline hands to `survey_for_reply` before it looks for a ticket, so an
-answer never opens or reopens one. Email carries a signed link to /survey/<token>/.
-The chat widget calls `survey_answer` with the survey of the message's metadata."""
+Email carries a signed link to /survey/<token>/, one page with every question.
+Every other channel holds a short conversation: one question, and the next only
+once the one before is answered; a question left unanswered for
+HELPDESK_SURVEY_REPLY_WINDOW_HOURS expires (`survey_expire_sweep`) and the
+conversation stops there. SMS and WhatsApp customers answer with a number (Thai
+digits too; WhatsApp quick-reply buttons where a content template is configured),
+which the inbound pipeline hands to `survey_for_reply` before it looks for a
+ticket, so an answer never opens or reopens one. The chat widget shows a rating
+card and answers through `survey_pending_for` and `survey_answer`, outside the
+pipeline: an answer is never a message of the conversation."""
 
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -126,8 +134,8 @@ def _skip_reason(ticket: Ticket, now) -> str:
 
 @transaction.atomic
 def survey_send(*, ticket_id: int, resolution_number: int) -> list[Survey]:
-    """Sends the surveys of one resolution, once. SMS, WhatsApp and chat ask the first
-    kind of HELPDESK_SURVEY_KINDS; email links to a page that asks them all."""
+    """Starts the survey of one resolution, once: email links to a page that asks every
+    question; the other channels get the first question, and the next after each answer."""
     ticket = Ticket.objects.select_for_update().select_related("customer").filter(pk=ticket_id).first()
     if ticket is None or ticket.reopen_count + 1 != resolution_number:
         return []
@@ -146,41 +154,110 @@ def survey_send(*, ticket_id: int, resolution_number: int) -> list[Survey]:
         .first()
     )
     channel = last_inbound or ticket.channel
-    kinds = [kind for kind in settings.HELPDESK_SURVEY_KINDS if kind in Survey.Kind.values] or [Survey.Kind.CSAT]
+    kinds = survey_kinds()
     if channel != Channel.EMAIL:
+        # One question at a time: the next is created when this one is answered.
         kinds = kinds[:1]
-    surveys = []
-    for kind in kinds:
-        low, high = survey_scale(kind)
-        surveys.append(
-            Survey.objects.create(
-                ticket=ticket, customer=ticket.customer, resolution_number=resolution_number, kind=kind,
-                channel=channel, scale_min=low, scale_max=high, created_at=now,
-            )
-        )  # fmt: skip
+    surveys = [_survey_create(ticket=ticket, resolution_number=resolution_number, kind=kind, channel=channel, now=now) for kind in kinds]
     first = surveys[0]
-    with translation.override(ticket.customer.language or settings.LANGUAGE_CODE):
-        if channel == Channel.EMAIL:
+    if channel == Channel.EMAIL:
+        with translation.override(ticket.customer.language or settings.LANGUAGE_CODE):
             text = _("Your request %(ref)s is resolved. Tell us how we did, it takes a few seconds: %(link)s") % {
                 "ref": ticket.reference,
                 "link": survey_link(first),
             }
-        else:
-            text = survey_question(first.kind, scale=(first.scale_min, first.scale_max))
-    metadata = {
-        "survey": {"id": first.pk, "kind": first.kind, "scale_min": first.scale_min, "scale_max": first.scale_max}
-    }
-    message = reply_create(ticket=ticket, author=None, text=text, channel=channel, is_automatic=True, metadata=metadata)
-    Survey.objects.filter(pk__in=[s.pk for s in surveys]).update(message=message)
+        message = reply_create(ticket=ticket, author=None, text=text, channel=channel, is_automatic=True, metadata={})
+        Survey.objects.filter(pk__in=[s.pk for s in surveys]).update(message=message)
+    else:
+        _survey_ask(survey=first)
     return surveys
 
 
-def survey_schedule(*, ticket: Ticket) -> None:
-    """After the resolution commits, the survey goes out from a task."""
-    from tickets.tasks import send_survey
+def survey_kinds() -> list[str]:
+    """The questions the team asks, in their order."""
+    kinds = [kind for kind in settings.HELPDESK_SURVEY_KINDS if kind in Survey.Kind.values]
+    return list(dict.fromkeys(kinds)) or [Survey.Kind.CSAT]
 
-    ticket_id, number = ticket.pk, ticket.reopen_count + 1
-    transaction.on_commit(lambda: send_survey.delay(ticket_id, number))
+
+def _survey_create(*, ticket: Ticket, resolution_number: int, kind: str, channel: str, now) -> Survey:
+    low, high = survey_scale(kind)
+    return Survey.objects.create(
+        ticket=ticket, customer=ticket.customer, resolution_number=resolution_number, kind=kind,
+        channel=channel, scale_min=low, scale_max=high, created_at=now,
+    )  # fmt: skip
+
+
+def _survey_ask(*, survey: Survey) -> Message:
+    """Sends one question on the survey's channel, as an automatic message that carries
+    the survey, so the chat widget draws it as a rating card."""
+    ticket = survey.ticket
+    with translation.override(ticket.customer.language or settings.LANGUAGE_CODE):
+        text = survey_question(survey.kind, scale=(survey.scale_min, survey.scale_max))
+        _question, low_label, high_label = survey_wording(survey.kind)
+    card = {
+        "id": survey.pk, "kind": survey.kind, "scale_min": survey.scale_min, "scale_max": survey.scale_max,
+        "low_label": low_label, "high_label": high_label,
+    }  # fmt: skip
+    metadata: dict = {"survey": card}
+    content_sid = settings.HELPDESK_WHATSAPP_SURVEY_CONTENT_SIDS.get(survey.kind, "")
+    if survey.channel == Channel.WHATSAPP and content_sid:
+        # A quick-reply content template whose buttons answer with the digits.
+        metadata |= {"content_sid": content_sid, "content_variables": {"1": text}}
+    message = reply_create(
+        ticket=ticket, author=None, text=text, channel=survey.channel, is_automatic=True, metadata=metadata
+    )
+    Survey.objects.filter(pk=survey.pk).update(message=message)
+    return message
+
+
+def survey_ask_next(*, survey: Survey) -> Survey | None:
+    """After an answer on a messaging channel or chat: the next question of the same
+    resolution, once (the unique constraint holds a second caller back)."""
+    if survey.channel == Channel.EMAIL:
+        return None
+    kinds = survey_kinds()
+    if survey.kind not in kinds or kinds.index(survey.kind) + 1 >= len(kinds):
+        return None
+    kind = kinds[kinds.index(survey.kind) + 1]
+    ticket = Ticket.objects.select_related("customer").get(pk=survey.ticket_id)
+    if ticket.status == Ticket.Status.CLOSED or ticket.reopen_count + 1 != survey.resolution_number:
+        return None  # reopened since: the conversation about that resolution is over
+    existing = Survey.objects.filter(ticket=ticket, resolution_number=survey.resolution_number, kind=kind).first()
+    if existing is not None:
+        return existing
+    following = _survey_create(
+        ticket=ticket, resolution_number=survey.resolution_number, kind=kind, channel=survey.channel, now=timezone.now()
+    )
+    _survey_ask(survey=following)
+    return following
+
+
+def survey_expire_sweep(*, now=None) -> int:
+    """Questions left unanswered too long expire, and no further question follows.
+    An email's page stays open as long as its link."""
+    now = now or timezone.now()
+    messaging = Q(created_at__lt=now - timedelta(hours=settings.HELPDESK_SURVEY_REPLY_WINDOW_HOURS)) & ~Q(
+        channel=Channel.EMAIL
+    )
+    email = Q(channel=Channel.EMAIL, created_at__lt=now - timedelta(days=settings.HELPDESK_SURVEY_LINK_MAX_AGE_DAYS))
+    return Survey.objects.filter(messaging | email, status=Survey.Status.SENT).update(status=Survey.Status.EXPIRED)
+
+
+def survey_pending_for(*, survey_id: int, customer: Customer, channel: str) -> Survey | None:
+    """The survey a customer answers from a channel's own control (the chat widget's
+    card): theirs, asked on that channel, not yet answered or expired."""
+    return (
+        Survey.objects.filter(pk=survey_id, customer=customer, channel=channel, status=Survey.Status.SENT)
+        .select_related("ticket")
+        .first()
+    )
+
+
+def survey_schedule(*, ticket: Ticket) -> None:
+    """After the resolution commits, the survey goes out from a task (through the outbox)."""
+    from tickets.services.outbox import outbox_task
+
+    outbox_task("tickets.tasks.send_survey", ticket.pk, ticket.reopen_count + 1)
 
 
 def parse_answer(text: str) -> tuple[int, str] | None:
@@ -223,6 +300,8 @@ def survey_answer(*, survey: Survey, score: int | None, comment: str = "", messa
     survey = Survey.objects.select_for_update().get(pk=survey.pk)
     if survey.status == Survey.Status.ANSWERED:
         return survey
+    if survey.status == Survey.Status.EXPIRED:
+        raise SurveyError(_("this survey has closed"))
     if score is None or isinstance(score, bool) or not survey.scale_min <= int(score) <= survey.scale_max:
         raise SurveyError(
             _("the answer must be a number from %(low)s to %(high)s") % {"low": survey.scale_min, "high": survey.scale_max}
@@ -234,6 +313,7 @@ def survey_answer(*, survey: Survey, score: int | None, comment: str = "", messa
     survey.answer_message = message
     survey.save(update_fields=["score", "comment", "status", "answered_at", "answer_message"])
     events.publish_ticket_changed(survey.ticket, changes={"survey_answered": survey.kind})
+    survey_ask_next(survey=survey)
     return survey
 
 

@@ -1,0 +1,69 @@
+"""The live chat's session lifecycle, recorded for FCR: a session starts with the
+customer's first chat message in a ticket and ends when the customer leaves the
+widget, stays silent past HELPDESK_CHAT_IDLE_MINUTES, or the agent ends it. The
+next chat message after an end starts a new session."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tickets import events
+from tickets.models import ChatSessionLog, Ticket
+
+
+def chat_session_touch(*, ticket_id: int, customer_id: int, visitor: str, at: datetime | None = None) -> ChatSessionLog:
+    """The customer wrote in the chat: the live session goes on, or a new one starts."""
+    at = at or timezone.now()
+    live = ChatSessionLog.objects.filter(ticket_id=ticket_id, ended_at__isnull=True)
+    if live.update(last_activity_at=at):
+        return live.get()
+    try:
+        with transaction.atomic():
+            return ChatSessionLog.objects.create(
+                ticket_id=ticket_id, customer_id=customer_id, visitor=visitor[:64], started_at=at, last_activity_at=at
+            )
+    except IntegrityError:
+        # Another server process started it a moment ago (the partial unique constraint).
+        live.update(last_activity_at=at)
+        return live.get()
+
+
+def chat_session_end(*, ticket_id: int, reason: str, at: datetime | None = None) -> bool:
+    """Ends the ticket's live session, if there is one; False when there was none. The
+    customer's open widgets hear of it and offer to start a new chat."""
+    at = at or timezone.now()
+    live = list(ChatSessionLog.objects.filter(ticket_id=ticket_id, ended_at__isnull=True).values_list("pk", "visitor"))
+    ended = ChatSessionLog.objects.filter(pk__in=[pk for pk, _visitor in live], ended_at__isnull=True).update(
+        ended_at=at, end_reason=reason
+    )
+    if ended:
+        frame = {"type": "ended", "ticket": ticket_id, "reason": reason}
+        events.publish_on_commit([events.chat_visitor_group(visitor) for _pk, visitor in live], frame)
+        ticket = Ticket.objects.filter(pk=ticket_id).first()
+        if ticket is not None:
+            events.publish_ticket_changed(ticket, changes={"chat_session": "ended", "reason": reason})
+    return bool(ended)
+
+
+def chat_session_live(*, ticket_id: int) -> bool:
+    return ChatSessionLog.objects.filter(ticket_id=ticket_id, ended_at__isnull=True).exists()
+
+
+def chat_session_idle_sweep(*, now: datetime | None = None) -> int:
+    """Ends the sessions whose customer has been silent past the timeout. The end is
+    dated at the last activity plus the timeout: when the customer was last there to
+    talk, whenever the sweep happens to run."""
+    now = now or timezone.now()
+    timeout = timedelta(minutes=settings.HELPDESK_CHAT_IDLE_MINUTES)
+    ended = 0
+    stale = ChatSessionLog.objects.filter(ended_at__isnull=True, last_activity_at__lt=now - timeout)
+    for session_id, last in stale.values_list("pk", "last_activity_at")[:1000]:
+        ended += ChatSessionLog.objects.filter(pk=session_id, ended_at__isnull=True).update(
+            ended_at=last + timeout, end_reason=ChatSessionLog.EndReason.IDLE
+        )
+    return ended
+
