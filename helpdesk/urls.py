@@ -14,6 +14,7 @@ urlpatterns = [
     path("console/dashboard/", include("tickets.dashboard.urls")),
     path("console/rules/", include("tickets.dashboard.rules_urls")),
     path("survey/", include("tickets.dashboard.survey_urls")),
+    path("console/outbox/", include("channels_app.outbox.urls")),
     path("console/", include("tickets.console.urls")),
     path("portal/", include("kb.portal.urls")),
     path("help/", include("kb.urls")),

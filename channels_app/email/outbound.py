@@ -166,4 +166,6 @@ def email_send(message: Message) -> SendResult:
         raise PermanentSendError(str(exc), code="esp") from exc
     if not sent:
         raise PermanentSendError("the mail backend sent nothing", code="not_sent")
-    return SendResult(external_id=mail.extra_headers["Message-ID"], status="sent")
+    # The dev outbox is the mailbox itself: what it took is delivered.
+    status = "delivered" if getattr(connection, "delivers_locally", False) else "sent"
+    return SendResult(external_id=mail.extra_headers["Message-ID"], status=status)

@@ -14,6 +14,9 @@ looks for it among the newest messages to that recipient before sending again.
 When the last attempt's answer is lost too, the message ends failed ("may have been
 sent"), and one later lookup (lost_answer_lookup, from a task) settles it if Twilio
 has it.
+
+With no Twilio account configured (the embedded defaults), _create delivers to the
+dev outbox instead (channels_app.outbox), after the same checks as a real send.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from twilio.rest.api.v2010.account.message import MessageInstance
 
+from channels_app.outbox.sending import twilio_outbox_send
+from channels_app.outbox.store import twilio_configured
 from channels_app.twilio.keywords import Keyword, sms_opted_out, sms_optout_record
 from channels_app.twilio.public_media import public_media_url
 from channels_app.twilio.status import TWILIO_STATUSES, twilio_error_text
@@ -257,6 +262,8 @@ def lost_answer_lookup_schedule(message_id: int) -> None:
 
 def _create(message: Message, **params) -> SendResult:
     params = {key: value for key, value in params.items() if value}
+    if not twilio_configured():
+        return twilio_outbox_send(message, to=params["to"], from_=params["from_"], media_url=params.get("media_url"))
     attempted_at = timezone.now()
     try:
         sent = twilio_client().messages.create(status_callback=status_callback_url(message), **params)

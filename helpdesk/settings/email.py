@@ -2,7 +2,13 @@
 
 from .env import env_bool, env_int, env_str
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# With no mail server (EMAIL_HOST unset), mail is delivered to the dev outbox that the console shows.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env_str("EMAIL_HOST", "")
+    else "channels_app.outbox.mail.EmailBackend",
+)
 # Where django.core.mail.backends.filebased.EmailBackend writes (the portal's browser tests read sign-in links there).
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", "")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

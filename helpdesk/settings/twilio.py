@@ -21,3 +21,5 @@ TWILIO_KEYWORD_REPLIES = env_bool("TWILIO_KEYWORD_REPLIES", True)
 TWILIO_HELP_TEXT = env_str("TWILIO_HELP_TEXT", "")
 # Twilio's form posts are small; anything bigger is not from Twilio.
 TWILIO_MAX_WEBHOOK_BYTES = env_int("TWILIO_MAX_WEBHOOK_BYTES", 256 * 1024)
+# The portal's SMS sign-in codes: Twilio, or the dev outbox while no Twilio account is configured.
+PORTAL_SMS_CODE_SENDER = env_str("PORTAL_SMS_CODE_SENDER", "channels_app.outbox.sending.portal_code_send")
