@@ -347,6 +347,9 @@ class Message(models.Model):
     delivery_error_code = models.CharField(_("delivery error code"), max_length=40, blank=True)
     delivery_error = models.TextField(_("delivery error"), blank=True)
     delivery_attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    # Until when the worker that claimed the send owns it. A send still 'sending' after
+    # its lease ran out was interrupted (a crashed worker) and is settled by a sweep.
+    delivery_lease_until = models.DateTimeField(_("sending until"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     # One key per outbound message, so that a retried send never sends twice.
@@ -371,6 +374,11 @@ class Message(models.Model):
             models.Index(fields=["customer", "-created_at", "-id"], name="message_customer_timeline_idx"),
             models.Index(fields=["ticket", "created_at", "id"], name="message_ticket_idx"),
             models.Index(fields=["created_at"], name="message_created_idx"),
+            models.Index(
+                fields=["delivery_lease_until"],
+                condition=Q(delivery_status="sending"),
+                name="message_sending_lease_idx",
+            ),
         ]
 
     def __str__(self) -> str:
