@@ -47,6 +47,7 @@ from tickets.models import (
     Ticket,
     TicketActivity,
 )
+from tickets.services.demo_surveys import demo_surveys_seed
 from tickets.services.ingest import ingest
 from tickets.services.replies import reply_create
 
@@ -851,6 +852,7 @@ def demo_seed(
         summary.attachments += written[1]
         if progress:
             progress(chunk)
+    demo_surveys_seed(tickets=Ticket.objects.filter(customer_id__gte=offset), seed=seed)
     # The customers' last contact, from their tickets, in one statement.
     last_inbound = Ticket.objects.filter(customer=OuterRef("pk")).order_by().values("customer")
     Customer.objects.filter(pk__gte=offset, last_inbound_at__isnull=True).update(
