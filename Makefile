@@ -19,19 +19,24 @@ $(VENV)/.test-deps: requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@ $(VENV)/.run-deps
 
+# Sign-in, survey and status-callback links point where the helpdesk is served, unless
+# HELPDESK_PUBLIC_URL says otherwise (a proxy, a tunnel).
+run serve: export HELPDESK_PUBLIC_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
+
 # Installs, migrates, seeds the demo data (once) and serves on http://$(HOST):$(PORT).
 run: export HELPDESK_ALLOW_DEV_SECRETS = 1
 run: $(VENV)/.run-deps
-	$(PY) manage.py migrate --noinput -v0
-	$(PY) manage.py collectstatic --noinput -v0
-	$(PY) manage.py seed_kb
-	LOG_LEVEL=WARNING $(PY) manage.py seed_demo --if-empty --base-url http://$(HOST):$(PORT)
-	$(MAKE) --no-print-directory serve
+	@$(PY) manage.py migrate --noinput -v0
+	@$(PY) manage.py collectstatic --noinput -v0
+	@$(PY) manage.py seed_kb
+	@LOG_LEVEL=WARNING $(PY) manage.py seed_demo --if-empty
+	@$(MAKE) --no-print-directory serve
 
 # HELPDESK_ALLOW_DEV_SECRETS: the built-in development secrets are fine on this machine;
 # without it (and with DEBUG off) the helpdesk refuses to start on them.
 serve:
-	HELPDESK_ALLOW_DEV_SECRETS=1 $(PY) -m uvicorn helpdesk.asgi:application --host $(HOST) --port $(PORT) --log-level warning
+	@echo "Serving on $$HELPDESK_PUBLIC_URL/ (Ctrl-C stops)"
+	@HELPDESK_ALLOW_DEV_SECRETS=1 $(PY) -m uvicorn helpdesk.asgi:application --host $(HOST) --port $(PORT) --log-level warning
 
 # Installs what the tests need (Debian's chromium for the browser tests, where
 # apt-get can install it) and runs the whole suite.

@@ -52,7 +52,8 @@ class Command(BaseCommand):
         started = time.monotonic()
         bar = tqdm(
             total=options["tickets"], unit="ticket", unit_scale=True, desc="Seeding", file=sys.stderr,
-            disable=options["verbosity"] == 0 or options["tickets"] == 0,
+            # None: no bar where stderr is not a terminal (a log file would get every redraw).
+            disable=True if options["verbosity"] == 0 or options["tickets"] == 0 else None,
         )  # fmt: skip
         with bar:
             summary = demo_seed(
