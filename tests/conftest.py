@@ -26,8 +26,21 @@ celery_app.conf.task_eager_propagates = False
 
 
 @pytest.fixture(autouse=True)
+def _api_throttles_out_of_the_way(settings):
+    # The suite's many API calls come from one address and share the Redis cache;
+    # tests/tickets/test_throttling.py sets real rates.
+    settings.HELPDESK_API_RATE_USER = settings.HELPDESK_API_RATE_ANON = "100000/minute"
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _deliveries_inline(settings):
+    # Tests see a reply's delivery as soon as the call that queued it returns.
+    settings.HELPDESK_SEND_IN_BACKGROUND = False
 
 
 @pytest.fixture(autouse=True)

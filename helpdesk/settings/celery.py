@@ -7,6 +7,9 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = False
+# Without a broker, an agent's reply is sent by a thread of the server process, so
+# that a slow or unreachable provider never holds the request.
+HELPDESK_SEND_IN_BACKGROUND = env_bool("HELPDESK_SEND_IN_BACKGROUND", CELERY_TASK_ALWAYS_EAGER)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

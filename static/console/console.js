@@ -237,19 +237,150 @@
     clearTimeout(typingStop);
     typingStop = setTimeout(() => { send({ type: "typing", ticket: ticketId, typing: false }); typingSent = 0; }, 4000);
   });
-  replyForm?.addEventListener("submit", () => {
-    replyForm.querySelector("[data-testid=reply-send]").disabled = true;
-  });
-  const canned = document.getElementById("cn-canned");
-  canned?.addEventListener("change", async () => {
-    if (!canned.value) return;
-    const response = await fetch(url(canned.dataset.url, canned.value), { credentials: "same-origin" });
-    if (response.ok) {
-      const { text } = await response.json();
-      replyText.value = replyText.value ? replyText.value + "\n" + text : text;
-      replyText.focus();
+  /* The composer posts with fetch: the reply is stored and queued, its entry joins
+     the timeline at once, and its delivery status follows through the socket. */
+  const replyError = document.getElementById("cn-reply-error");
+  const fileInput = document.getElementById("reply-files");
+  const fileList = document.getElementById("cn-files");
+  function showReplyError(text) {
+    if (!replyError) return;
+    replyError.textContent = text || "";
+    replyError.classList.toggle("cn-hidden", !text);
+  }
+  function listFiles() {
+    if (!fileList || !fileInput) return;
+    fileList.textContent = "";
+    for (const file of fileInput.files) {
+      const item = document.createElement("li");
+      item.dataset.testid = "reply-file";
+      item.textContent = file.name;
+      fileList.appendChild(item);
     }
-    canned.value = "";
+  }
+  fileInput?.addEventListener("change", listFiles);
+  replyForm?.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = replyForm.querySelector("[data-testid=reply-send]");
+    button.disabled = true;
+    showReplyError("");
+    try {
+      const response = await fetch(replyForm.action, {
+        method: "POST", body: new FormData(replyForm), credentials: "same-origin",
+        headers: { "X-Requested-With": "fetch" },
+      });
+      let data = {};
+      try { data = await response.json(); } catch (_) { /* a proxy's error page */ }
+      if (!response.ok) { showReplyError(data.error || response.statusText); return; }
+      if (data.html && !document.getElementById("message-" + data.message)) {
+        const template = document.createElement("template");
+        template.innerHTML = data.html.trim();
+        const timeline = document.getElementById("cn-timeline");
+        timeline.querySelector(".cn-empty")?.remove();
+        timeline.appendChild(template.content.firstElementChild);
+      }
+      document.getElementById("message-" + data.message)?.scrollIntoView({ block: "nearest" });
+      if (data.notice) showReplyError(data.notice);
+      replyText.value = "";
+      if (fileInput) fileInput.value = "";
+      listFiles();
+      send({ type: "typing", ticket: ticketId, typing: false });
+    } catch (_) {
+      showReplyError(strings.offline || "Offline");
+    } finally {
+      button.disabled = false;
+    }
+  });
+  replyText?.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      replyForm.requestSubmit();
+    }
+  });
+
+  /* Canned responses: "/" at the start of a line opens a menu searched by what
+     follows; the server fills the placeholders of the one chosen. */
+  const cannedMenu = document.getElementById("cn-canned-menu");
+  let cannedItems = [];
+  try { cannedItems = JSON.parse(document.getElementById("cn-canned-data")?.textContent || "[]"); } catch (_) { cannedItems = []; }
+  let cannedActive = 0;
+  let cannedMatches = [];
+  function slashQuery() {
+    const before = replyText.value.slice(0, replyText.selectionStart);
+    const match = /(?:^|\n)\/([^\n]*)$/.exec(before);
+    return match ? match[1] : null;
+  }
+  function closeCanned() { cannedMenu?.classList.add("cn-hidden"); cannedMatches = []; }
+  function renderCanned() {
+    const query = slashQuery();
+    if (query === null || !cannedMenu) { closeCanned(); return; }
+    const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+    cannedMatches = cannedItems.filter((item) => {
+      const haystack = (item.title + " " + item.preview + " " + item.team).toLowerCase();
+      return words.every((word) => haystack.includes(word));
+    }).slice(0, 8);
+    cannedActive = Math.min(cannedActive, Math.max(cannedMatches.length - 1, 0));
+    cannedMenu.textContent = "";
+    cannedMatches.forEach((item, index) => {
+      const option = document.createElement("button");
+      option.type = "button";
+      option.className = "cn-canned-option" + (index === cannedActive ? " cn-active" : "");
+      option.setAttribute("role", "option");
+      option.setAttribute("aria-selected", String(index === cannedActive));
+      option.dataset.testid = "canned-option";
+      const title = document.createElement("strong");
+      title.textContent = item.title;
+      const scope = document.createElement("span");
+      scope.className = "cn-tag";
+      scope.textContent = item.scope === "team" ? item.team : (cannedMenu.dataset[item.scope] || item.scope);
+      const preview = document.createElement("span");
+      preview.className = "cn-muted";
+      preview.textContent = item.preview;
+      option.append(title, scope, preview);
+      option.addEventListener("mousedown", (event) => { event.preventDefault(); insertCanned(item); });
+      cannedMenu.appendChild(option);
+    });
+    if (!cannedMatches.length) {
+      const empty = document.createElement("p");
+      empty.className = "cn-muted";
+      empty.textContent = cannedMenu.dataset.empty;
+      cannedMenu.appendChild(empty);
+    }
+    const manage = document.createElement("a");
+    manage.href = cannedMenu.dataset.manage;
+    manage.className = "cn-canned-manage";
+    manage.textContent = cannedMenu.dataset.manageLabel;
+    cannedMenu.appendChild(manage);
+    cannedMenu.classList.remove("cn-hidden");
+  }
+  async function insertCanned(item) {
+    closeCanned();
+    const response = await fetch(url(cannedMenu.dataset.url, item.id), { credentials: "same-origin" });
+    if (!response.ok) return;
+    const { text } = await response.json();
+    const caret = replyText.selectionStart;
+    const before = replyText.value.slice(0, caret).replace(/\/[^\n]*$/, "");
+    const after = replyText.value.slice(caret);
+    replyText.value = before + text + after;
+    const position = (before + text).length;
+    replyText.focus();
+    replyText.setSelectionRange(position, position);
+  }
+  replyText?.addEventListener("input", renderCanned);
+  replyText?.addEventListener("blur", () => setTimeout(closeCanned, 150));
+  replyText?.addEventListener("keydown", (event) => {
+    if (!cannedMatches.length || cannedMenu.classList.contains("cn-hidden")) return;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      cannedActive = (cannedActive + step + cannedMatches.length) % cannedMatches.length;
+      renderCanned();
+    } else if (event.key === "Enter" || event.key === "Tab") {
+      event.preventDefault();
+      insertCanned(cannedMatches[cannedActive]);
+    } else if (event.key === "Escape") {
+      event.stopPropagation();
+      closeCanned();
+    }
   });
 
   /* ---- Inbox: select all ---- */

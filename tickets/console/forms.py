@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models import Channel, Team, Ticket
 from tickets.selectors.console import INBOX_VIEWS, staff_users
 from tickets.selectors.inbox import TicketFilters
+
+MAX_ATTACHMENTS = 5
 
 
 class InboxFilterForm(forms.Form):
@@ -85,12 +88,48 @@ class BulkActionForm(forms.Form):
         return data
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Up to MAX_ATTACHMENTS files, each within HELPDESK_MAX_ATTACHMENT_BYTES."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = [upload for upload in (data if isinstance(data, list | tuple) else [data]) if upload]
+        if len(files) > MAX_ATTACHMENTS:
+            raise forms.ValidationError(_("Attach at most %(count)s files.") % {"count": MAX_ATTACHMENTS})
+        limit = settings.HELPDESK_MAX_ATTACHMENT_BYTES
+        for upload in files:
+            if upload.size > limit:
+                raise forms.ValidationError(
+                    _("%(name)s is too large (at most %(mb)s MB).") % {"name": upload.name, "mb": limit // 1_048_576}
+                )
+        return files
+
+
 class ReplyForm(forms.Form):
     KINDS = [("reply", _("Reply")), ("note", _("Internal note"))]
 
     kind = forms.ChoiceField(choices=KINDS, initial="reply")
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, required=False)
-    text = forms.CharField(label=_("Message"), widget=forms.Textarea, max_length=20_000, strip=True)
+    text = forms.CharField(label=_("Message"), widget=forms.Textarea, max_length=20_000, strip=True, required=False)
+    attachments = AttachmentsField(label=_("Attachments"), required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Evaluated per form: channels are added as adapters arrive.
+        self.fields["channel"].choices = Channel.choices
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("text") or "").strip() and not data.get("attachments"):
+            raise forms.ValidationError(_("Write a message or attach a file."))
+        if data.get("kind") == "note" and data.get("attachments"):
+            self.add_error("attachments", _("Internal notes cannot carry files."))
+        return data
 
 
 class TicketUpdateForm(forms.Form):
@@ -130,3 +169,17 @@ class ApprovalForm(forms.Form):
         if data.get("decision") == "reject" and not (data.get("note") or "").strip():
             self.add_error("note", _("Tell the agent why."))
         return data
+
+
+class CannedResponseForm(forms.Form):
+    SCOPES = [("personal", _("Personal: only me")), ("team", _("Team")), ("shared", _("Shared: everyone"))]
+
+    title = forms.CharField(label=_("Title"), max_length=120)
+    body = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=20_000,
+        help_text=_("Placeholders: {{customer.name}}, {{ticket.reference}}, {{ticket.subject}}, {{agent.name}}"),
+    )
+    scope = forms.ChoiceField(label=_("Who can use it"), choices=SCOPES, initial="personal", widget=forms.RadioSelect)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all(), required=False)

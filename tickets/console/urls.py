@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tickets.console import views
+from tickets.console import canned_views, views
 
 app_name = "console"
 
@@ -17,6 +17,10 @@ urlpatterns = [
     path("tickets/<int:pk>/canned/<int:canned_id>/", views.canned_render, name="canned"),
     path("tickets/<int:pk>/macro/", views.macro_apply, name="macro"),
     path("messages/<int:pk>/", views.message_partial, name="message"),
+    path("inline/<int:pk>/", views.attachment_inline, name="inline-image"),
+    path("canned/", canned_views.canned_list, name="canned-list"),
+    path("canned/<int:pk>/", canned_views.canned_edit, name="canned-edit"),
+    path("canned/<int:pk>/delete/", canned_views.canned_delete, name="canned-delete"),
     path("approvals/", views.approval_queue, name="approvals"),
     path("approvals/<int:pk>/", views.approval_decide, name="approval-decide"),
     path("notifications/read/", views.notifications_read, name="notifications-read"),

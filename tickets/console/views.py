@@ -11,8 +11,9 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -33,7 +34,7 @@ from tickets.selectors import console as console_selectors
 from tickets.selectors.inbox import TicketFilters, ticket_list
 from tickets.selectors.timeline import customer_timeline
 from tickets.services import approvals, canned, console
-from tickets.services.replies import ReplyError, default_reply_channel
+from tickets.services.replies import ReplyError, default_reply_channel, reply_channel_options
 from tickets.services.tickets import InvalidTransition
 
 PAGE_SIZE = 50
@@ -171,7 +172,9 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404 from None
     timeline = list(customer_timeline(customer_id=ticket.customer_id)[:TIMELINE_SIZE])
     timeline.reverse()
-    reply_channel = default_reply_channel(ticket)
+    identity_kinds = {identity.kind for identity in ticket.customer.identities.all()}
+    channel_options = reply_channel_options(ticket=ticket, identity_kinds=identity_kinds)
+    reply_channel = default_reply_channel(ticket, options=channel_options)
     context = {
         "ticket": ticket,
         "customer": ticket.customer,
@@ -182,14 +185,14 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
             initial={"status": ticket.status, "priority": ticket.priority, "assignee": ticket.assignee_id}
         ),
         "reply_channel": reply_channel,
-        "channels": Channel.choices,
+        "channel_options": channel_options,
         "whatsapp_window_open": console_selectors.whatsapp_window_open(customer_id=ticket.customer_id),
         "past_tickets": console_selectors.customer_past_tickets(
             customer_id=ticket.customer_id, exclude_ticket_id=ticket.pk
         ),
         "activities": console_selectors.ticket_activities(ticket_id=ticket.pk),
         "feedback": console_selectors.customer_feedback(customer_id=ticket.customer_id),
-        "canned_responses": console_selectors.canned_responses_for(user=request.user),
+        "canned_menu": console_selectors.canned_menu(user=request.user),
         "macros": console_selectors.macro_list(),
         "in_training": AgentProfile.objects.filter(user=request.user, in_training=True).exists(),
         "kb_suggestions": _kb_suggestions(ticket, timeline, user=request.user),
@@ -226,26 +229,50 @@ def message_partial(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
 def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = get_object_or_404(Ticket, pk=pk)
-    form = ReplyForm(request.POST)
+    form = ReplyForm(request.POST, request.FILES)
+    """Stores the reply and queues its delivery; the page follows its status live.
+    The composer posts with fetch and gets the new timeline entry back."""
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return redirect("console:ticket", pk=pk)
+        if _wants_json(request):
+            return JsonResponse({"error": _form_errors(form)}, status=400)
     data = form.cleaned_data
     try:
         if data["kind"] == "note":
-            console.note_create(ticket=ticket, author=request.user, text=data["text"])
+    notice = ""
+            message = console.note_create(ticket=ticket, author=request.user, text=data["text"])
         else:
             message = console.console_reply_send(
-                ticket=ticket, author=request.user, text=data["text"], channel=data.get("channel") or None
+                ticket=ticket,
+                author=request.user,
+                text=data["text"],
+                channel=data.get("channel") or None,
+                attachments=data["attachments"],
             )
             if message.delivery_status == Message.DeliveryStatus.AWAITING_APPROVAL:
-                messages.info(request, _("Your reply waits for a supervisor's approval."))
+                notice = _("Your reply waits for a supervisor's approval.")
     except ReplyError as exc:
         messages.error(request, str(exc))
     return redirect("console:ticket", pk=pk)
+        if _wants_json(request):
+            return JsonResponse({"error": str(exc)}, status=400)
 
+        return redirect("console:ticket", pk=pk)
+    if _wants_json(request):
+        message = Message.objects.select_related("author", "customer").prefetch_related("attachments").get(pk=message.pk)
+        html = render_to_string(
+            "console/_message.html", {"message": message, "current_ticket_id": ticket.pk}, request=request
+        )
+        return JsonResponse({"message": message.pk, "html": html, "notice": notice}, status=201)
+    if notice:
+        messages.info(request, notice)
 
 @require_POST
 @agent_required
@@ -339,3 +366,21 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse({"unread": 0})
     return _back(request, reverse("console:inbox"))
+
+
+# Raster images only: an SVG can carry script, and anything else downloads.
+INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
+@require_GET
+@agent_required
+def attachment_inline(request: HttpRequest, pk: int) -> HttpResponse:
+    """An email's inline image (cid:), shown inside the message it belongs to."""
+    attachment = get_object_or_404(Attachment, pk=pk, inline=True, content_type__in=INLINE_IMAGE_TYPES)
+    if not attachment.file:
+        raise Http404
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

@@ -187,6 +187,36 @@ def canned_responses_for(*, user) -> QuerySet[CannedResponse]:
     ).order_by("title")
 
 
+def canned_search(*, user, query: str = "") -> QuerySet[CannedResponse]:
+    """The responses an agent can use, for the management page and the API."""
+    responses = canned_responses_for(user=user).select_related("team", "owner")
+    query = query.strip()
+    if query:
+        responses = responses.filter(Q(title__icontains=query) | Q(body__icontains=query))
+    return responses
+
+
+def canned_scope(response: CannedResponse) -> str:
+    if response.owner_id:
+        return "personal"
+    return "team" if response.team_id else "shared"
+
+
+def canned_menu(*, user) -> list[dict]:
+    """What the composer's / menu searches: the title, where it comes from, and the
+    start of the text. The text itself is filled in by the server when chosen."""
+    return [
+        {
+            "id": response.pk,
+            "title": response.title,
+            "scope": canned_scope(response),
+            "team": response.team.name if response.team_id else "",
+            "preview": response.body[:140],
+        }
+        for response in canned_responses_for(user=user).select_related("team")
+    ]
+
+
 def macro_list() -> QuerySet[Macro]:
     return Macro.objects.order_by("name")
 

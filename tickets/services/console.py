@@ -4,9 +4,10 @@ updates of tickets, and the console's notifications."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from tickets import events
 from tickets.models import Message, Notification, Ticket
 from tickets.selectors.console import SUPERVISOR_ROLES, staff_users
 from tickets.services import tickets as ticket_services
-from tickets.services.replies import reply_create
+from tickets.services.replies import default_reply_channel, reply_channel_check, reply_channel_options, reply_create
 
 User = get_user_model()
 
@@ -67,10 +68,17 @@ def _display_name(user) -> str:
 
 
 @transaction.atomic
-def console_reply_send(*, ticket: Ticket, author, text: str, channel: str | None = None) -> Message:
-    """A public reply from the console. A reply of an agent in training waits for
-    approval, and the supervisors hear of it."""
-    message = reply_create(ticket=ticket, author=author, text=text, channel=channel)
+def console_reply_send(
+    *, ticket: Ticket, author, text: str, channel: str | None = None, attachments: Sequence[UploadedFile] = ()
+) -> Message:
+    """A public reply from the console, on this ticket's channel unless the agent
+    chose another that reaches the customer. It is queued, never sent in the
+    request. A reply of an agent in training waits for approval, and the
+    supervisors hear of it."""
+    options = reply_channel_options(ticket=ticket)
+    channel = channel or default_reply_channel(ticket, options=options)
+    reply_channel_check(ticket=ticket, channel=channel, options=options)
+    message = reply_create(ticket=ticket, author=author, text=text, channel=channel, attachments=attachments)
     if message.delivery_status == Message.DeliveryStatus.AWAITING_APPROVAL:
         notifications_create(
             users=staff_users(roles=SUPERVISOR_ROLES).exclude(pk=author.pk),
@@ -140,7 +148,5 @@ def tickets_bulk_update(
             try:
                 ticket_services.ticket_set_status(ticket=ticket, status=status, actor=actor)
             except ticket_services.InvalidTransition as exc:
-                raise BulkActionError(
-                    _("%(ticket)s: %(error)s") % {"ticket": ticket.reference, "error": exc}
-                ) from exc
+                raise BulkActionError(_("%(ticket)s: %(error)s") % {"ticket": ticket.reference, "error": exc}) from exc
     return tickets

@@ -17,11 +17,9 @@ import traceback
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 
 from tickets import events, registry
 from tickets.inbound import InboundAttachment, InboundMessage
@@ -43,6 +41,7 @@ from tickets.services.tickets import ticket_id_from_subject, ticket_set_status
 
 logger = logging.getLogger(__name__)
 
+from tickets.services.filenames import filename_clean
 EventStatus = InboundEvent.Status
 
 
@@ -339,11 +338,8 @@ def _store_attachments(message: Message, attachments: list[InboundAttachment]) -
 
 def _safe_filename(raw: str) -> str:
     # Only the last path component: a name like "../../etc/passwd" is a name, not a path.
-    base = (raw or "").replace("\\", "/").rsplit("/", 1)[-1].strip(". ")
-    try:
-        return get_valid_filename(base)[:200]
-    except SuspiciousFileOperation:
-        return "attachment"
+    # Thai vowel and tone marks are kept (get_valid_filename dropped them).
+    return filename_clean(raw)
 
 
 def _record_bounce(msg: InboundMessage) -> None:

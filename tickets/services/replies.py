@@ -6,15 +6,21 @@ answer to an SMS keyword, in the webhook's TwiML) is stored as handed over inste
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from django.db import transaction
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tickets import events
-from tickets.models import Channel, Direction, Message, Ticket, TicketActivity
+from tickets.models import Attachment, Channel, ContactIdentity, Direction, Message, Ticket, TicketActivity
 from tickets.services.escalation_events import escalation_enqueue
+from tickets.services.filenames import filename_clean
 from tickets.services.sanitize import sanitize_html, strip_control_chars
 from tickets.services.sla import first_response_business_seconds
 
@@ -23,21 +29,76 @@ class ReplyError(ValueError):
     pass
 
 
-def default_reply_channel(ticket: Ticket) -> str:
-    """The channel of the customer's last inbound message, else the ticket's own.
-    A message that asked to be answered elsewhere (a chat left while nobody was
-    online says {"reply_channel": "email"} in its metadata) is answered there."""
+# The identity kinds through which a channel reaches a customer. A channel not
+# listed needs an identity of its own name (line, messenger, instagram...), so a
+# channel added to the enum is offered without a change here.
+CHANNEL_ADDRESS_KINDS: dict[str, tuple[str, ...]] = {
+    Channel.SMS: (ContactIdentity.Kind.PHONE,),
+    Channel.WHATSAPP: (ContactIdentity.Kind.PHONE, ContactIdentity.Kind.WHATSAPP),
+}
+
+
+@dataclass(frozen=True)
+class ChannelOption:
+    value: str
+    label: str
+    reachable: bool
+    reason: str = ""
+
+
+def _unreachable_reason(channel: str, label: str) -> str:
+    reasons = {
+        Channel.EMAIL: _("No email address for this customer"),
+        Channel.SMS: _("No phone number for this customer"),
+        Channel.WHATSAPP: _("No WhatsApp number for this customer"),
+        Channel.CHAT: _("This customer has never used the live chat"),
+    }
+    return reasons.get(channel) or _("No %(channel)s address for this customer") % {"channel": label}
+
+
+def reply_channel_options(*, ticket: Ticket, identity_kinds: set[str] | None = None) -> list[ChannelOption]:
+    """Every channel, each reachable or not (with the reason) from the customer's
+    addresses. `identity_kinds` saves the query when the caller has them already."""
+    if identity_kinds is None:
+        identity_kinds = set(
+            ContactIdentity.objects.filter(customer_id=ticket.customer_id).values_list("kind", flat=True)
+        )
+    options = []
+    for value, label in Channel.choices:
+        kinds = CHANNEL_ADDRESS_KINDS.get(value, (value,))
+        reachable = bool(identity_kinds.intersection(kinds))
+        options.append(
+            ChannelOption(value, str(label), reachable, "" if reachable else _unreachable_reason(value, str(label)))
+        )
+    return options
+
+
+def default_reply_channel(ticket: Ticket, *, options: list[ChannelOption] | None = None) -> str:
+    """This ticket's own channel. A message that asked to be answered elsewhere (a
+    chat left while nobody was online says {"reply_channel": "email"} in its
+    metadata) is answered there while it is the customer's latest word. A channel
+    the customer has no address for gives way to the first one they have."""
     last = (
         Message.objects.filter(customer_id=ticket.customer_id, direction=Direction.IN, is_auto_reply=False)
         .order_by("-created_at", "-id")
-        .values_list("channel", "metadata")
+        .values_list("ticket_id", "metadata")
         .first()
     )
-    if last is None:
-        return ticket.channel
-    channel, metadata = last
-    wanted = (metadata or {}).get("reply_channel") if isinstance(metadata, dict) else None
-    return wanted if wanted in Channel.values else channel
+    wanted = None
+    if last is not None and last[0] == ticket.pk and isinstance(last[1], dict):
+        wanted = last[1].get("reply_channel")
+    channel = wanted if wanted in Channel.values else ticket.channel
+    if options is None:
+        return channel
+    reachable = [option.value for option in options if option.reachable]
+    return channel if channel in reachable or not reachable else reachable[0]
+
+
+def reply_channel_check(*, ticket: Ticket, channel: str, options: list[ChannelOption] | None = None) -> None:
+    """Refuses a channel the customer cannot be reached on, with the reason."""
+    for option in options if options is not None else reply_channel_options(ticket=ticket):
+        if option.value == channel and not option.reachable:
+            raise ReplyError(option.reason)
 
 
 def _needs_approval(author) -> bool:
@@ -70,6 +131,7 @@ def reply_create(
     metadata: dict | None = None,
     sent_by_channel: bool = False,
     idempotency_key: uuid.UUID | None = None,
+    attachments: Sequence[UploadedFile] = (),
 ) -> Message:
     """A public reply (delivered on `channel`, by default the customer's last one)
     or an internal note. Automatic messages never count as a response.
@@ -79,7 +141,7 @@ def reply_create(
     (which find it by its idempotency key) move it on. With `idempotency_key`, a
     repeated call returns the message the first one created."""
     text = strip_control_chars(text).strip()
-    if not text and not html:
+    if not text and not html and not attachments:
         raise ReplyError(_("a reply needs some text"))
     if not is_note and ticket.status == Ticket.Status.CLOSED:
         raise ReplyError(_("the ticket is closed; open a new ticket to write to the customer"))
@@ -115,6 +177,8 @@ def reply_create(
         idempotency_key=idempotency_key or uuid.uuid4(),
         created_at=now,
     )
+    for upload in attachments:
+        _attachment_store(message=message, upload=upload)
     fields = ["updated_at"]
     ticket.updated_at = now
     if direction == Direction.OUT and not is_automatic and status != Message.DeliveryStatus.AWAITING_APPROVAL:
@@ -152,8 +216,41 @@ def reply_approve(*, message: Message, approver) -> Message:
     return message
 
 
+def _attachment_store(*, message: Message, upload: UploadedFile) -> Attachment:
+    filename = filename_clean(upload.name or "")
+    attachment = Attachment(
+        message=message,
+        filename=filename,
+        content_type=(upload.content_type or "application/octet-stream").lower()[:150],
+        size=upload.size or 0,
+    )
+    attachment.file.save(filename, upload, save=False)
+    attachment.save()
+    return attachment
+
+
 def _enqueue_delivery(message: Message) -> None:
     from tickets.tasks import deliver_message
 
     message_id = message.pk
-    transaction.on_commit(lambda: deliver_message.delay(message_id))
+    if getattr(settings, "HELPDESK_SEND_IN_BACKGROUND", False):
+        transaction.on_commit(lambda: _deliver_in_background(message_id))
+    else:
+        transaction.on_commit(lambda: deliver_message.delay(message_id))
+
+
+def _deliver_in_background(message_id: int) -> None:
+    """With tasks run eagerly (no broker: `make run`), a send and its retries would
+    hold the agent's request; a thread of this process takes them instead, and the
+    console follows the status through the realtime events. With a broker the task
+    is queued as usual."""
+    from tickets.tasks import deliver_message
+
+    def run() -> None:
+        try:
+            deliver_message.apply(args=[message_id])
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threading.Thread(target=run, name=f"deliver-{message_id}", daemon=True).start()

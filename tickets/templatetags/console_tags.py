@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from django import template
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from tickets.delivery_errors import delivery_error_explanation
@@ -54,6 +58,31 @@ def sanitized_html(value: str) -> SafeString:
     one piece of customer markup the console renders can never carry a script,
     whatever path wrote it."""
     return mark_safe(sanitize_html(value or ""))  # noqa: S308 - the output of nh3
+
+
+# nh3 writes every attribute double-quoted with its value escaped, so after
+# sanitizing, an image's cid: reference has exactly this shape.
+_CID_SRC = re.compile(r'src="cid:([^"]*)"')
+
+
+@register.filter
+def message_html(message) -> SafeString:
+    """The message's sanitized HTML, with its inline images (src="cid:...") pointing
+    at the stored attachments; a reference to nothing stays as it was (no image)."""
+    markup = sanitize_html(message.html or "")
+    if "cid:" not in markup:
+        return mark_safe(markup)  # noqa: S308 - the output of nh3
+    urls = {
+        attachment.content_id: reverse("console:inline-image", args=[attachment.pk])
+        for attachment in message.attachments.all()
+        if attachment.content_id and attachment.inline and attachment.file
+    }
+
+    def rewrite(match: re.Match[str]) -> str:
+        url = urls.get(html.unescape(match.group(1)))
+        return f'src="{escape(url)}"' if url else match.group(0)
+
+    return mark_safe(_CID_SRC.sub(rewrite, markup))  # noqa: S308 - nh3's output, with our own URLs
 
 
 @register.simple_tag

@@ -37,11 +37,15 @@ def test_the_timeline_shows_every_channel_of_the_customer_oldest_first(agent_bro
     assert f'href="/console/tickets/{first.ticket_id}/"' in page
 
 
-def test_the_reply_box_defaults_to_the_customers_last_channel(agent_browser):
+def test_the_reply_box_defaults_to_this_tickets_channel_and_disables_unreachable_ones(agent_browser):
     ticket = deliver("sms", "+66812345678", "on sms").ticket
     deliver("whatsapp", "whatsapp:+66812345678", "now on whatsapp")
     page = agent_browser.get(f"/console/tickets/{ticket.pk}/").content.decode()
-    assert re.search(r'<option value="whatsapp" selected>', page)
+    assert re.search(r'<option value="sms" selected>', page)
+    assert re.search(r'<option value="whatsapp">', page)
+    # No email address: offered, but disabled with the reason in the option itself.
+    email = re.search(r'<option value="email"[^>]*>([^<]*)</option>', page)
+    assert " disabled " in email.group(0) and "No email address for this customer" in html.unescape(email.group(1))
     for testid in ["reply-text", "reply-send", "reply-channel"]:
         assert f'data-testid="{testid}"' in page
 
@@ -64,7 +68,7 @@ def test_a_reply_from_the_console_form_is_a_message_on_the_chosen_channel(agent_
 def test_an_empty_reply_or_unknown_channel_is_refused_with_a_message(agent_browser):
     ticket = deliver("sms", "+66812345678", "hello?").ticket
     response = agent_browser.post(f"/console/tickets/{ticket.pk}/reply/", {"kind": "reply", "text": "   "}, follow=True)
-    assert "This field is required" in text_of(response)
+    assert "Write a message or attach a file." in text_of(response)
     response = agent_browser.post(
         f"/console/tickets/{ticket.pk}/reply/", {"kind": "reply", "channel": "fax", "text": "x"}, follow=True
     )
