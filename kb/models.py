@@ -216,3 +216,57 @@ class DeflectionEvent(models.Model):
             "article": self.article_id,
             "session": self.session_key[:8],
         }
+
+
+class SearchLog(models.Model):
+    """One search a reader ran on the help center or through the API, and what came of it:
+    the result they opened, and the request they sent afterwards anyway (the content gaps
+    of kb.analytics, and the "still need help" signal of kb.usage)."""
+
+    query = models.CharField(_("query"), max_length=200)
+    # The query's words as the index holds them, sorted: "Refunds?" and "refund" are one search.
+    normalized = models.CharField(_("normalized query"), max_length=200, db_index=True)
+    lang = models.CharField(_("language"), max_length=2, blank=True)
+    results = models.PositiveSmallIntegerField(_("results"), default=0)
+    session_key = models.CharField(_("session key"), max_length=64, blank=True)
+    clicked = models.ForeignKey(
+        Article, verbose_name=_("opened article"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", verbose_name=_("ticket"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("search")
+        verbose_name_plural = _("searches")
+        indexes = [
+            models.Index(fields=["created_at"], name="kb_searchlog_created_idx"),
+            models.Index(fields=["session_key", "created_at"], name="kb_searchlog_session_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.query
+
+
+class SearchSignal(models.Model):
+    """What readers did after one search with one article (both versions of a translation
+    pair count together), each reader counted once: kb.usage turns it into a damped
+    adjustment of the ranking."""
+
+    normalized = models.CharField(_("normalized query"), max_length=200)
+    translation_group = models.UUIDField(_("translation group"))
+    clicks = models.PositiveIntegerField(_("opened"), default=0)
+    helpful = models.PositiveIntegerField(_("found helpful"), default=0)
+    unhelpful = models.PositiveIntegerField(_("found not helpful"), default=0)
+    still_need_help = models.PositiveIntegerField(_("sent a request anyway"), default=0)
+
+    class Meta:
+        verbose_name = _("search signal")
+        verbose_name_plural = _("search signals")
+        constraints = [
+            models.UniqueConstraint(fields=["normalized", "translation_group"], name="kb_searchsignal_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.normalized} -> {self.translation_group}"
