@@ -47,6 +47,7 @@ from tickets.models import (
     Ticket,
     TicketActivity,
 )
+from tickets.services.demo_canned import demo_canned_seed
 from tickets.services.demo_surveys import demo_surveys_seed
 from tickets.services.ingest import ingest
 from tickets.services.replies import reply_create
@@ -814,6 +815,7 @@ def demo_seed(
     """Seeds `tickets` bulk tickets (plus the showcase contacts through the pipeline).
     Run again, it adds more: addresses and provider ids never collide with earlier runs."""
     setup = demo_users_ensure()
+    demo_canned_seed(users=setup["users"])
     summary = SeedSummary()
     fresh = not Ticket.objects.exists()
     if showcase:
