@@ -23,7 +23,6 @@ import functools
 import html
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -32,14 +31,14 @@ from django.utils.safestring import SafeString, mark_safe
 QUERY_MAX_CHARS = 200
 # Words of a query that count: a long question's later words add cost, not answers.
 MAX_QUERY_TERMS = 12
-# Candidates fetched from the index before translation pairs are collapsed.
-CANDIDATES = 40
+# Candidates fetched from the index and scored (kb.ranking) before translation pairs are collapsed.
+CANDIDATES = 60
 TITLE_WEIGHT_BM25 = 10.0
-SAME_LANGUAGE_BOOST = 1.5
 SNIPPET_CHARS = 180
 
 _THAI_RUN = re.compile(r"[\u0e00-\u0e7f]+")
-_WORDS = re.compile(r"[\u0e00-\u0e7f]+|[^\W_]+")
+# Thai runs and runs of other letters and digits, apart: "รหัสwifi" is two words, not one.
+_WORDS = re.compile(r"[\u0e00-\u0e7f]+|[^\W_\u0e00-\u0e7f]+")
 _THAI_CHAR = re.compile(r"[\u0e01-\u0e2e]")  # a consonant: a token of only marks is noise
 
 # Words that say nothing about what a reader looks for. The 'simple' configuration keeps
@@ -108,6 +107,31 @@ def segment(text: str) -> list[str]:
     return words
 
 
+def raw_tokens(text: str) -> list[str]:
+    """Every token of a text in order, stop words and one-letter Thai tokens included:
+    what synonym phrases are matched against (kb.synonyms)."""
+    tokens: list[str] = []
+    for match in _WORDS.finditer((text or "").lower()):
+        run = match.group()
+        if _THAI_RUN.fullmatch(run):
+            tokens.extend(t for t in _newmm()(run, engine="newmm", keep_whitespace=False) if t.strip())
+        else:
+            tokens.append(_normalize_latin(run))
+    return tokens
+
+
+def index_terms(text: str) -> list[str]:
+    """The words of a text that the index holds and a query may ask for."""
+    return [word for word in segment(text) if not is_stopword(word)]
+
+
+def warm_up() -> None:
+    """Loads newmm's dictionary and the cluster tokenizer now rather than on the first
+    Thai query (about a second): called when the app is ready."""
+    segment("ลองตัดคำภาษาไทย warm")
+    thai_pieces("รหัสผ่าน")
+
+
 @functools.lru_cache(maxsize=20_000)
 def thai_pieces(word: str) -> tuple[str, ...]:
     """The dictionary words inside a Thai compound, cut at character-cluster boundaries
@@ -148,64 +172,14 @@ def document(text: str) -> str:
 # Queries
 
 
-@dataclass
-class ParsedQuery:
-    """The terms of a reader's query. Each group matches when any of its spellings does;
-    the first spelling is what the reader typed, the others are typo corrections."""
-
-    text: str
-    groups: list[list[str]] = field(default_factory=list)
-    # Typed words that the vocabulary of titles and tags does not know.
-    unknown: list[str] = field(default_factory=list)
-
-    @property
-    def all_terms(self) -> list[str]:
-        return [term for group in self.groups for term in group]
-
-    def __bool__(self) -> bool:
-        return bool(self.groups)
-
-
-def parse_query(
-    text: str, *, vocabulary: frozenset[str] | None = None, max_terms: int = MAX_QUERY_TERMS
-) -> ParsedQuery:
-    """Segments the query like the documents, keeping its first `max_terms` words. With a
-    vocabulary, words it lacks get their close spellings from it as alternatives (never
-    replacements)."""
-    text = (text or "")[:QUERY_MAX_CHARS]
-    parsed = ParsedQuery(text=text)
-    seen: set[str] = set()
-    for match in _WORDS.finditer(text.lower()):
-        if len(parsed.groups) >= max_terms:
-            break
-        run = match.group()
-        is_thai = bool(_THAI_RUN.fullmatch(run))
-        words = _thai_words(run) if is_thai else [_normalize_latin(run)]
-        for word in words:
-            if word in seen or is_stopword(word) or len(parsed.groups) >= max_terms:
-                continue
-            seen.add(word)
-            group = [word]
-            if vocabulary is not None and word not in vocabulary:
-                parsed.unknown.append(word)
-                group.extend(close_words(word, vocabulary))
-            parsed.groups.append(group)
-        if is_thai and vocabulary is not None:
-            # A misspelt Thai word falls apart into odd pieces (รหัสผาน -> รหัส ผา น): spans
-            # of neighbouring pieces, rejoined, are compared with the vocabulary as a whole.
-            for span in _thai_spans(run, words, vocabulary=vocabulary):
-                if span not in seen:
-                    fixes = [w for w in close_words(span, vocabulary) if w not in seen]
-                    if fixes and len(parsed.groups) < max_terms:
-                        seen.update(fixes)
-                        parsed.groups.append(fixes)
-    return parsed
+def thai_runs(text: str) -> list[str]:
+    return _THAI_RUN.findall((text or "").lower())
 
 
 MAX_THAI_SPANS = 12
 
 
-def _thai_spans(run: str, words: Sequence[str], *, vocabulary: frozenset[str]) -> list[str]:
+def thai_spans(run: str, words: Sequence[str], *, vocabulary: frozenset[str] | set[str]) -> list[str]:
     """Rejoined neighbouring pieces of a Thai run that hold a piece the vocabulary does
     not know (the mark of a misspelling); bounded, so a long query stays fast."""
     raw = _newmm()(run, engine="newmm", keep_whitespace=False)
@@ -320,22 +294,6 @@ def rebuild_index() -> None:
     bump_index_version()
 
 
-_trigram_available: dict[str, bool] = {}
-
-
-def trigram_available() -> bool:
-    """pg_trgm may be missing (the migration skips it without the privilege): asked once
-    per process and database."""
-    if engine() != "postgresql":
-        return False
-    key = connection.settings_dict["NAME"]
-    if key not in _trigram_available:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
-            _trigram_available[key] = cursor.fetchone() is not None
-    return _trigram_available[key]
-
-
 # ---------------------------------------------------------------------------------------
 # Snippets
 
@@ -362,9 +320,3 @@ def snippet(text: str, terms: Sequence[str], *, length: int = SNIPPET_CHARS) -> 
     if start + length < len(text):
         parts.append("…")
     return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped
-
-
-def highlight_terms(parsed: ParsedQuery) -> list[str]:
-    """Words to mark in snippets: what matched, in the forms a text shows them
-    ('refund' also marks 'refunds')."""
-    return [t for t in parsed.all_terms if len(t) > 1]

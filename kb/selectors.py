@@ -10,25 +10,22 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.contrib.postgres.lookups import TrigramWordSimilar
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField, TrigramWordSimilarity
-from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from kb import search
+from kb import ranking, search, usage
+from kb.corpus import corpus_stats
 from kb.models import Article, Category, DeflectionEvent, Language
+from kb.synonyms import thesaurus
 from tickets.permissions import is_agent
 
 # Suggestions follow a customer's typing: their first words say what it is about.
 SUGGESTION_TERMS = 8
-# Trigram matches add this much per similar title word to the PostgreSQL rank.
-TRIGRAM_WEIGHT = 0.3
-# Typo matches on PostgreSQL: only query words this long try trigram similarity.
-TRIGRAM_MIN_WORD_LENGTH = 4
+# A word in more than this share of the articles only scores candidates, it does not find them.
+COMMON_TERM_SHARE = 0.2
+MAX_MATCH_TERMS = 48
 
 
 def visible_articles(*, user=None) -> QuerySet[Article]:
@@ -109,179 +106,121 @@ class SearchHit:
     translations: list[Article] = field(default_factory=list)
 
 
-def _vocabulary() -> frozenset[str]:
-    """Words of published titles and tags, for typo corrections on both engines (pg_trgm's
-    default word-similarity threshold misses 'warrenty'); cached until an article changes
-    (kb.search.bump_index_version)."""
-    key = f"kb:vocabulary:{connection.settings_dict['NAME']}:{search.index_version()}"
-    words = cache.get(key)
-    if words is None:
-        collected: set[str] = set()
-        # search_title holds the title and the tags (kb.services).
-        for title in Article.objects.filter(published=True).values_list("search_title", flat=True).iterator():
-            collected.update(title.split())
-        words = frozenset(w for w in collected if len(w) >= 3)
-        cache.set(key, words, timeout=24 * 3600)
-    return words
-
-
-def _candidates_sqlite(
-    parsed: search.ParsedQuery, *, match_all: bool, include_internal: bool, limit: int
-) -> list[tuple]:
-    groups = []
-    for group in parsed.groups:
-        spellings = " OR ".join('"{}"'.format(term.replace('"', '""')) for term in group)
-        groups.append(f"({spellings})")
-    expression = (" AND " if match_all else " OR ").join(groups)
-    internal = "" if include_internal else "AND a.internal = 0"
+def _candidates_postgresql(query: ranking.Query, terms: list[str], *, include_internal: bool) -> list[tuple]:
+    """Articles holding any of the terms, roughly best first by ts_rank (the words typed
+    count double), with what kb.ranking scores them on."""
+    typed = [t for concept in query.concepts for t in concept.typed if t in terms] or terms
+    internal = "" if include_internal else "AND NOT internal"
     sql = (
-        "SELECT a.id, -bm25(kb_article_fts, %s, 1.0) AS score, a.translation_group, a.lang "
-        "FROM kb_article_fts JOIN kb_article a ON a.id = kb_article_fts.rowid "
-        f"WHERE kb_article_fts MATCH %s AND a.published = 1 {internal} "
-        "ORDER BY score DESC, a.id LIMIT %s"
+        "SELECT id, translation_group, lang, search_title, search_body FROM kb_article, "
+        "to_tsquery('simple', %s) AS q_all, to_tsquery('simple', %s) AS q_typed "
+        f"WHERE published {internal} AND search_vector @@ q_all "
+        "ORDER BY 2 * ts_rank('{0.1, 0.2, 0.4, 1.0}', search_vector, q_typed) "
+        "+ ts_rank('{0.1, 0.2, 0.4, 1.0}', search_vector, q_all) DESC, id LIMIT %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [search.TITLE_WEIGHT_BM25, expression, limit])
-        return [(row[0], row[1], uuid.UUID(str(row[2])), row[3]) for row in cursor.fetchall()]
+        cursor.execute(sql, [_tsquery(terms), _tsquery(typed), search.CANDIDATES])
+        return cursor.fetchall()
 
 
-def _candidates_postgresql(
-    parsed: search.ParsedQuery, *, match_all: bool, include_internal: bool, limit: int
-) -> list[tuple]:
-    groups = ["(" + " | ".join(f"'{term}'" for term in group) + ")" for group in parsed.groups]
-    query = SearchQuery((" & " if match_all else " | ").join(groups), search_type="raw", config="simple")
-    vector = RawSQL('"kb_article"."search_vector"', [], output_field=SearchVectorField())
-    rows = (
-        _reader_filter(include_internal)
-        .alias(search_vector=vector)
-        .filter(search_vector=query)
-        .annotate(score=SearchRank(vector, query, weights=[0.1, 0.2, 0.4, 1.0]))
-        .order_by("-score", "id")
-        .values_list("id", "score", "translation_group", "lang")[:limit]
+def _tsquery(terms: list[str]) -> str:
+    # Terms are words of kb.search's tokenizer: letters and digits only, nothing to escape.
+    return " | ".join(f"'{term}'" for term in terms)
+
+
+def _candidates_sqlite(terms: list[str], *, include_internal: bool) -> list[tuple]:
+    expression = " OR ".join('"{}"'.format(term.replace('"', '""')) for term in terms)
+    internal = "" if include_internal else "AND a.internal = 0"
+    sql = (
+        "SELECT a.id, a.translation_group, a.lang, a.search_title, a.search_body "
+        "FROM kb_article_fts JOIN kb_article a ON a.id = kb_article_fts.rowid "
+        f"WHERE kb_article_fts MATCH %s AND a.published = 1 {internal} "
+        "ORDER BY bm25(kb_article_fts, %s, 1.0), a.id LIMIT %s"
     )
-    return list(rows)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [expression, search.TITLE_WEIGHT_BM25, search.CANDIDATES])
+        return [(row[0], uuid.UUID(str(row[1])), *row[2:]) for row in cursor.fetchall()]
 
 
-def _candidates_trigram(terms: list[str], *, include_internal: bool, limit: int) -> list[tuple]:
-    """Titles with a word similar to one of `terms` (pg_trgm word similarity, through the
-    trigram GIN index): for typed words that neither the index nor the vocabulary knows."""
-    matches = Q()
-    score = None
-    for term in terms:
-        # search_title %> term
-        matches |= Q(TrigramWordSimilar(F("search_title"), Value(term)))
-        similarity = TrigramWordSimilarity(term, "search_title")
-        score = similarity if score is None else score + similarity
-    rows = (
-        _reader_filter(include_internal)
-        .filter(matches)
-        .annotate(score=score * TRIGRAM_WEIGHT)
-        .order_by("-score", "id")
-        .values_list("id", "score", "translation_group", "lang")[:limit]
-    )
-    return list(rows)
-
-
-def _reader_filter(include_internal: bool) -> QuerySet[Article]:
-    qs = Article.objects.filter(published=True)
-    return qs if include_internal else qs.filter(internal=False)
-
-
-def _candidates(parsed: search.ParsedQuery, *, include_internal: bool) -> list[tuple]:
-    """(id, score, translation group, lang, tier) rows, best first. Tier 0 matched every
-    word of the query, tier 1 some of them: all-words matches are few and cheap to rank,
-    and the any-word query runs only when they do not fill the candidates. On PostgreSQL,
-    typed words unknown to the vocabulary and without a close spelling in it also try
-    pg_trgm's similarity on titles. At most three queries."""
-    postgresql = search.engine() == "postgresql"
-
-    def run(match_all: bool) -> list[tuple]:
-        if postgresql:
-            return _candidates_postgresql(
-                parsed, match_all=match_all, include_internal=include_internal, limit=search.CANDIDATES
-            )
-        return _candidates_sqlite(
-            parsed, match_all=match_all, include_internal=include_internal, limit=search.CANDIDATES
-        )
-
-    rows = [(*row, 0) for row in run(True)] if len(parsed.groups) > 1 else []
-    if len(rows) < search.CANDIDATES:
-        seen = {row[0] for row in rows}
-        rows += [(*row, 1) for row in run(False) if row[0] not in seen]
-    uncorrected = [
-        group[0] for group in parsed.groups
-        if len(group) == 1 and group[0] in parsed.unknown and len(group[0]) >= TRIGRAM_MIN_WORD_LENGTH
-    ]  # fmt: skip
-    if postgresql and uncorrected and search.trigram_available():
-        index = {row[0]: i for i, row in enumerate(rows)}
-        for article_id, score, group, lang, *_ in _candidates_trigram(
-            uncorrected, include_internal=include_internal, limit=search.CANDIDATES
-        ):
-            if article_id in index:
-                row = rows[index[article_id]]
-                rows[index[article_id]] = (row[0], float(row[1]) + float(score), *row[2:])
-            else:
-                rows.append((article_id, score, group, lang, 1))
-    return rows
+def _match_terms(query: ranking.Query, stats: ranking.CorpusStats) -> list[str]:
+    """The terms the index is asked for: every known one, except words so common that
+    they would drag most of the table into ranking while rarer words of the query
+    already find the articles (they still count when the candidates are scored)."""
+    known = [t for t in query.terms() if t in stats.df]
+    common = stats.documents * COMMON_TERM_SHARE
+    selective = [t for t in known if stats.df[t] <= common]
+    return (selective or known)[:MAX_MATCH_TERMS]
 
 
 def article_search(
-    *, query: str, lang: str = "", user=None, limit: int = 10, max_terms: int = search.MAX_QUERY_TERMS
+    *,
+    query: str,
+    lang: str = "",
+    user=None,
+    limit: int = 10,
+    max_terms: int = search.MAX_QUERY_TERMS,
+    weights: ranking.Ranking = ranking.DEFAULT,
 ) -> list[SearchHit]:
     """Published articles that answer `query`, best first, one per translation group.
 
-    Articles with every word of the query come before those with some of them. `lang` is
-    the reader's language: a preference, never a filter. Same-language articles are
-    boosted, and when both versions of an article answer, the reader's comes first with
-    the other one listed in `translations`. Four queries at most (all words, any word,
-    trigram typos on PostgreSQL, the articles), whatever the number of results; the
-    vocabulary for typos is cached."""
-    parsed = search.parse_query(query, vocabulary=_vocabulary(), max_terms=max_terms)
-    if not parsed:
+    The query's words, their synonyms, typo corrections and translations find candidates
+    in the index; kb.ranking scores them (BM25F, answered share of the query), what
+    readers did after the same search adjusts the score a little (kb.usage), and
+    translation pairs collapse into one hit. `lang` is the reader's language: a
+    preference, never a filter. Same-language articles get a small boost, and when both
+    versions of an article answer, the reader's is shown with the other one listed in
+    `translations`. Three queries at most (candidates, usage, the articles); the corpus
+    statistics are cached per index version."""
+    stats = corpus_stats()
+    parsed = ranking.parse(query, stats=stats, thesaurus=thesaurus(), ranking=weights, max_terms=max_terms)
+    terms = _match_terms(parsed, stats)
+    if not terms:
         return []
-    rows = _candidates(parsed, include_internal=is_agent(user))
-    if not rows:
-        return []
+    include_internal = is_agent(user)
+    if search.engine() == "postgresql":
+        rows = _candidates_postgresql(parsed, terms, include_internal=include_internal)
+    else:
+        rows = _candidates_sqlite(terms, include_internal=include_internal)
+    candidates = [ranking.Candidate(*row) for row in rows]
+    for candidate in candidates:
+        candidate.score = ranking.score(candidate, parsed, stats=stats, ranking=weights)
+        if lang and candidate.lang == lang:
+            candidate.score *= weights.same_language
+    candidates = [c for c in candidates if c.score > 0]
+    if weights.use_usage and candidates:
+        usage.apply_learning(candidates, query=parsed)
 
-    # Collapse translation pairs: the group takes its best match (fewest missing words,
-    # then boosted score), and shows the reader's language version when that one matched.
-    best: dict[uuid.UUID, tuple[int, float, int]] = {}
+    # Collapse translation pairs: the group takes its best score and shows the reader's
+    # language version when that one matched too.
+    best: dict[uuid.UUID, ranking.Candidate] = {}
     reader_version: dict[uuid.UUID, int] = {}
-    for article_id, score, group, article_lang, tier in rows:
-        boosted = float(score) * (search.SAME_LANGUAGE_BOOST if lang and article_lang == lang else 1.0)
-        current = best.get(group)
-        if current is None or (tier, -boosted) < (current[0], -current[1]):
-            best[group] = (tier, boosted, article_id)
-        if lang and article_lang == lang:
-            reader_version.setdefault(group, article_id)
-    ranked = sorted(
-        (
-            (group, tier, score, reader_version.get(group, article_id))
-            for group, (tier, score, article_id) in best.items()
-        ),
-        key=lambda item: (item[1], -item[2], item[3]),
-    )[:limit]
+    for candidate in candidates:
+        group = uuid.UUID(str(candidate.group))
+        if group not in best or candidate.score > best[group].score:
+            best[group] = candidate
+        if lang and candidate.lang == lang:
+            reader_version.setdefault(group, candidate.article_id)
+    ranked = sorted(best.items(), key=lambda item: (-item[1].score, item[1].article_id))[:limit]
 
     members = (
-        visible_articles(user=user)
-        .filter(translation_group__in=[item[0] for item in ranked])
-        .select_related("category")
+        visible_articles(user=user).filter(translation_group__in=[g for g, _c in ranked]).select_related("category")
     )
     by_group: dict[uuid.UUID, list[Article]] = {}
     for article in members:
         by_group.setdefault(article.translation_group, []).append(article)
-    terms = search.highlight_terms(parsed)
+    highlight = parsed.highlight()
     hits = []
-    for group, _tier, score, article_id in ranked:
+    for group, candidate in ranked:
         versions = by_group.get(group, [])
-        shown = next((a for a in versions if a.pk == article_id), None)
+        shown_id = reader_version.get(group, candidate.article_id)
+        shown = next((a for a in versions if a.pk == shown_id), None)
         if shown is None:
             continue
         hits.append(
             SearchHit(
                 article=shown,
-                score=round(score, 4),
-                snippet=search.snippet(shown.body_text, terms),
+                score=round(candidate.score, 4),
+                snippet=search.snippet(shown.body_text, highlight),
                 translations=[a for a in versions if a.pk != shown.pk],
             )
         )

@@ -146,9 +146,11 @@ def search_still_need_help(*, session_key: str, ticket_id: int | None) -> int:
         return 0
     since = timezone.now() - SEARCH_MEMORY
     recent = SearchLog.objects.filter(session_key=session_key, created_at__gte=since)
-    opened = set(recent.filter(clicked__isnull=False, ticket__isnull=True).values_list(
-        "normalized", "clicked__translation_group"
-    ))
+    opened = set(
+        recent.filter(clicked__isnull=False, ticket__isnull=True).values_list(
+            "normalized", "clicked__translation_group"
+        )
+    )
     changed = recent.filter(ticket__isnull=True).update(ticket_id=ticket_id)
     for normalized, group in opened:
         _signal_add(normalized=normalized, group=group, counter="still_need_help")
