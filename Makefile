@@ -22,6 +22,8 @@ $(VENV)/.test-deps: requirements.txt requirements-dev.txt | $(PY)
 # Sign-in, survey and status-callback links point where the helpdesk is served, unless
 # HELPDESK_PUBLIC_URL says otherwise (a proxy, a tunnel).
 run serve: export HELPDESK_PUBLIC_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
+# The demo's live chat is open whenever someone tries it, with or without an agent online.
+run serve: export HELPDESK_CHAT_WITHOUT_ONLINE_AGENT ?= 1
 
 # Installs, migrates, seeds the demo data (once) and serves on http://$(HOST):$(PORT).
 run: export HELPDESK_ALLOW_DEV_SECRETS = 1

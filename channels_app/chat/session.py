@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.utils import timezone
@@ -287,9 +288,13 @@ def customer_typing_publish(*, ticket_id: int, active: bool, name: str) -> None:
 
 
 def agents_available(*, now=None) -> bool:
-    """Live chat is offered while an agent is online and within business hours (the
-    default calendar's); otherwise the widget takes a message as a ticket."""
-    if not AgentProfile.objects.filter(presence=AgentProfile.Presence.ONLINE).exists():
+    """Live chat is offered while an agent is online (unless
+    HELPDESK_CHAT_WITHOUT_ONLINE_AGENT) and within business hours (the default
+    calendar's); otherwise the widget takes a message as a ticket."""
+    if (
+        not settings.HELPDESK_CHAT_WITHOUT_ONLINE_AGENT
+        and not AgentProfile.objects.filter(presence=AgentProfile.Presence.ONLINE).exists()
+    ):
         return False
     return is_business_hours(at=now or timezone.now())
 

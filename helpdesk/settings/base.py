@@ -79,6 +79,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
             ],
+            # Its `date` filter gives Thai readers the Buddhist year, in every template.
+            "builtins": ["tickets.templatetags.thai_dates"],
         },
     },
 ]

@@ -1,6 +1,12 @@
 """Django Channels: the Redis channel layer when REDIS_URL is set, else in-memory (one process)."""
 
 from .base import REDIS_URL
+from .env import env_bool
+
+# Live chat is offered in business hours while an agent is online. With this on, also
+# when none is (the chat waits in the queue, as an email would): `make run` sets it,
+# so that the demo's widget is live whenever someone tries it.
+HELPDESK_CHAT_WITHOUT_ONLINE_AGENT = env_bool("HELPDESK_CHAT_WITHOUT_ONLINE_AGENT", False)
 
 CHANNEL_LAYERS = {
     "default": (

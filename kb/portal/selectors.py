@@ -33,6 +33,12 @@ class SupportHours:
     first_response_minutes: int | None
 
     @property
+    def around_the_clock(self) -> bool:
+        """Open all day on all seven days (a day's span ends at 23:59, TimeField having no 24:00)."""
+        whole_days = {s.weekday for s in self.spans if s.opens == time.min and s.closes >= time(23, 59)}
+        return whole_days == set(range(7))
+
+    @property
     def first_response_hours(self) -> int:
         return -(-(self.first_response_minutes or 0) // 60)
 

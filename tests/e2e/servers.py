@@ -94,6 +94,8 @@ def start_asgi_server(*, env: dict[str, str], log_dir: Path) -> AsgiServer:
     sock.listen(512)
     sock.set_inheritable(True)
     port = sock.getsockname()[1]
+    # The links the server writes (sign-in, surveys) point at this server, unless the caller says otherwise.
+    env = {"HELPDESK_PUBLIC_URL": f"http://127.0.0.1:{port}", **env}
     log_path = log_dir / f"uvicorn-{port}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(

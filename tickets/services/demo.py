@@ -21,7 +21,7 @@ import uuid
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -47,6 +47,7 @@ from tickets.models import (
     Ticket,
     TicketActivity,
 )
+from tickets.models.sla import BusinessCalendar, BusinessHours
 from tickets.services.demo_canned import demo_canned_seed
 from tickets.services.demo_surveys import demo_surveys_seed
 from tickets.services.ingest import ingest
@@ -141,6 +142,19 @@ def demo_users_ensure() -> dict[str, object]:
         profile.teams.add(*(teams[name] for name in spec.teams))
         users[spec.username] = user
     return {"teams": teams, "users": users}
+
+
+def demo_calendar_ensure() -> None:
+    """The demo answers around the clock, so that the live chat is open whenever
+    someone tries it: a default calendar open every day, all day, unless the
+    helpdesk already has a default calendar."""
+    if BusinessCalendar.objects.filter(is_default=True).exists():
+        return
+    calendar, _ = BusinessCalendar.objects.get_or_create(name="Around the clock", defaults={"is_default": True})
+    # TimeField has no 24:00; the next day opens at 00:00 a microsecond later.
+    BusinessHours.objects.bulk_create(
+        BusinessHours(calendar=calendar, weekday=weekday, opens=time.min, closes=time.max) for weekday in range(7)
+    )
 
 
 # --- What customers and agents say ---------------------------------------------------------
@@ -815,6 +829,7 @@ def demo_seed(
     """Seeds `tickets` bulk tickets (plus the showcase contacts through the pipeline).
     Run again, it adds more: addresses and provider ids never collide with earlier runs."""
     setup = demo_users_ensure()
+    demo_calendar_ensure()
     demo_canned_seed(users=setup["users"])
     summary = SeedSummary()
     fresh = not Ticket.objects.exists()

@@ -1,0 +1,37 @@
+"""Dates in the Buddhist era for Thai readers ("4 ธ.ค. 2569"), the Gregorian year for
+everyone else. Loaded as a template builtin (settings TEMPLATES "builtins"), so its
+`date` filter replaces Django's everywhere a template shows a date."""
+
+from __future__ import annotations
+
+import re
+from datetime import date as date_type
+
+from django import template
+from django.template.defaultfilters import date as django_date
+from django.utils import translation
+from django.utils.formats import get_format
+
+register = template.Library()
+
+BUDDHIST_ERA_OFFSET = 543
+# A year format character that is not escaped with a backslash.
+_YEAR = re.compile(r"(?<!\\)([Yy])")
+
+
+def _escaped(text: str) -> str:
+    return "".join(f"\\{char}" for char in text)
+
+
+def buddhist_year_format(value: date_type, format_string: str) -> str:
+    """The format with its year characters replaced by the Buddhist year, escaped."""
+    year = value.year + BUDDHIST_ERA_OFFSET
+    return _YEAR.sub(lambda m: _escaped(str(year) if m.group(1) == "Y" else f"{year % 100:02d}"), format_string)
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def date(value, arg=None):
+    if not isinstance(value, date_type) or not (translation.get_language() or "").startswith("th"):
+        return django_date(value, arg)
+    format_string = get_format(arg or "DATE_FORMAT")  # a named format ("SHORT_DATE_FORMAT") or the format itself
+    return django_date(value, buddhist_year_format(value, format_string))
