@@ -28,7 +28,7 @@ celery_app.conf.task_eager_propagates = False
 @pytest.fixture(autouse=True)
 def _api_throttles_out_of_the_way(settings):
     # The suite's many API calls come from one address and share the Redis cache;
-    # tests/tickets/test_throttling.py sets real rates.
+    # tests/tickets/test_signin_throttle.py sets real rates.
     settings.HELPDESK_API_RATE_USER = settings.HELPDESK_API_RATE_ANON = "100000/minute"
 
 

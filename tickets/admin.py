@@ -121,5 +121,6 @@ class InboundEventAdmin(admin.ModelAdmin):
         )
 
 
-# Business hours, SLA policies, escalation rules and surveys.
+# The audit of staff sign-ins; business hours, SLA policies, escalation rules and surveys.
+from tickets import admin_security  # noqa: E402,F401
 from tickets.dashboard import admin as supervision_admin  # noqa: E402,F401

@@ -11,6 +11,11 @@ from django.utils.translation import gettext_lazy as _
 DELIVERY_ERROR_EXPLANATIONS = {
     # Every channel (tickets.registry)
     "no-sender": _("This channel is not set up for sending. Ask an administrator, or reply on another channel."),
+    # A send interrupted by a crash, where nobody can tell whether it went out (tickets/services/delivery.py).
+    "interrupted": _(
+        "The send was interrupted by a server failure, and the channel cannot tell whether it went out. "
+        "Check with the customer before sending it again."
+    ),
     # Email (channels_app/email/outbound.py)
     "no_address": _("The customer has no email address we can write to. Reply on another channel."),
     "refused": _("The email service refused the recipient's address. Check the address with the customer."),

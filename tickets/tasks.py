@@ -25,6 +25,11 @@ def deliver_message(self, message_id: int) -> None:
 
 
 @shared_task(acks_late=True)
+def sweep_interrupted_sends() -> None:
+    delivery.delivery_sweep_interrupted()
+
+
+@shared_task(acks_late=True)
 def process_inbound_event(event_id: int) -> None:
     inbound_event_process_by_id(event_id=event_id)
 

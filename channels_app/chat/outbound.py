@@ -10,6 +10,7 @@ from channels_app.chat.session import chat_frame, ticket_visitors
 from tickets import events
 from tickets.models import Message
 from tickets.registry import PermanentSendError, SendResult
+from tickets.services.delivery import register_interrupted_send_preparer
 
 
 def chat_send(message: Message) -> SendResult:
@@ -20,3 +21,11 @@ def chat_send(message: Message) -> SendResult:
     frame["status"] = Message.DeliveryStatus.SENT
     events.send_event([events.chat_visitor_group(visitor) for visitor in visitors], frame)
     return SendResult(external_id=f"chat-out-{message.pk}", status=Message.DeliveryStatus.SENT)
+
+
+def _interrupted_send_prepare(message: Message, claimed_at) -> None:
+    """Nothing to look up: the widget shows a reply once by its id, so a send that a
+    crash interrupted is simply published again."""
+
+
+register_interrupted_send_preparer("chat", _interrupted_send_prepare)

@@ -46,7 +46,12 @@ from channels_app.twilio.tasks import lookup_lost_answer
 from channels_app.twilio.window import whatsapp_window_closes_at, whatsapp_window_open
 from tickets.models import Channel, ContactIdentity, Direction, Message
 from tickets.registry import PermanentSendError, SendError, SendResult, TransientSendError
-from tickets.services.delivery import NO_ANSWER, delivery_record, register_lost_answer_check
+from tickets.services.delivery import (
+    NO_ANSWER,
+    delivery_record,
+    register_interrupted_send_preparer,
+    register_lost_answer_check,
+)
 from tickets.services.identities import InvalidAddress, normalize_address
 
 logger = logging.getLogger(__name__)
@@ -331,5 +336,23 @@ def whatsapp_send(message: Message) -> SendResult:
     )
 
 
+def interrupted_send_prepare(message: Message, claimed_at: datetime) -> None:
+    """A worker died while it sent the message (tickets.services.delivery's lease
+    sweep): the request may have reached Twilio. Recorded as an attempt without an
+    answer, so that the retry first looks for it among what Twilio accepted since
+    the claim, and sends only if Twilio has nothing."""
+    try:
+        to = recipient_address(customer_id=message.customer_id, channel=message.channel)
+    except PermanentSendError:
+        return  # nothing could have been sent; the retry fails with the reason
+    if message.channel == Channel.WHATSAPP:
+        to, from_ = _whatsapp(to), _whatsapp(settings.TWILIO_WHATSAPP_FROM)
+    else:
+        from_ = settings.TWILIO_SMS_FROM
+    _unconfirmed_attempt_record(message, at=claimed_at, to=to, from_=from_)
+
+
 register_lost_answer_check(Channel.SMS, lost_answer_lookup_schedule)
 register_lost_answer_check(Channel.WHATSAPP, lost_answer_lookup_schedule)
+register_interrupted_send_preparer(Channel.SMS, interrupted_send_prepare)
+register_interrupted_send_preparer(Channel.WHATSAPP, interrupted_send_prepare)

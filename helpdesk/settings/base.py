@@ -158,12 +158,20 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tickets.api_errors.exception_handler",
+    # Per user (token or session) and per address for the anonymous; a 429 says when to retry.
+    "DEFAULT_THROTTLE_CLASSES": ["tickets.throttles.ApiAnonThrottle", "tickets.throttles.ApiUserThrottle"],
     "DEFAULT_PARSER_CLASSES": [
         "tickets.api_errors.BoundedJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
 }
+HELPDESK_API_RATE_USER = env_str("HELPDESK_API_RATE_USER", "600/minute")
+HELPDESK_API_RATE_ANON = env_str("HELPDESK_API_RATE_ANON", "60/minute")
+# Staff sign-in (console and admin): failures allowed per account and per address, in a window.
+HELPDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT = env_int("HELPDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT", 5)
+HELPDESK_SIGNIN_MAX_FAILURES_PER_IP = env_int("HELPDESK_SIGNIN_MAX_FAILURES_PER_IP", 20)
+HELPDESK_SIGNIN_LOCKOUT_S = env_int("HELPDESK_SIGNIN_LOCKOUT_S", 15 * 60)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Helpdesk API",
     "DESCRIPTION": "Customers, their unified timeline, tickets, the knowledge base and KPIs.",

@@ -1,7 +1,7 @@
 """Celery: Redis as broker when REDIS_URL is set, otherwise tasks run eagerly in-process."""
 
 from .base import REDIS_URL
-from .env import env_bool, env_str
+from .env import env_bool, env_int, env_str
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = None
@@ -10,6 +10,14 @@ CELERY_TASK_EAGER_PROPAGATES = False
 # Without a broker, an agent's reply is sent by a thread of the server process, so
 # that a slow or unreachable provider never holds the request.
 HELPDESK_SEND_IN_BACKGROUND = env_bool("HELPDESK_SEND_IN_BACKGROUND", CELERY_TASK_ALWAYS_EAGER)
+# Redis redelivers a task that no worker acknowledged within this time (its worker
+# died): longer than the longest countdown (Twilio's lost-answer lookups, 40 min), or
+# a task waiting for its time would be delivered twice meanwhile. Crash recovery does
+# not wait for it: sends have a lease and a sweep, accepted events their own sweep.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_S", 2 * 3600)}
+# How long a worker owns a send it claimed (tickets.services.delivery); past it, the
+# sweep below settles the send. Longer than any send takes.
+HELPDESK_SEND_LEASE_S = env_int("HELPDESK_SEND_LEASE_S", 300)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -17,6 +25,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Bangkok"
 CELERY_BEAT_SCHEDULE: dict = {
+    # Sends whose worker died mid-send (an expired lease): looked up, never blindly resent.
+    "sweep-interrupted-sends": {"task": "tickets.tasks.sweep_interrupted_sends", "schedule": 60.0},
     # Agents whose console stopped sending heartbeats (a crashed server process) go offline.
     "sweep-agent-presence": {"task": "tickets.tasks.sweep_agent_presence", "schedule": 60.0},
     # Escalation rules over the active tickets (bounded batches), and SLA breaches.

@@ -6,7 +6,8 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
+
+from tickets.services.throttle import client_ip, counter_incr  # noqa: F401  (the portal's views import them here)
 
 # (requests, window in seconds) per scope; settings.PORTAL_RATE_LIMITS overrides any of them.
 DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
@@ -36,20 +37,3 @@ def rate_limit_check(*, scope: str, key: str) -> None:
     cache_key = f"portal:rl:{scope}:{digest}"
     if counter_incr(cache_key, timeout=window) > limit:
         raise RateLimited(retry_after_s=window)
-
-
-def counter_incr(cache_key: str, *, timeout: int) -> int:
-    """Counts one more in a cache counter that lives `timeout` seconds from its first count."""
-    # add() starts the window only if it is not running yet; incr() is atomic in Redis.
-    cache.add(cache_key, 0, timeout=timeout)
-    try:
-        return cache.incr(cache_key)
-    except ValueError:  # the window ended between add() and incr()
-        cache.set(cache_key, 1, timeout=timeout)
-        return 1
-
-
-def client_ip(request) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is the client's to write unless a proxy we
-    # trust rewrites REMOTE_ADDR for us.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"

@@ -28,6 +28,7 @@ from tickets.console.forms import (
     ReplyForm,
     TicketUpdateForm,
 )
+from tickets.console.signin import ConsoleSignInForm
 from tickets.models import AgentProfile, Channel, Message, Ticket
 from tickets.permissions import is_agent, is_supervisor
 from tickets.selectors import console as console_selectors
@@ -67,6 +68,7 @@ def _form_errors(form) -> str:
 
 class ConsoleLoginView(auth_views.LoginView):
     template_name = "console/login.html"
+    authentication_form = ConsoleSignInForm
     redirect_authenticated_user = True
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -29,17 +31,39 @@ NO_ANSWER = "no-answer"
 _CORRECTS_NO_ANSWER = {Status.SENT, Status.DELIVERED, Status.READ}
 # channel -> what schedules a later look at a send that ended failed with NO_ANSWER.
 _lost_answer_checks: dict[str, Callable[[int], None]] = {}
+# The error code of a send that a crash interrupted, on a channel where nobody can
+# tell whether it went out: the agent decides, rather than the customer getting it twice.
+INTERRUPTED = "interrupted"
+# channel -> what prepares an interrupted send to be tried again safely (for Twilio:
+# the retry first looks for the message among what Twilio accepted). Channels without
+# one are marked failed with INTERRUPTED.
+_interrupted_send_preparers: dict[str, Callable[[Message, datetime], None]] = {}
 
 
 def register_lost_answer_check(channel: str, check: Callable[[int], None]) -> None:
     _lost_answer_checks[channel] = check
 
 
+def register_interrupted_send_preparer(channel: str, prepare: Callable[[Message, datetime], None]) -> None:
+    """`prepare(message, claimed_at)` records what the retry needs to find an earlier
+    attempt; after it, the message goes back to the queue."""
+    _interrupted_send_preparers[channel] = prepare
+
+
+def send_lease() -> timedelta:
+    """How long a claim on a send lasts: longer than any send takes (the providers'
+    HTTP and SMTP timeouts), so that an expired lease means the worker is gone."""
+    return timedelta(seconds=getattr(settings, "HELPDESK_SEND_LEASE_S", 300))
+
+
 def delivery_claim(*, message_id: int) -> Message | None:
-    """Marks a queued message as being sent. Only one worker wins the claim, so a
-    redelivered task never sends twice."""
+    """Marks a queued message as being sent, under a lease. Only one worker wins the
+    claim, so a redelivered task never sends twice; a claim whose worker died is
+    found by its expired lease (delivery_sweep_interrupted)."""
     claimed = Message.objects.filter(pk=message_id, delivery_status=Message.DeliveryStatus.QUEUED).update(
-        delivery_status=Message.DeliveryStatus.SENDING, delivery_attempts=F("delivery_attempts") + 1
+        delivery_status=Message.DeliveryStatus.SENDING,
+        delivery_attempts=F("delivery_attempts") + 1,
+        delivery_lease_until=timezone.now() + send_lease(),
     )
     if not claimed:
         return None
@@ -72,7 +96,9 @@ def _delivery_save(message: Message, *, status: str, external_id: str | None, er
     message.delivery_status = status
     message.delivery_error = error[:2000]
     message.delivery_error_code = error_code[:40]
-    fields = ["delivery_status", "delivery_error", "delivery_error_code"]
+    # Whatever was recorded, the claim's holder is done with it.
+    message.delivery_lease_until = None
+    fields = ["delivery_status", "delivery_error", "delivery_error_code", "delivery_lease_until"]
     if external_id:
         message.external_id = external_id[:255]
         fields.append("external_id")
@@ -111,3 +137,45 @@ def message_deliver(*, message_id: int, final_attempt: bool = False) -> Message 
         delivery_record(message=message, status=Status.QUEUED, error=str(exc), error_code=code)
         raise
     return delivery_record(message=message, status=result.status, external_id=result.external_id)
+
+
+def delivery_sweep_interrupted(*, limit: int = 200) -> int:
+    """Settles the sends whose worker died mid-send (still 'sending', lease expired),
+    never by a blind resend: a channel that can look up what the provider accepted
+    prepares the retry to look first, and goes back to the queue; on any other
+    channel the message is marked failed (INTERRUPTED) for the agent to check. Safe
+    to run twice and in parallel: each message is taken under a row lock."""
+    from tickets.tasks import deliver_message
+
+    now = timezone.now()
+    expired = list(
+        Message.objects.filter(delivery_status=Status.SENDING, delivery_lease_until__lt=now)
+        .order_by("delivery_lease_until")
+        .values_list("pk", flat=True)[:limit]
+    )
+    settled = 0
+    for message_id in expired:
+        with transaction.atomic():
+            message = (
+                Message.objects.select_for_update(skip_locked=True)
+                .filter(pk=message_id, delivery_status=Status.SENDING, delivery_lease_until__lt=now)
+                .first()
+            )
+            if message is None:
+                continue
+            prepare = _interrupted_send_preparers.get(message.channel)
+            if prepare is None:
+                logger.warning("send of message %s was interrupted; marked failed for the agent", message_id)
+                delivery_record(
+                    message=message,
+                    status=Status.FAILED,
+                    error="The send was interrupted and nobody can tell whether it went out: check before sending again.",
+                    error_code=INTERRUPTED,
+                )
+            else:
+                logger.warning("send of message %s was interrupted; it is looked up before any retry", message_id)
+                prepare(message, message.delivery_lease_until - send_lease())
+                delivery_record(message=message, status=Status.QUEUED)
+                transaction.on_commit(lambda message_id=message_id: deliver_message.delay(message_id))
+            settled += 1
+    return settled
