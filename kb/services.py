@@ -258,6 +258,8 @@ def feedback_submit(*, article: Article, helpful: bool, comment: str = "", sessi
     )
     counter = "helpful_yes" if helpful else "helpful_no"
     Article.objects.filter(pk=article.pk).update(**{counter: F(counter) + 1})
+    # The caller shows the new counts; F() left the instance with the old ones.
+    article.refresh_from_db(fields=["helpful_yes", "helpful_no"])
     return feedback
 
 

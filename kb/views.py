@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -123,6 +123,7 @@ def article_page(request: HttpRequest, slug: str) -> HttpResponse:
             "translations": article_translations(article=article, user=request.user),
             "related": article_related(article=article, user=request.user),
             "voted": voted,
+            "votes": votes_text(article),
             "health": article_health(article_ids=[article.pk])[0] if is_agent(request.user) else None,
             "feedback_sent": request.GET.get("feedback") == "sent",
         },
@@ -182,9 +183,28 @@ def feedback(request: HttpRequest, slug: str) -> HttpResponse:
     return _feedback_answer(request, article, wants_json, _("Thank you for your feedback!"), status=200)
 
 
+def votes_text(article: Article) -> str:
+    """"3 of 4 people found this helpful", or nothing before the first vote."""
+    total = article.helpful_yes + article.helpful_no
+    if not total:
+        return ""
+    return ngettext(
+        "%(yes)d of %(total)d person found this helpful.", "%(yes)d of %(total)d people found this helpful.", total
+    ) % {"yes": article.helpful_yes, "total": total}
+
+
 def _feedback_answer(request, article: Article, wants_json: bool, message: str, *, status: int) -> HttpResponse:
     if wants_json:
-        return JsonResponse({"message": message, "ok": status == 200}, status=status)
+        return JsonResponse(
+            {
+                "message": message,
+                "ok": status == 200,
+                "helpful_yes": article.helpful_yes,
+                "helpful_no": article.helpful_no,
+                "votes": votes_text(article),
+            },
+            status=status,
+        )
     if status == 200:
         return redirect(f"{article.get_absolute_url()}?feedback=sent#feedback")
     return render(request, "kb/feedback_error.html", {"article": article, "message": message}, status=status)

@@ -26,6 +26,15 @@
         status.textContent = result.body.message || "";
         if (result.ok) {
           form.querySelectorAll("button, textarea").forEach(function (el) { el.disabled = true; });
+          // The new counts, for the reader and in the agents' article health box.
+          var votes = document.querySelector("[data-kb-votes]");
+          if (votes) { votes.textContent = result.body.votes || ""; }
+          var health = document.querySelector("[data-kb-health-helpful]");
+          if (health) {
+            var total = result.body.helpful_yes + result.body.helpful_no;
+            health.textContent = result.body.helpful_yes + " / " + total +
+              (total ? " (" + Math.round(100 * result.body.helpful_yes / total) + "%)" : "");
+          }
         }
       }).catch(function () { status.textContent = form.dataset.errorMessage || ""; });
     });
