@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils import timezone
@@ -14,7 +13,6 @@ from django.utils import timezone
 from tickets.models import (
     CannedResponse,
     Channel,
-    ContactIdentity,
     Direction,
     Macro,
     Message,
@@ -26,6 +24,7 @@ from tickets.models import (
     TicketActivity,
 )
 from tickets.selectors.inbox import TicketFilters, ticket_list
+from tickets.selectors.search import ticket_search
 
 STAFF_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
@@ -40,20 +39,6 @@ class InboxQuery:
     view: str = "mine"
     filters: TicketFilters = TicketFilters()
     query: str = ""
-
-
-def _ticket_search(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
-    """Subject, customer name, any of the customer's addresses, the ticket number
-    ("HD-42", "#42" or "42")."""
-    query = query.strip()
-    if not query:
-        return tickets
-    identities = ContactIdentity.objects.filter(address__icontains=query).values("customer_id")
-    condition = Q(subject__icontains=query) | Q(customer__name__icontains=query) | Q(customer_id__in=identities)
-    number = query.upper().removeprefix(f"{settings.HELPDESK_TICKET_PREFIX}-").removeprefix("#")
-    if number.isdigit() and len(number) < 19:
-        condition |= Q(pk=int(number))
-    return tickets.filter(condition)
 
 
 def _at_risk(now) -> Q:
@@ -91,7 +76,7 @@ def inbox_tickets(*, user, inbox: InboxQuery) -> QuerySet[Ticket]:
     tickets = ticket_list(filters=replace(filters, query="")).select_related("sla")
     if inbox.view == "team":
         tickets = tickets.filter(team__agents__user=user)
-    tickets = _ticket_search(tickets, inbox.query)
+    tickets = ticket_search(tickets, inbox.query)
     if inbox.view == "sla_at_risk":
         tickets = sla_at_risk(tickets)
     return tickets

@@ -1,0 +1,107 @@
+"""The console's search: what agents type into the search box.
+
+- A ticket reference: "HD-123", "#123" or "123".
+- An address in any spelling: "0812345678", "+66 81 234 5678", "whatsapp:+66...",
+  "Mixed.Case@Example.com", each normalized as the pipeline does, then found on the
+  (kind, address) index.
+- Words, found in ticket subjects, customer names and the text of every message
+  (a tracking number, a sentence of an email). Thai has no spaces between words, so
+  a Thai query is segmented with pythainlp's newmm (as the knowledge base does) and
+  each word must appear; the match itself is a substring match, served on
+  PostgreSQL by trigram indexes (migration 0012), so a word inside a longer Thai
+  run is found as well.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from tickets.models import ContactIdentity, Customer, Message, Ticket
+from tickets.services.identities import InvalidAddress, normalize_address
+
+MAX_QUERY = 200
+MAX_WORDS = 6
+# Looks like a phone number: digits with the usual separators, maybe a scheme.
+_PHONE = re.compile(r"(?i)^(?:whatsapp:|tel:|sms:)?\s*\+?[\d\s().-]{6,}$")
+_THAI = re.compile(r"[\u0E00-\u0E7F]+")
+_SPLIT = re.compile(r"[\s,;]+")
+
+
+@lru_cache(maxsize=1)
+def _newmm():
+    from pythainlp.tokenize import word_tokenize
+
+    return word_tokenize
+
+
+def search_words(query: str) -> list[str]:
+    """The words a query asks for: split on spaces, Thai runs segmented by newmm.
+    Thai one-letter pieces (a lone vowel sign or particle) mean nothing alone and
+    are dropped; so are repeats."""
+    words: list[str] = []
+    for chunk in _SPLIT.split(query.strip()):
+        if not chunk:
+            continue
+        if _THAI.fullmatch(chunk) and len(chunk) > 3:
+            pieces = [piece.strip() for piece in _newmm()(chunk, engine="newmm", keep_whitespace=False)]
+            words.extend(piece for piece in pieces if len(piece) > 1)
+        else:
+            words.append(chunk)
+    unique = list(dict.fromkeys(words))
+    return unique[:MAX_WORDS]
+
+
+def _ticket_number(query: str) -> int | None:
+    number = query.strip().upper().removeprefix(f"{settings.HELPDESK_TICKET_PREFIX}-").removeprefix("#").strip()
+    return int(number) if number.isdigit() and len(number) < 19 else None
+
+
+def _address_customer_ids(query: str) -> list[int]:
+    """Customers with this exact address (or, for an email, its plus-addresses)."""
+    if not (_PHONE.match(query) or "@" in query or query.lower().startswith(("whatsapp:", "line:", "messenger:"))):
+        return []
+    try:
+        normalized = normalize_address(query)
+    except InvalidAddress:
+        return []
+    identities = ContactIdentity.objects.filter(kind=normalized.kind).filter(
+        Q(address=normalized.address) | Q(lookup_key=normalized.lookup_key)
+    )
+    return list(identities.values_list("customer_id", flat=True).distinct()[:50])
+
+
+def _all_words(field: str, words: list[str]) -> Q:
+    condition = Q()
+    for word in words:
+        condition &= Q(**{f"{field}__icontains": word})
+    return condition
+
+
+def ticket_search(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
+    """The tickets among `tickets` that match `query` (see the module's docstring)."""
+    query = (query or "").strip()[:MAX_QUERY]
+    if not query:
+        return tickets
+    condition = Q(pk__in=[])
+    number = _ticket_number(query)
+    if number is not None:
+        condition |= Q(pk=number)
+    customer_ids = _address_customer_ids(query)
+    if customer_ids:
+        # Merged-away customers' tickets moved to the customer they were merged into.
+        live = Customer.objects.filter(pk__in=customer_ids).values_list("merged_into_id", "pk")
+        condition |= Q(customer_id__in={merged or pk for merged, pk in live})
+    words = search_words(query)
+    if words:
+        messages = Message.objects.filter(_all_words("text", words)).values("ticket_id")
+        customers = Customer.objects.filter(_all_words("name", words)).values("pk")
+        condition |= _all_words("subject", words) | Q(pk__in=messages) | Q(customer_id__in=customers)
+        # A partial address ("5678", "@example.com") is still found among the addresses.
+        if len(query) >= 4:
+            identities = ContactIdentity.objects.filter(address__icontains=query).values("customer_id")
+            condition |= Q(customer_id__in=identities)
+    return tickets.filter(condition)
