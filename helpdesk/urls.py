@@ -25,6 +25,8 @@ urlpatterns = [
     path("chat/", include("channels_app.chat.urls")),
     path("webhooks/twilio/", include("channels_app.twilio.urls")),
     path("webhooks/email/", include("channels_app.email.urls")),
+    path("webhooks/line/", include("channels_app.line.urls")),
+    path("webhooks/meta/", include("channels_app.meta.urls")),
     path("webhooks/anymail/", include("channels_app.email.anymail_urls")),
     path("", include("tickets.urls")),
 ]
