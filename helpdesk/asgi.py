@@ -16,6 +16,10 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from helpdesk.routing import websocket_urlpatterns  # noqa: E402
+from tickets import pipeline_worker  # noqa: E402
+
+# Each server process processes accepted inbound events and relays the outbox.
+pipeline_worker.start()
 
 application = ProtocolTypeRouter(
     {

@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import beat_init, worker_init, worker_process_shutdown
+from celery.signals import beat_init, worker_init, worker_process_init, worker_process_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
@@ -33,3 +33,12 @@ def _flush_realtime_events(**kwargs) -> None:
     from tickets import events
 
     events.flush_pending_events()
+
+
+@worker_process_init.connect
+def _start_pipeline_worker(**kwargs) -> None:
+    # Workers process accepted inbound events and relay the outbox too, so that the
+    # work goes on with no server process running.
+    from tickets import pipeline_worker
+
+    pipeline_worker.start()

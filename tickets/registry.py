@@ -1,7 +1,7 @@
 """Where the channel adapters plug into the domain without the domain importing them.
 
 channels_app fills these when its app loads: a sender per channel for outbound
-messages, and a media fetcher per channel for files a provider hosts."""
+messages, and a media fetch task per channel for files a provider hosts."""
 
 from __future__ import annotations
 
@@ -36,10 +36,11 @@ class SendResult:
 
 
 Sender = Callable[["Message"], SendResult]
-MediaFetcher = Callable[[list[int]], None]
 
 _senders: dict[str, Sender] = {}
-_media_fetchers: dict[str, MediaFetcher] = {}
+# The Celery task, by name, that fetches a channel's provider-hosted files; it takes
+# a list of Attachment ids. Named, so that the pipeline can write it to its outbox.
+_media_fetch_tasks: dict[str, str] = {}
 
 
 def register_sender(channel: str, sender: Sender) -> None:
@@ -53,9 +54,9 @@ def get_sender(channel: str) -> Sender:
         raise PermanentSendError(f"no sender is configured for the {channel} channel", code="no-sender") from None
 
 
-def register_media_fetcher(channel: str, fetcher: MediaFetcher) -> None:
-    _media_fetchers[channel] = fetcher
+def register_media_fetch_task(channel: str, task_name: str) -> None:
+    _media_fetch_tasks[channel] = task_name
 
 
-def get_media_fetcher(channel: str) -> MediaFetcher | None:
-    return _media_fetchers.get(channel)
+def get_media_fetch_task(channel: str) -> str:
+    return _media_fetch_tasks.get(channel, "")

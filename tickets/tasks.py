@@ -3,6 +3,8 @@ policy, and is safe to run twice."""
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
 from tickets.models import Ticket
@@ -10,6 +12,8 @@ from tickets.services import delivery
 from tickets.services.assignment import ticket_auto_assign
 from tickets.services.ingest import inbound_event_process_by_id
 from tickets.services.presence import presence_sweep
+
+logger = logging.getLogger(__name__)
 
 MAX_SEND_RETRIES = 6
 
@@ -51,14 +55,32 @@ def sweep_agent_presence() -> None:
 # The services they call are idempotent, so a retry or a second delivery is harmless.
 
 
-@shared_task(bind=True, max_retries=3, acks_late=True)
-def inbound_followups(self, message_id: int) -> None:
+@shared_task(bind=True, max_retries=5, acks_late=True)
+def inbound_followups_batch(self, message_ids: list[int]) -> None:
+    """The follow-ups of a batch of inbound messages. Each message's follow-ups are
+    idempotent, so a batch redelivered after a worker died is harmless; only the
+    messages whose follow-ups failed are retried."""
     from tickets.services.followups import inbound_followups as run_followups
 
-    try:
-        run_followups(message_id=message_id)
-    except Exception as exc:
-        raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
+    failed: list[int] = []
+    for message_id in message_ids:
+        try:
+            run_followups(message_id=message_id)
+        except Exception:
+            logger.exception("follow-ups of message %s failed", message_id)
+            failed.append(message_id)
+    if failed:
+        raise self.retry(args=(failed,), countdown=5 * 2**self.request.retries)
+
+
+@shared_task(acks_late=True)
+def pipeline_sweep() -> None:
+    """What the pipeline workers of the server processes may have left: accepted
+    events, and outbox rows, for a deployment where no server process runs one."""
+    from tickets.pipeline_worker import pipeline_pass
+
+    while pipeline_pass() > 0:
+        pass
 
 
 @shared_task(acks_late=True)

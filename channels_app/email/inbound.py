@@ -25,7 +25,7 @@ from channels_app.email.charsets import decode_bytes, decode_header_bytes, decod
 from tickets.inbound import InboundAttachment, InboundMessage
 from tickets.models import Channel
 from tickets.services.identities import InvalidAddress, normalize_email
-from tickets.services.ingest import IngestResult, ingest
+from tickets.services.ingest import IngestResult, inbound_accept
 from tickets.services.sanitize import ALLOWED_TAGS, html_to_text, sanitize_html, strip_control_chars
 
 logger = logging.getLogger(__name__)
@@ -526,8 +526,9 @@ def parse_email(raw: bytes, *, envelope_sender: str = "") -> InboundMessage:
 
 
 def email_ingest(*, raw: bytes, envelope_sender: str = "", source: str = "") -> IngestResult:
-    """Every email source ends here: the webhook, IMAP, anymail's ESPs, the command."""
+    """Every email source ends here: the webhook, IMAP, anymail's ESPs, the command.
+    The mail is accepted (stored) and processed off the caller's path."""
     msg = parse_email(raw, envelope_sender=envelope_sender)
     if source:
         msg.metadata["email"]["source"] = source
-    return ingest(msg, raw=raw)
+    return inbound_accept(msg, raw=raw)

@@ -44,8 +44,9 @@ def inbound_email(request: HttpRequest) -> JsonResponse:
         result = email_ingest(raw=raw, source="webhook")
     except (NotAnEmail, InvalidInbound) as exc:
         return _error(400, str(exc))
-    # A failed event is stored for replay: the MTA must not send it again.
-    status = 202 if result.status == InboundEvent.Status.FAILED else 200
+    # Stored, and processed after the answer (or failed, kept for replay): either way
+    # the sender must not send it again.
+    status = 202 if result.status in (InboundEvent.Status.RECEIVED, InboundEvent.Status.FAILED) else 200
     return JsonResponse(
         {
             "status": result.status,

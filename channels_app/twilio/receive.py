@@ -14,12 +14,9 @@ from channels_app.twilio.keywords import Keyword, keyword_reply, keyword_reply_r
 from channels_app.twilio.parsing import inbound_from_params
 from tickets.models import Channel, ContactIdentity, InboundEvent, Message
 from tickets.services.identities import InvalidAddress, normalize_address
-from tickets.services.ingest import IngestResult, ingest
-from tickets.tasks import process_inbound_event
+from tickets.services.ingest import IngestResult, inbound_accept, ingest
 
 logger = logging.getLogger(__name__)
-# A failed processing is tried again from the stored event.
-REPLAY_AFTER_S = 60
 
 
 @dataclass(frozen=True)
@@ -32,11 +29,10 @@ class Received:
 def twilio_message_receive(*, params: Mapping[str, Any], channel: str) -> Received:
     """Raises InvalidTwilioParams or InvalidInbound (both ValueError) for a 400."""
     msg = inbound_from_params(params, channel=channel)
-    result = ingest(msg)
-    if result.status == InboundEvent.Status.FAILED:
-        # The raw event is stored; processing it again later may well succeed.
-        process_inbound_event.apply_async((result.event.pk,), countdown=REPLAY_AFTER_S)
     keyword = msg.metadata.get("sms_keyword")
+    # A keyword is answered in this request's TwiML, so it is processed at once; any
+    # other message is accepted and processed off the request path.
+    result = ingest(msg) if keyword else inbound_accept(msg)
     # A redelivered keyword (a duplicate) was answered the first time.
     if channel == Channel.SMS and keyword and result.status == InboundEvent.Status.PROCESSED:
         text = _keyword_handle(sender=msg.sender, keyword=Keyword(keyword), written=msg.text, params=params)

@@ -25,6 +25,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Bangkok"
 CELERY_BEAT_SCHEDULE: dict = {
+    # Accepted inbound events and outbox rows that no pipeline worker took (none runs).
+    "pipeline-sweep": {"task": "tickets.tasks.pipeline_sweep", "schedule": 10.0},
     # Sends whose worker died mid-send (an expired lease): looked up, never blindly resent.
     "sweep-interrupted-sends": {"task": "tickets.tasks.sweep_interrupted_sends", "schedule": 60.0},
     # Agents whose console stopped sending heartbeats (a crashed server process) go offline.

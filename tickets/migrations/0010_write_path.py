@@ -5,25 +5,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def close_split_conversations(apps, schema_editor):
-    """Before the one-active-ticket constraint: a conversation that concurrent messages
-    split into several active tickets keeps its newest; the others are closed, with a
-    note of where the conversation went on."""
-    Ticket = apps.get_model("tickets", "Ticket")
-    TicketActivity = apps.get_model("tickets", "TicketActivity")
-    active = Ticket.objects.filter(status__in=["new", "open", "pending"]).exclude(channel__in=["email", "chat"])
-    keep: dict[tuple[int, str], int] = {}
-    for ticket in active.order_by("-updated_at", "-id").only("id", "customer_id", "channel"):
-        conversation = (ticket.customer_id, ticket.channel)
-        if conversation not in keep:
-            keep[conversation] = ticket.pk
-            continue
-        Ticket.objects.filter(pk=ticket.pk).update(status="closed", closed_at=django.utils.timezone.now())
-        TicketActivity.objects.create(
-            ticket_id=ticket.pk, kind="status", data={"to": "closed", "continued_in": keep[conversation]}
-        )
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -57,11 +38,6 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='inboundevent',
             index=models.Index(condition=models.Q(('status', 'received')), fields=['conversation_key', 'id'], name='inbound_event_pending_idx'),
-        ),
-        migrations.RunPython(close_split_conversations, migrations.RunPython.noop),
-        migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['new', 'open', 'pending']), models.Q(('channel__in', ['email', 'chat']), _negated=True)), fields=('customer', 'channel'), name='ticket_one_active_per_conversation'),
         ),
         migrations.AddIndex(
             model_name='outboxitem',

@@ -198,6 +198,11 @@ class Ticket(models.Model):
         related_name="assigned_tickets",
     )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="tickets")
+    # Messaging channels have no threads: the customer's active ticket on the channel
+    # is the conversation. The pipeline sets "<channel>:<customer id>" on a ticket it
+    # opens there, and the unique index makes a second one impossible (DESIGN.md); a
+    # ticket no longer active gives the key up when the next one opens.
+    open_conversation = models.CharField(_("open conversation"), max_length=40, null=True, blank=True, unique=True)
     # True when an agent opened the ticket with an outbound message: it has no first response.
     agent_initiated = models.BooleanField(_("started by an agent"), default=False)
 
@@ -236,16 +241,6 @@ class Ticket(models.Model):
             models.Index(fields=["-updated_at", "-id"], name="ticket_updated_idx"),
             models.Index(fields=["created_at"], name="ticket_created_idx"),
             models.Index(fields=["resolved_at"], name="ticket_resolved_idx"),
-        ]
-        constraints = [
-            # Messaging channels have no threads: the customer's active ticket on the
-            # channel is the conversation, so there is never a second one (DESIGN.md).
-            # Email threads by headers and a chat by its widget session instead.
-            models.UniqueConstraint(
-                fields=["customer", "channel"],
-                condition=Q(status__in=["new", "open", "pending"]) & ~Q(channel__in=["email", "chat"]),
-                name="ticket_one_active_per_conversation",
-            ),
         ]
 
     def __str__(self) -> str:

@@ -21,13 +21,6 @@ from tickets.services.tickets import ticket_assign
 User = get_user_model()
 
 
-def ticket_auto_assign_on_commit(*, ticket_id: int) -> None:
-    """Queues the assignment of a new ticket once the transaction that created it commits."""
-    from tickets.tasks import auto_assign_ticket
-
-    transaction.on_commit(lambda: auto_assign_ticket.delay(ticket_id))
-
-
 @transaction.atomic
 def ticket_auto_assign(*, ticket: Ticket) -> User | None:
     """Assigns the ticket to the longest-idle online agent of its team with room

@@ -1,12 +1,11 @@
-"""Queues the evaluation of the escalation rules once a change commits. Apart from
-escalation.py, because that module imports the services that call this one."""
+"""Queues the evaluation of the escalation rules in the outbox of the change that
+calls for it. Apart from escalation.py, because that module imports the services
+that call this one."""
 
 from __future__ import annotations
 
-from django.db import transaction
+from tickets.services.outbox import outbox_task
 
 
 def escalation_enqueue(*, ticket_id: int, event: str) -> None:
-    from tickets.tasks import evaluate_escalation_rules
-
-    transaction.on_commit(lambda: evaluate_escalation_rules.delay(ticket_id, event))
+    outbox_task("tickets.tasks.evaluate_escalation_rules", ticket_id, event)

@@ -7,7 +7,12 @@ messages.
 4. Find the ticket (email threading, else the customer's open ticket on the
    channel), or open one. Auto-replies and bounces never reopen a ticket.
 5. Append the message, its sanitized HTML and its attachments.
-6. After commit: realtime events, and the follow-up tasks.
+6. The follow-up tasks, written to the outbox in the message's transaction;
+   realtime events after commit.
+
+Webhooks and mailbox polls only accept (step 1) and answer; the pipeline worker
+processes accepted events in batches (tickets.services.inbound_queue), one
+conversation at a time.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tickets import events, registry
+from tickets import events, pipeline_worker, registry
 from tickets.inbound import InboundAttachment, InboundMessage
 from tickets.models import (
     Attachment,
@@ -34,15 +39,21 @@ from tickets.models import (
     TicketActivity,
 )
 from tickets.services import delivery, surveys
-from tickets.services.assignment import ticket_auto_assign_on_commit
+from tickets.services.conversations import conversation_key, conversation_lock
 from tickets.services.customers import customer_resolve
+from tickets.services.filenames import filename_clean
+from tickets.services.outbox import outbox_task
 from tickets.services.sanitize import html_to_text, sanitize_html, strip_control_chars
 from tickets.services.tickets import ticket_id_from_subject, ticket_set_status
 
 logger = logging.getLogger(__name__)
 
-from tickets.services.filenames import filename_clean
 EventStatus = InboundEvent.Status
+# Email threads by its headers, and a chat by its widget session; the other channels
+# have one conversation per customer.
+THREADED_CHANNELS = (Channel.EMAIL, Channel.CHAT)
+# A failed event is retried this often by itself; `replay_inbound_events` does the rest.
+MAX_AUTOMATIC_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -89,19 +100,30 @@ def inbound_event_record(msg: InboundMessage, *, raw: bytes | None = None) -> In
     """Step 1: the raw event, committed on its own before anything can fail."""
     msg = _clean(msg)
     return InboundEvent.objects.create(
-        channel=msg.channel, external_id=msg.external_id, payload=msg.to_payload(), raw=raw
+        channel=msg.channel,
+        external_id=msg.external_id,
+        payload=msg.to_payload(),
+        raw=raw,
+        conversation_key=conversation_key(msg),
     )
 
 
 def inbound_accept(msg: InboundMessage, *, raw: bytes | None = None) -> IngestResult:
-    """What every entry point calls: the raw event is stored, then processed (the
-    entry point answers once the event is stored)."""
-    return ingest(msg, raw=raw)
+    """What a webhook or a mailbox poll calls: the raw event is stored, and the caller
+    answers at once. The pipeline worker processes it within milliseconds, in a batch,
+    off the request path. Where Celery runs eagerly (the embedded defaults) it is
+    processed here, before the answer, so that one process sees the result at once."""
+    event = inbound_event_record(msg, raw=raw)
+    if pipeline_worker.runs_inline():
+        return inbound_event_process(event)
+    transaction.on_commit(pipeline_worker.wake)
+    return IngestResult(event=event)
 
 
 def ingest(msg: InboundMessage, *, raw: bytes | None = None) -> IngestResult:
-    """Records the event, then processes it. Processing errors leave the event
-    failed, for replay, and never lose it."""
+    """Records the event, then processes it at once, for callers that show the result
+    to the person who sent it (the chat, the portal). Processing errors leave the
+    event failed, retried later, and never lose it."""
     event = inbound_event_record(msg, raw=raw)
     return inbound_event_process(event)
 
@@ -111,13 +133,24 @@ def inbound_event_process_by_id(*, event_id: int) -> IngestResult:
 
 
 def inbound_event_process(event: InboundEvent) -> IngestResult:
+    """Processes one event in a transaction of its own, in its conversation's turn."""
+    with transaction.atomic():
+        conversation_lock(event.conversation_key)
+        # A pipeline worker may have taken it meanwhile; its row lock says so.
+        event = InboundEvent.objects.select_for_update().get(pk=event.pk)
+        return inbound_event_process_claimed(event)
+
+
+def inbound_event_process_claimed(event: InboundEvent) -> IngestResult:
+    """Processes an event whose row and conversation the caller's transaction holds.
+    A failure rolls back this event's savepoint only, and is retried later."""
     if event.status in (EventStatus.PROCESSED, EventStatus.DUPLICATE, EventStatus.IGNORED):
         return IngestResult(event=event, message=event.messages.first())
     msg = InboundMessage.from_payload(event.payload)
     try:
         with transaction.atomic():
             status, message = _process(event, msg)
-            # The event's outcome commits with the message: one commit per message, not two.
+            # The event's outcome commits with the message: one commit, not two.
             result = _finish(event, status, message)
     except IntegrityError:
         # Two deliveries of the same message raced; the other one stored it.
@@ -144,6 +177,9 @@ def _fail(event: InboundEvent) -> IngestResult:
     event.error = traceback.format_exc()[-4000:]
     event.attempts += 1
     event.save(update_fields=["status", "error", "attempts"])
+    if event.attempts < MAX_AUTOMATIC_ATTEMPTS:
+        # Tried again later from the stored event: 1, 2, 4, 8 minutes.
+        outbox_task("tickets.tasks.process_inbound_event", event.pk, countdown=60 * 2 ** (event.attempts - 1))
     return IngestResult(event=event)
 
 
@@ -194,23 +230,18 @@ def _process(event: InboundEvent, msg: InboundMessage) -> tuple[str, Message | N
         _ticket_touch(ticket, customer, msg, now, created=created)
 
     # Step 6.
+    # Step 6: in the outbox, committed with the message.
     events.publish_message_created(message)
     if created:
-        ticket_auto_assign_on_commit(ticket_id=ticket.pk)
+        outbox_task("tickets.tasks.auto_assign_ticket", ticket.pk)
     if pending_media:
-        fetcher = registry.get_media_fetcher(msg.channel)
-        if fetcher is not None:
-            transaction.on_commit(lambda: fetcher(pending_media))
+        fetch_task = registry.get_media_fetch_task(msg.channel)
+        if fetch_task:
+            outbox_task(fetch_task, pending_media)
     if survey is None and not msg.is_auto_reply:
-        _queue_followups(message.pk)
+        # Sentiment, the SLA clock, the acknowledgement and the escalation rules.
+        outbox_task("tickets.tasks.inbound_followups_batch", message.pk, batched=True)
     return EventStatus.PROCESSED, message
-
-
-def _queue_followups(message_id: int) -> None:
-    """Sentiment, the SLA clock, the acknowledgement and the escalation rules."""
-    from tickets.tasks import inbound_followups
-
-    transaction.on_commit(lambda: inbound_followups.delay(message_id))
 
 
 def _customer_for(msg: InboundMessage) -> Customer:
@@ -268,7 +299,15 @@ def _email_thread(msg: InboundMessage, customer: Customer) -> Ticket | None:
 
 def _ticket_open(msg: InboundMessage, customer: Customer, now) -> Ticket:
     subject = msg.subject or " ".join((msg.text or html_to_text(msg.html)).split())[:80]
+    conversation = None if msg.channel in THREADED_CHANNELS else f"{msg.channel}:{customer.pk}"
+    if conversation is not None:
+        # A ticket no longer active gives the conversation up; an active one keeps it,
+        # and the unique index then refuses a second ticket (the event is retried).
+        Ticket.objects.filter(open_conversation=conversation).exclude(status__in=Ticket.ACTIVE_STATUSES).update(
+            open_conversation=None
+        )
     ticket = Ticket.objects.create(
+        open_conversation=conversation,
         subject=subject[:300] or "(no subject)",
         channel=msg.channel,
         customer=customer,
