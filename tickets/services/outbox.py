@@ -9,6 +9,7 @@ from every process's worker loop and Celery beat for what is left over."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections import defaultdict
 from datetime import timedelta
@@ -75,7 +76,7 @@ def outbox_relay(*, limit: int = RELAY_BATCH) -> int:
         # Where Celery runs eagerly, the tasks run here, after the rows are gone: in
         # their own transactions, as a worker would run them.
         for task_name, args in eager_calls:
-            current_app.tasks[task_name].apply(args=args)
+            _task(task_name).apply(args=args)
         sent += len(handed)
         if refused or len(rows) < limit:
             return sent
@@ -104,12 +105,20 @@ def _hand_over(
         try:
             # No retries inside the call: a refused hand-over leaves the row for the
             # next pass, where a blocked relay would hold up everything behind it.
-            current_app.tasks[head.task].apply_async(args=args, retry=False)
+            _task(head.task).apply_async(args=args, retry=False)
         except Exception as exc:  # the broker refused or is unreachable: retried later
             logger.warning("outbox: broker refused %s (%s); %d rows wait", head.task, exc, len(rows) - len(handed))
             return handed, [row for rest in groups[index:] for row in rest], f"{type(exc).__name__}: {exc}"
         handed.extend(group)
     return handed, [], ""
+
+
+def _task(name: str):
+    """The registered task; its module is imported first where no worker has imported
+    the project's task modules (a server process)."""
+    if name not in current_app.tasks:
+        importlib.import_module(name.rsplit(".", 1)[0])
+    return current_app.tasks[name]
 
 
 def _back_off(rows: list[OutboxItem], error: str) -> None:
