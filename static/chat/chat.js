@@ -13,6 +13,10 @@
   var MAX_BYTES = parseInt(body.dataset.maxBytes, 10);
   var MAX_CHARS = parseInt(body.dataset.maxChars, 10);
   var embedded = window.parent !== window;
+  // An attachment's icon: SVG, since a device without an emoji font shows an empty box.
+  var PAPERCLIP = '<svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" style="vertical-align:-3px">' +
+    '<path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" ' +
+    'd="m20.5 11.5-8.3 8.3a5 5 0 0 1-7.1-7.1l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.7 1.7 0 0 1-2.4-2.4l7.8-7.8"/></svg>';
 
   var $ = function (id) { return document.getElementById(id); };
   var panes = { prechat: $("prechat"), offline: $("offline"), conversation: $("conversation") };
@@ -96,7 +100,8 @@
     (m.attachments || []).forEach(function (a) {
       var file = document.createElement("div");
       file.className = "chat-bubble chat-file";
-      file.textContent = "\uD83D\uDCCE " + a.filename;
+      file.insertAdjacentHTML("afterbegin", PAPERCLIP);
+      file.appendChild(document.createTextNode(" " + a.filename));
       li.appendChild(file);
     });
     var meta = document.createElement("div");

@@ -36,7 +36,19 @@
   launcher.className = "hd-chat-launcher";
   launcher.setAttribute("aria-label", "Chat");
   launcher.setAttribute("aria-expanded", "false");
-  launcher.textContent = "\uD83D\uDCAC";
+  // An SVG, not an emoji: a page without an emoji font would show an empty box.
+  var svgNs = "http://www.w3.org/2000/svg";
+  var icon = document.createElementNS(svgNs, "svg");
+  icon.setAttribute("viewBox", "0 0 24 24");
+  icon.setAttribute("width", "28");
+  icon.setAttribute("height", "28");
+  icon.setAttribute("aria-hidden", "true");
+  icon.style.verticalAlign = "middle";
+  var bubblePath = document.createElementNS(svgNs, "path");
+  bubblePath.setAttribute("fill", "currentColor");
+  bubblePath.setAttribute("d", "M4 5.5A2.5 2.5 0 0 1 6.5 3h11A2.5 2.5 0 0 1 20 5.5v9a2.5 2.5 0 0 1-2.5 2.5H11l-4.4 3.6c-.6.5-1.6.1-1.6-.7V17h-.5A.5.5 0 0 1 4 16.5Z");
+  icon.appendChild(bubblePath);
+  launcher.appendChild(icon);
   var badge = document.createElement("span");
   badge.className = "hd-chat-badge";
   badge.hidden = true;
