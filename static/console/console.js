@@ -96,6 +96,7 @@
       }
     }
     if (inboxPage) refreshRow(message.ticket);
+    announce(message);
   }
 
   async function onMessageStatus(data) {
@@ -158,27 +159,106 @@
     }
   }
 
-  /* ---- Inbox: rows refresh in place; new tickets are announced. ---- */
-  const pending = new Set();
-  function refreshRow(id) {
-    if (pending.has(id)) return;
-    pending.add(id);
-    // Several events for one ticket often arrive together: fetch the row once.
-    setTimeout(async () => {
-      pending.delete(id);
-      const current = document.getElementById("ticket-row-" + id);
-      if (!current) {
-        document.getElementById("cn-new-activity")?.classList.remove("cn-hidden");
-        return;
+  /* ---- Inbox: live. Any change fetches the view's rows and counts again (the
+     server knows the filters, the search and the order) and they are swapped in
+     place, keeping the agent's selection and ticked boxes. ---- */
+  let inboxTimer = null;
+  let inboxBusy = false;
+  function refreshRow() {
+    if (!inboxPage) return;
+    clearTimeout(inboxTimer);
+    // Several events often arrive together: one fetch for all of them.
+    inboxTimer = setTimeout(refreshInbox, 200);
+  }
+  async function refreshInbox() {
+    if (inboxBusy) { refreshRow(); return; }
+    inboxBusy = true;
+    try {
+      const address = new URL(location.href);
+      address.searchParams.set("partial", "1");
+      const response = await fetch(address, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } });
+      if (!response.ok) return;
+      const template = document.createElement("template");
+      template.innerHTML = await response.text();
+      const views = template.content.getElementById("cn-views");
+      if (views) document.getElementById("cn-views")?.replaceWith(views);
+      const rows = template.content.getElementById("cn-rows");
+      const current = document.getElementById("cn-rows");
+      if (!rows || !current) return;
+      const before = new Map(Array.from(current.querySelectorAll("[data-testid=ticket-row]"), (row) => [row.id, row]));
+      const selected = rowsList()[cursor]?.id;
+      for (const row of rows.querySelectorAll("[data-testid=ticket-row]")) {
+        const old = before.get(row.id);
+        if (!old || old.dataset.updated !== row.dataset.updated) row.classList.add("cn-flash-row");
+        if (old?.querySelector(".cn-row-check")?.checked) row.querySelector(".cn-row-check").checked = true;
       }
-      const row = await fetchHtml(url(root.dataset.rowUrl, id));
-      if (!row) return;
-      const checked = current.querySelector("input[type=checkbox]")?.checked;
-      if (current.classList.contains("cn-selected")) row.classList.add("cn-selected");
-      row.querySelector("input[type=checkbox]").checked = !!checked;
-      row.classList.add("cn-flash-row");
-      current.replaceWith(row);
-    }, 250);
+      current.replaceWith(rows);
+      const list = rowsList();
+      cursor = selected ? list.findIndex((row) => row.id === selected) : -1;
+      if (cursor >= 0) list[cursor].classList.add("cn-selected");
+    } finally {
+      inboxBusy = false;
+    }
+  }
+
+  /* ---- Attention: an unread count in the title, and the sound and desktop
+     notifications each agent turns on for themselves (kept in this browser, which
+     is also where the desktop permission lives). ---- */
+  const baseTitle = document.title;
+  let unread = 0;
+  const prefsKey = "cn-prefs-" + myId;
+  function prefs() {
+    try { return JSON.parse(localStorage.getItem(prefsKey) || "{}"); } catch (_) { return {}; }
+  }
+  function savePrefs(changes) {
+    try { localStorage.setItem(prefsKey, JSON.stringify({ ...prefs(), ...changes })); } catch (_) { /* private mode */ }
+  }
+  function attentive() { return document.visibilityState === "visible" && document.hasFocus(); }
+  function setUnread(count) {
+    unread = count;
+    document.title = unread ? "(" + unread + ") " + baseTitle : baseTitle;
+  }
+  function resetUnread() { if (attentive()) setUnread(0); }
+  window.addEventListener("focus", resetUnread);
+  document.addEventListener("visibilitychange", resetUnread);
+  let audio = null;
+  function chime() {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      const now = audio.currentTime;
+      [880, 1320].forEach((frequency, index) => {
+        const tone = audio.createOscillator();
+        const gain = audio.createGain();
+        tone.frequency.value = frequency;
+        gain.gain.setValueAtTime(0.0001, now + index * 0.12);
+        gain.gain.exponentialRampToValueAtTime(0.15, now + index * 0.12 + 0.02);
+        gain.gain.exponentialRampToValueAtTime(0.0001, now + index * 0.12 + 0.25);
+        tone.connect(gain).connect(audio.destination);
+        tone.start(now + index * 0.12);
+        tone.stop(now + index * 0.12 + 0.3);
+      });
+    } catch (_) { /* no audio */ }
+  }
+  function announce(message) {
+    if (message.direction !== "in" || message.is_automatic) return;
+    if (ticketPage && message.ticket === ticketId && attentive()) return;
+    if (!attentive()) setUnread(unread + 1);
+    const choice = prefs();
+    if (choice.sound) chime();
+    if (choice.desktop && "Notification" in window && Notification.permission === "granted" && !attentive()) {
+      const note = new Notification(strings.newMessage || "New message", { body: message.text || "", tag: "ticket-" + message.ticket });
+      note.onclick = () => { window.focus(); location.href = url(root.dataset.ticketUrl, message.ticket); };
+    }
+  }
+  for (const box of document.querySelectorAll("[data-pref]")) {
+    box.checked = !!prefs()[box.dataset.pref];
+    box.addEventListener("change", async () => {
+      if (box.dataset.pref === "desktop" && box.checked && "Notification" in window && Notification.permission !== "granted") {
+        box.checked = (await Notification.requestPermission()) === "granted";
+      }
+      savePrefs({ [box.dataset.pref]: box.checked });
+      if (box.dataset.pref === "sound" && box.checked) chime();
+    });
   }
 
   /* ---- Notifications ---- */
@@ -390,9 +470,9 @@
 
   /* ---- Keyboard shortcuts ---- */
   let cursor = -1;
-  function rows() { return Array.from(document.querySelectorAll("[data-testid=ticket-row]")); }
+  function rowsList() { return Array.from(document.querySelectorAll("[data-testid=ticket-row]")); }
   function move(step) {
-    const list = rows();
+    const list = rowsList();
     if (!list.length) return;
     list[cursor]?.classList.remove("cn-selected");
     cursor = Math.max(0, Math.min(list.length - 1, cursor + step));
@@ -404,7 +484,7 @@
       document.getElementById("cn-assign-me")?.requestSubmit();
       return;
     }
-    const row = rows()[cursor];
+    const row = rowsList()[cursor];
     const bulkForm = document.getElementById("bulk-form");
     if (!row || !bulkForm) return;
     row.querySelector(".cn-row-check").checked = true;
@@ -423,7 +503,7 @@
     const actions = {
       j: () => move(1),
       k: () => move(-1),
-      Enter: () => { const row = rows()[cursor]; if (row) row.querySelector(".cn-row-link").click(); },
+      Enter: () => { const row = rowsList()[cursor]; if (row) row.querySelector(".cn-row-link").click(); },
       r: () => setKind("reply"),
       n: () => setKind("note"),
       a: assignToMe,

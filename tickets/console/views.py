@@ -29,7 +29,7 @@ from tickets.console.forms import (
     TicketUpdateForm,
 )
 from tickets.console.signin import ConsoleSignInForm
-from tickets.models import AgentProfile, Channel, Message, Ticket
+from tickets.models import AgentProfile, Attachment, Message, Ticket
 from tickets.permissions import is_agent, is_supervisor
 from tickets.selectors import console as console_selectors
 from tickets.selectors.inbox import TicketFilters, ticket_list
@@ -95,9 +95,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
+    params.pop("partial", None)
+    # The live inbox fetches its rows and counts again whenever something changes.
+    template = "console/_inbox_live.html" if request.GET.get("partial") else "console/inbox.html"
     return render(
         request,
-        "console/inbox.html",
+        template,
         {
             "form": form,
             "page": page,
@@ -229,26 +232,26 @@ def message_partial(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
-@agent_required
 def _wants_json(request: HttpRequest) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
 
+@require_POST
+@agent_required
 def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = get_object_or_404(Ticket, pk=pk)
-    form = ReplyForm(request.POST, request.FILES)
     """Stores the reply and queues its delivery; the page follows its status live.
     The composer posts with fetch and gets the new timeline entry back."""
+    ticket = get_object_or_404(Ticket, pk=pk)
+    form = ReplyForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect("console:ticket", pk=pk)
         if _wants_json(request):
             return JsonResponse({"error": _form_errors(form)}, status=400)
+        messages.error(request, _form_errors(form))
+        return redirect("console:ticket", pk=pk)
     data = form.cleaned_data
+    notice = ""
     try:
         if data["kind"] == "note":
-    notice = ""
             message = console.note_create(ticket=ticket, author=request.user, text=data["text"])
         else:
             message = console.console_reply_send(
@@ -261,11 +264,9 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
             if message.delivery_status == Message.DeliveryStatus.AWAITING_APPROVAL:
                 notice = _("Your reply waits for a supervisor's approval.")
     except ReplyError as exc:
-        messages.error(request, str(exc))
-    return redirect("console:ticket", pk=pk)
         if _wants_json(request):
             return JsonResponse({"error": str(exc)}, status=400)
-
+        messages.error(request, str(exc))
         return redirect("console:ticket", pk=pk)
     if _wants_json(request):
         message = Message.objects.select_related("author", "customer").prefetch_related("attachments").get(pk=message.pk)
@@ -275,6 +276,8 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
         return JsonResponse({"message": message.pk, "html": html, "notice": notice}, status=201)
     if notice:
         messages.info(request, notice)
+    return redirect("console:ticket", pk=pk)
+
 
 @require_POST
 @agent_required
