@@ -24,6 +24,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Bangkok"
+# A task handed to the broker from the outbox is handed over again when it has not
+# run within this lease (doubling each time): a Redis that restarted empty loses a
+# queue, never the work.
+HELPDESK_OUTBOX_LEASE_S = env_int("HELPDESK_OUTBOX_LEASE_S", 300)
 CELERY_BEAT_SCHEDULE: dict = {
     # Accepted inbound events and outbox rows that no pipeline worker took (none runs).
     "pipeline-sweep": {"task": "tickets.tasks.pipeline_sweep", "schedule": 10.0},

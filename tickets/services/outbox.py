@@ -1,11 +1,16 @@
 """The transactional outbox: Celery tasks that a change asks for are rows written in
 the change's transaction, and a relay hands them to the broker after the commit.
 
-A broker outage then delays the work and never loses it: the row stays until the
-broker takes it. Rows of a batched task go out together as one task call, so that
-follow-ups run in batches. The relay runs right after the commit that wrote the
-rows (in the process's pipeline worker, or inline where Celery runs eagerly), and
-from every process's worker loop and Celery beat for what is left over."""
+A row lives until its task has run. Handing it to the broker takes a lease on it;
+the worker deletes it when the task succeeds. A broker outage (the hand-over
+refused) or a broker that lost its queue on restart (the lease runs out) therefore
+delays the work and never loses it; the tasks are idempotent, so a task handed over
+twice does its work once. Rows of a batched task go out together as one task call,
+so that follow-ups run in batches.
+
+The relay runs right after the commit that wrote the rows (in the process's
+pipeline worker, or inline where Celery runs eagerly), and from every process's
+pipeline worker loop and Celery beat for what is left over."""
 
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ from datetime import timedelta
 from typing import Any
 
 from celery import current_app
+from celery.signals import task_success
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -27,8 +34,11 @@ logger = logging.getLogger(__name__)
 RELAY_BATCH = 500
 # The largest list a batched task gets in one call.
 TASK_BATCH = 100
-# Backoff after the broker refused a hand-over: 1, 2, 4 ... 30 s.
-MAX_BACKOFF_S = 30
+# After the broker refused a hand-over (it is down): the next try.
+REFUSED_RETRY_S = 2
+# A lease doubles with each hand-over of the same row, up to this.
+MAX_LEASE_S = 6 * 3600
+HEADER = "outbox_ids"
 
 
 def outbox_task(task: str, *args: Any, countdown: float = 0, batched: bool = False) -> None:
@@ -55,9 +65,8 @@ def _relay_soon() -> None:
 
 
 def outbox_relay(*, limit: int = RELAY_BATCH) -> int:
-    """Hands the due rows to the broker; returns how many went out. Rows the broker
-    refused stay, with a backoff. Safe in several processes at once: each row is
-    locked by one relay (SKIP LOCKED) and deleted in the same transaction."""
+    """Hands the due rows to the broker; returns how many went out. Safe in several
+    processes at once: each row is locked by one relay (SKIP LOCKED)."""
     sent = 0
     while True:
         eager_calls: list[tuple[str, list]] = []
@@ -70,9 +79,14 @@ def outbox_relay(*, limit: int = RELAY_BATCH) -> int:
             if not rows:
                 return sent
             handed, refused, error = _hand_over(rows, eager_calls)
-            OutboxItem.objects.filter(pk__in=[row.pk for row in handed]).delete()
+            if eager_calls:
+                OutboxItem.objects.filter(pk__in=[row.pk for row in handed]).delete()
+            else:
+                _lease(handed)
             if refused:
-                _back_off(refused, error)
+                OutboxItem.objects.filter(pk__in=[row.pk for row in refused]).update(
+                    available_at=timezone.now() + timedelta(seconds=REFUSED_RETRY_S), last_error=error[:2000]
+                )
         # Where Celery runs eagerly, the tasks run here, after the rows are gone: in
         # their own transactions, as a worker would run them.
         for task_name, args in eager_calls:
@@ -103,14 +117,36 @@ def _hand_over(
             handed.extend(group)
             continue
         try:
-            # No retries inside the call: a refused hand-over leaves the row for the
+            # No retries inside the call: a refused hand-over leaves the rows for the
             # next pass, where a blocked relay would hold up everything behind it.
-            _task(head.task).apply_async(args=args, retry=False)
-        except Exception as exc:  # the broker refused or is unreachable: retried later
-            logger.warning("outbox: broker refused %s (%s); %d rows wait", head.task, exc, len(rows) - len(handed))
+            _task(head.task).apply_async(args=args, headers={HEADER: [row.pk for row in group]}, retry=False)
+        except Exception as exc:  # the broker refused or is unreachable
+            waiting = len(rows) - len(handed)
+            logger.warning("outbox: the broker refused %s (%s); %d tasks wait for it", head.task, exc, waiting)
             return handed, [row for rest in groups[index:] for row in rest], f"{type(exc).__name__}: {exc}"
         handed.extend(group)
     return handed, [], ""
+
+
+def _lease(rows: list[OutboxItem]) -> None:
+    """Rows handed over come due again when their lease runs out, unless their task
+    succeeded first (and deleted them)."""
+    base = settings.HELPDESK_OUTBOX_LEASE_S
+    now = timezone.now()
+    for attempts in sorted({row.attempts for row in rows}):
+        lease = min(MAX_LEASE_S, base * 2**attempts)
+        OutboxItem.objects.filter(pk__in=[row.pk for row in rows if row.attempts == attempts]).update(
+            attempts=F("attempts") + 1, available_at=now + timedelta(seconds=lease)
+        )
+
+
+@task_success.connect(dispatch_uid="helpdesk-outbox-task-success")
+def _task_succeeded(sender=None, **kwargs) -> None:
+    # Custom headers of a task message are attributes of its request (protocol 2).
+    request = getattr(sender, "request", None)
+    ids = getattr(request, HEADER, None) or (getattr(request, "headers", None) or {}).get(HEADER)
+    if ids:
+        OutboxItem.objects.filter(pk__in=ids).delete()
 
 
 def _task(name: str):
@@ -119,14 +155,6 @@ def _task(name: str):
     if name not in current_app.tasks:
         importlib.import_module(name.rsplit(".", 1)[0])
     return current_app.tasks[name]
-
-
-def _back_off(rows: list[OutboxItem], error: str) -> None:
-    attempts = max(row.attempts for row in rows) + 1
-    delay = min(MAX_BACKOFF_S, 2 ** (attempts - 1))
-    OutboxItem.objects.filter(pk__in=[row.pk for row in rows]).update(
-        attempts=F("attempts") + 1, available_at=timezone.now() + timedelta(seconds=delay), last_error=error[:2000]
-    )
 
 
 def _chunks(rows: list[OutboxItem], size: int) -> list[list[OutboxItem]]:

@@ -21,6 +21,7 @@ from tickets import events
 from tickets.models import Attachment, Channel, ContactIdentity, Direction, Message, Ticket, TicketActivity
 from tickets.services.escalation_events import escalation_enqueue
 from tickets.services.filenames import filename_clean
+from tickets.services.outbox import outbox_task
 from tickets.services.sanitize import sanitize_html, strip_control_chars
 from tickets.services.sla import first_response_business_seconds
 
@@ -230,13 +231,12 @@ def _attachment_store(*, message: Message, upload: UploadedFile) -> Attachment:
 
 
 def _enqueue_delivery(message: Message) -> None:
-    from tickets.tasks import deliver_message
-
     message_id = message.pk
     if getattr(settings, "HELPDESK_SEND_IN_BACKGROUND", False):
         transaction.on_commit(lambda: _deliver_in_background(message_id))
     else:
-        transaction.on_commit(lambda: deliver_message.delay(message_id))
+        # Through the outbox: a broker outage delays the send and never loses it.
+        outbox_task("tickets.tasks.deliver_message", message_id)
 
 
 def _deliver_in_background(message_id: int) -> None:
