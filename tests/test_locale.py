@@ -177,7 +177,7 @@ def test_translations_are_thai(catalogue):
     """A msgstr that is still the English original was forgotten, unless it is a name
     that stays as it is (SLA, WhatsApp, CSAT...)."""
     thai = re.compile("[\u0e00-\u0e7f]")
-    kept = {"VIP", "SLA", "SMS", "WhatsApp", "WhatsApp ID", "CSAT", "NPS", "FCR", "p90"}
+    kept = {"VIP", "SLA", "SMS", "WhatsApp", "WhatsApp ID", "CSAT", "NPS", "FCR", "p90", "LINE", "Messenger", "Instagram"}
     english = [
         entry.msgid
         for entry in _messages(catalogue)
@@ -368,7 +368,7 @@ def test_every_name_the_admin_shows_for_our_models_is_thai():
                 for key, name in names.items()
                 if re.search("[A-Za-z]", str(name)) and not thai.search(str(name))
             ]
-    kept = {"VIP", "SLA", "SMS", "WhatsApp", "WhatsApp ID", "CSAT", "NPS", "FCR", "p90"}
+    kept = {"VIP", "SLA", "SMS", "WhatsApp", "WhatsApp ID", "CSAT", "NPS", "FCR", "p90", "LINE", "Messenger", "Instagram"}
     assert [name for name in english if name.rsplit(": ", 1)[1] not in kept] == []
 
 
@@ -476,6 +476,9 @@ def test_every_delivery_error_code_the_senders_raise_has_a_thai_explanation():
         "no-sender", "no_address", "refused", "not_sent", "connection", "smtp", "esp", "550", "554",
         "no-address", "opted-out", "network", "no-answer", "21211", "21408", "21610", "21614", "21617", "63016",
         "30003", "30007", "no_chat_visitor",
+        "line-no-user", "line-unfollowed", "line-quota", "line-rate-limit", "line-unavailable", "line-network",
+        "line-auth", "line-400", "line-reply-lost", "meta-no-user", "meta-window", "meta-rate-limit",
+        "meta-unavailable", "meta-unavailable-api", "meta-network", "meta-auth",
     ]  # fmt: skip
     assert [code for code in raised if code not in DELIVERY_ERROR_EXPLANATIONS] == []
     with translation.override("th"):

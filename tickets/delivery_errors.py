@@ -42,8 +42,8 @@ DELIVERY_ERROR_EXPLANATIONS = {
     ),
     "network": _("Twilio could not be reached. The message is sent again automatically."),
     "no-answer": _(
-        "Twilio did not answer in time, so the message may have gone out. It is checked before any new "
-        "attempt, and once more later."
+        "The provider did not answer in time, so the message may have gone out. It is checked before any new "
+        "attempt, and once more later, so it is never sent twice."
     ),
     "21211": _("The phone number is not valid. Check it with the customer."),
     "21408": _("Our Twilio account may not send to this country. Ask an administrator."),
@@ -60,6 +60,36 @@ DELIVERY_ERROR_EXPLANATIONS = {
         "WhatsApp's 24-hour window is closed: the customer last wrote more than 24 hours ago. "
         "Only an approved template can be sent, or reply on another channel."
     ),
+    # LINE (channels_app/line/outbound.py)
+    "line-no-user": _("The customer has no LINE account we know of. Reply on another channel."),
+    "line-unfollowed": _(
+        "The customer blocked our LINE account (unfollowed), so LINE delivers nothing to them. "
+        "Reply on another channel; they can add the account as a friend again."
+    ),
+    "line-quota": _(
+        "Our LINE plan's monthly message quota is used up, so LINE refuses more push messages this month. "
+        "Ask an administrator to raise the plan, or reply on another channel."
+    ),
+    "line-rate-limit": _("LINE is limiting how fast we send. The message is sent again automatically."),
+    "line-unavailable": _("LINE is unavailable for now. The message is sent again automatically."),
+    "line-network": _("LINE could not be reached. The message is sent again automatically."),
+    "line-auth": _("LINE refused our channel access token. Ask an administrator to check the LINE settings."),
+    "line-400": _("LINE refused the message as invalid. The detail shows LINE's answer."),
+    "line-reply-lost": _(
+        "LINE did not answer the free reply in time, so it may have reached the customer. "
+        "Check with them before sending it again."
+    ),
+    # Messenger and Instagram (channels_app/meta/outbound.py)
+    "meta-no-user": _("The customer has no Messenger or Instagram account we know of. Reply on another channel."),
+    "meta-window": _(
+        "Meta's messaging window is closed: the customer last wrote more than 7 days ago (24 hours for automatic "
+        "messages). Wait for them to write again, or reply on another channel."
+    ),
+    "meta-rate-limit": _("Meta is limiting how fast we send. The message is sent again automatically."),
+    "meta-unavailable": _("This person cannot receive messages from the page right now. Reply on another channel."),
+    "meta-unavailable-api": _("Meta is unavailable for now. The message is sent again automatically."),
+    "meta-network": _("Meta could not be reached. The message is sent again automatically."),
+    "meta-auth": _("Meta refused the page access token. Ask an administrator to check the Messenger settings."),
     # Live chat (channels_app/chat/outbound.py)
     "no_chat_visitor": _("Nobody wrote in this ticket by live chat, so no chat window can receive it."),
 }

@@ -35,7 +35,8 @@ from tickets.services.replies import reply_create
 
 logger = logging.getLogger(__name__)
 
-REPLY_CHANNELS = (Channel.SMS, Channel.WHATSAPP)
+# Channels where a survey is answered by a message (a digit, or a quick-reply button that sends one).
+REPLY_CHANNELS = (Channel.SMS, Channel.WHATSAPP, Channel.LINE, Channel.MESSENGER, Channel.INSTAGRAM)
 THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 # "5", "๕", "4 - quick and kind", "9/10"
 ANSWER = re.compile(r"^\s*(\d{1,2})(?:\s*/\s*\d{1,2})?\s*(?:[-:.,!]\s*)?(.*)$", re.DOTALL)
