@@ -1,8 +1,13 @@
 """ASGI entry point: HTTP through Django, websockets through Channels' routing."""
 
 import os
+import warnings
 
 from django.core.asgi import get_asgi_application
+
+# WhiteNoise serves static files as synchronous iterators, which Django's ASGI handler
+# reads in a thread: correct, and not worth a warning on the first file of every process.
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 django_asgi_app = get_asgi_application()

@@ -3,13 +3,17 @@ chat is open whenever someone tries it, and the help centre and the portal say s
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from channels_app.chat.session import agents_available
+from channels_app.models import DevOutboxMessage
+from tickets.models import Direction, Message
 from tickets.models.sla import BusinessCalendar
 from tickets.services.demo import demo_calendar_ensure
 
@@ -57,3 +61,22 @@ def test_office_hours_are_listed_instead(settings):
     page = Client(HTTP_ACCEPT_LANGUAGE="en").get("/help/").content.decode()
     assert "around the clock" not in page
     assert "Our team is in now." in page or "Our team is away now" in page
+
+
+def test_the_demo_sends_are_delivered_to_the_outbox_and_the_logins_say_where(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "channels_app.outbox.mail.EmailBackend"
+    out = io.StringIO()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", tickets=0, verbosity=0, stdout=out)
+
+    statuses = set(
+        Message.objects.filter(direction=Direction.OUT).exclude(channel="chat").values_list("delivery_status", flat=True)
+    )
+    # No red timeline: every send was delivered, but the trainee's reply waiting for approval.
+    assert statuses == {"delivered", "awaiting_approval"}
+    assert DevOutboxMessage.objects.filter(channel="email").exists()
+    assert DevOutboxMessage.objects.filter(channel="sms").exists()
+    assert f"{settings.HELPDESK_PUBLIC_URL}/console/outbox/" in out.getvalue()

@@ -14,6 +14,9 @@ from tqdm import tqdm
 from tickets.models import Message, Ticket
 from tickets.services.demo import demo_logins, demo_seed
 
+# Mail goes to the console's dev outbox while no mail server is configured (helpdesk/settings/email.py).
+DEV_OUTBOX_EMAIL_BACKEND = "channels_app.outbox.mail.EmailBackend"
+
 
 class Command(BaseCommand):
     help = (
@@ -87,4 +90,8 @@ class Command(BaseCommand):
             who = f"{login.username} / {login.password}" if login.password else f"{login.username} (no password)"
             note = f"  ({login.note})" if login.note else ""
             lines.append(f"{login.label + ':':<12}{base_url}{login.path:<10}  {who}{note}")
+        if settings.EMAIL_BACKEND == DEV_OUTBOX_EMAIL_BACKEND:
+            lines.append(
+                f"{'Outbox:':<12}{base_url}/console/outbox/  every mail and SMS sent, the customer's sign-in link too"
+            )
         self.stdout.write("\n".join(lines) + "\n")
