@@ -81,27 +81,39 @@ def _all_words(field: str, words: list[str]) -> Q:
     return condition
 
 
+def _word_ticket_ids(query: str, words: list[str]) -> QuerySet:
+    """The ids of the tickets whose subject, customer name or any message has every
+    word: one UNION of index scans (each branch on its trigram index), which the
+    inbox's query joins, instead of an OR that would test every ticket."""
+    ids = Message.objects.filter(_all_words("text", words)).values("ticket_id").union(
+        Ticket.objects.filter(_all_words("subject", words)).values("id"),
+        Ticket.objects.filter(customer__in=Customer.objects.filter(_all_words("name", words))).values("id"),
+    )
+    if any(ch.isdigit() for ch in query) or "@" in query:
+        # A partial address ("5678", "@example.com") is found among the addresses.
+        partial = ContactIdentity.objects.filter(address__icontains=query.strip()).values("customer_id")
+        ids = ids.union(Ticket.objects.filter(customer__in=partial).values("id"))
+    return ids
+
+
 def ticket_search(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
-    """The tickets among `tickets` that match `query` (see the module's docstring)."""
+    """The tickets among `tickets` that match `query` (see the module's docstring).
+    A reference or a known address answers exactly; anything else is words."""
     query = (query or "").strip()[:MAX_QUERY]
     if not query:
         return tickets
-    condition = Q(pk__in=[])
     number = _ticket_number(query)
-    if number is not None:
-        condition |= Q(pk=number)
+    if number is not None and not query.isdigit():
+        return tickets.filter(pk=number)
     customer_ids = _address_customer_ids(query)
     if customer_ids:
         # Merged-away customers' tickets moved to the customer they were merged into.
         live = Customer.objects.filter(pk__in=customer_ids).values_list("merged_into_id", "pk")
-        condition |= Q(customer_id__in={merged or pk for merged, pk in live})
+        return tickets.filter(customer_id__in={merged or pk for merged, pk in live})
     words = search_words(query)
-    if words:
-        messages = Message.objects.filter(_all_words("text", words)).values("ticket_id")
-        customers = Customer.objects.filter(_all_words("name", words)).values("pk")
-        condition |= _all_words("subject", words) | Q(pk__in=messages) | Q(customer_id__in=customers)
-        # A partial address ("5678", "@example.com") is still found among the addresses.
-        if len(query) >= 4:
-            identities = ContactIdentity.objects.filter(address__icontains=query).values("customer_id")
-            condition |= Q(customer_id__in=identities)
+    if not words:
+        return tickets.none()
+    condition = Q(pk__in=_word_ticket_ids(query, words))
+    if number is not None:
+        condition |= Q(pk=number)
     return tickets.filter(condition)
