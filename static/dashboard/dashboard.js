@@ -9,6 +9,7 @@
   const SVG = "http://www.w3.org/2000/svg";
   const COLORS = ["#2f6fed", "#1f8a4c", "#b86e00", "#8e44ad", "#c62f2f", "#16a2b8"];
   let timer = null;
+  let lastData = null;
 
   function el(name, attrs, parent) {
     const node = document.createElementNS(SVG, name);
@@ -17,13 +18,18 @@
     return node;
   }
 
+  // Durations in the reader's language, with the units the server translated.
   function duration(seconds) {
     if (seconds === null || seconds === undefined) return "–";
-    if (seconds < 90) return Math.round(seconds) + " s";
-    if (seconds < 5400) return Math.round(seconds / 60) + " min";
-    if (seconds < 172800) return (seconds / 3600).toFixed(1) + " h";
-    return (seconds / 86400).toFixed(1) + " d";
+    const U = T.units;
+    const fmt = (value, digits) => Number(value).toLocaleString(document.documentElement.lang || undefined, { maximumFractionDigits: digits });
+    if (seconds < 90) return `${fmt(seconds, 0)} ${U.s}`;
+    if (seconds < 5400) return `${fmt(seconds / 60, 0)} ${U.min}`;
+    if (seconds < 172800) return `${fmt(seconds / 3600, 1)} ${U.h}`;
+    return `${fmt(seconds / 86400, 1)} ${U.d}`;
   }
+  // Charts are drawn at the size they are shown, so their text stays readable on a phone.
+  const chartWidth = (box) => Math.max(280, Math.round(box.clientWidth || 600));
   const pct = (rate) => (rate === null || rate === undefined ? "–" : (rate * 100).toFixed(1) + "%");
   const num = (value, digits) => (value === null || value === undefined ? "–" : Number(value).toFixed(digits));
 
@@ -43,15 +49,15 @@
   function lineChart(box, days, key, format, color) {
     const points = days.map((d, i) => [i, d[key]]).filter((p) => p[1] !== null && p[1] !== undefined);
     if (!points.length) return empty(box);
-    const W = 600, H = 180, P = 28;
+    const W = chartWidth(box), H = 190, P = 44;
     const max = Math.max(...points.map((p) => p[1])) || 1;
     const x = (i) => P + (days.length > 1 ? (i * (W - 2 * P)) / (days.length - 1) : (W - 2 * P) / 2);
     const y = (v) => H - P - (v / max) * (H - 2 * P);
-    const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", class: "db-svg" });
+    const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img", class: "db-svg" });
     title(svg, box.parentElement.querySelector("figcaption").textContent);
     for (const frac of [0, 0.5, 1]) {
       el("line", { x1: P, x2: W - P, y1: y(max * frac), y2: y(max * frac), class: "db-grid" }, svg);
-      el("text", { x: 2, y: y(max * frac) + 4, class: "db-axis" }, svg).textContent = format(max * frac);
+      el("text", { x: P - 4, y: y(max * frac) + 4, class: "db-axis", "text-anchor": "end" }, svg).textContent = format(max * frac);
     }
     el("polyline", { points: points.map((p) => `${x(p[0])},${y(p[1])}`).join(" "), fill: "none", stroke: color, "stroke-width": 2 }, svg);
     for (const [i, v] of points) {
@@ -67,9 +73,9 @@
   function barChart(box, entries) {
     const total = entries.reduce((sum, e) => sum + e[1], 0);
     if (!total) return empty(box);
-    const W = 600, row = 26, H = entries.length * row + 8, labelW = 150;
+    const W = chartWidth(box), row = 28, H = entries.length * row + 8, labelW = Math.min(150, Math.round(W * 0.35));
     const max = Math.max(...entries.map((e) => e[1]));
-    const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", class: "db-svg" });
+    const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img", class: "db-svg" });
     title(svg, box.parentElement.querySelector("figcaption").textContent);
     entries.forEach(([label, value], i) => {
       const y = 4 + i * row;
@@ -86,7 +92,7 @@
   function donut(box, entries) {
     const total = entries.reduce((sum, e) => sum + e[1], 0);
     if (!total) return empty(box);
-    const svg = el("svg", { viewBox: "0 0 300 160", role: "img", class: "db-svg" });
+    const svg = el("svg", { viewBox: "0 0 300 160", role: "img", class: "db-svg db-donut" });
     title(svg, box.parentElement.querySelector("figcaption").textContent);
     const cx = 80, cy = 80, r = 60, width = 26;
     let angle = -Math.PI / 2;
@@ -118,12 +124,12 @@
   function render(data) {
     const fr = data.first_response_time, res = data.resolution_time;
     tile("fcr", pct(data.fcr_rate), `${data.fcr.judged} ${T.judged} · ${T.provisional} ${pct(data.fcr.provisional.rate)}`);
-    tile("first_response", duration(fr.median_s), `${T.p90} ${duration(fr.p90_s)} · ${T.business} ${duration(fr.business_median_s)}`);
-    tile("resolution", duration(res.median_s), `${T.p90} ${duration(res.p90_s)} · ${T.business} ${duration(res.business_median_s)}`);
+    tile("first_response", duration(fr.median_s), `${T.p90} ${duration(fr.p90_s)} · ${T.business}: ${duration(fr.business_median_s)}`);
+    tile("resolution", duration(res.median_s), `${T.p90} ${duration(res.p90_s)} · ${T.business}: ${duration(res.business_median_s)}`);
     tile("csat", num(data.csat.average, 2), `${data.csat.responses} ${T.answers} · ${num(data.csat.satisfied_pct, 1)}% ${T.satisfied}`);
     tile("ces", num(data.ces.average, 2), `1–${data.ces.scale} · ${data.ces.responses} ${T.answers}`);
     tile("nps", num(data.nps.score, 1), `${data.nps.responses} ${T.answers}`);
-    tile("rates", `${pct(data.reopen_rate)} · ${pct(data.escalation_rate)}`, `${T.reopened} · ${T.escalated}`);
+    tile("rates", `${pct(data.reopen_rate)} · ${pct(data.escalation_rate)}`, `${data.reopened} ${T.reopened} · ${T.escalated}`);
     tile("backlog", data.backlog.now, `${T.now} · ${data.backlog.end_of_range} ${T.end}`);
     lineChart(document.getElementById("chart-volume"), data.trend, "volume", (v) => Math.round(v), COLORS[0]);
     lineChart(document.getElementById("chart-fcr"), data.trend, "fcr_rate", pct, COLORS[1]);
@@ -148,7 +154,10 @@
         tr.insertCell().textContent = text;
       }
     }
-    document.getElementById("db-updated").textContent = `${T.updated} ${new Date().toLocaleTimeString()}`;
+    // The team's time zone, like every other time on the page.
+    const clock = new Date().toLocaleTimeString(document.documentElement.lang || undefined, { timeZone: root.dataset.tz, hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    document.getElementById("db-updated").textContent = `${T.updated} ${clock}`;
+    lastData = data;
   }
 
   function query() {
@@ -160,6 +169,9 @@
   async function load() {
     const params = query();
     document.getElementById("db-export").href = `${root.dataset.export}?${params}`;
+    root.querySelectorAll("a[data-metric]").forEach((link) => {
+      link.href = `${root.dataset.rows}?metric=${link.dataset.metric}&${params}`;
+    });
     params.set("detail", "1");
     const error = document.getElementById("db-error");
     try {
@@ -182,6 +194,11 @@
   form.addEventListener("submit", (event) => { event.preventDefault(); load(); schedule(); });
   form.addEventListener("change", () => { load(); schedule(); });
   document.addEventListener("visibilitychange", () => { if (!document.hidden) load(); });
+  let resizeTimer = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => { if (lastData) render(lastData); }, 150);
+  });
   load();
   schedule();
 })();

@@ -9,4 +9,5 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.dashboard, name="index"),
     path("export.csv", views.export_csv, name="export"),
+    path("rows/", views.kpi_rows, name="rows"),
 ]

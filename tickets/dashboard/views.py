@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
 
@@ -22,8 +25,10 @@ from tickets.kpi_api import kpi_filters_from
 from tickets.models import Channel, Customer, EscalationRule, Role, Team, Ticket
 from tickets.models.rules import ACTION_TYPES, CONDITION_TYPES, REPEAT_CONTACT_PARTS, RuleType
 from tickets.permissions import is_supervisor
+from tickets.selectors.kpi_rows import SURVEY_METRICS, FCRReason, kpi_detail_row, kpi_detail_rows
 from tickets.selectors.kpis import KPI_TICKET_COLUMNS, kpi_ticket_rows
 from tickets.selectors.sla import sla_counts
+from tickets.templatetags.kpi_tags import duration_units
 
 User = get_user_model()
 
@@ -59,6 +64,7 @@ def dashboard(request):
         "default_from": (today - timedelta(days=29)).isoformat(),
         "default_to": today.isoformat(),
         "sla": sla_counts(),
+        "time_zone": settings.TIME_ZONE,
         "strings": {
             "empty": _("No data in this range"),
             "updated": _("Updated"),
@@ -68,7 +74,8 @@ def dashboard(request):
             "now": _("now"),
             "end": _("at the end of the range"),
             "p90": _("p90"),
-            "business": _("business hours"),
+            "business": _("in business hours"),
+            "units": duration_units(),
             "satisfied": _("satisfied"),
             "error": _("Could not load the figures"),
             "noAgents": _("No agent activity in this range"),
@@ -103,6 +110,66 @@ def export_csv(request):
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+METRIC_TITLES = {
+    "volume": _lazy("Tickets created"),
+    "first_response": _lazy("First response"),
+    "escalated": _lazy("Escalated tickets"),
+    "fcr": _lazy("First contact resolution"),
+    "resolution": _lazy("Resolution"),
+    "reopened": _lazy("Reopened tickets"),
+    "csat": _lazy("CSAT answers"),
+    "ces": _lazy("Customer effort answers"),
+    "nps": _lazy("NPS answers"),
+}
+FCR_REASONS = {
+    FCRReason.UNRESOLVED: _lazy("not resolved"),
+    FCRReason.AGENT_INITIATED: _lazy("opened by an agent"),
+    FCRReason.REOPENED: _lazy("reopened"),
+    FCRReason.REPEAT_CONTACT: _lazy("the customer came back"),
+    FCRReason.NO_REPLY: _lazy("no reply"),
+    FCRReason.SEVERAL_REPLIES: _lazy("several replies"),
+}
+ROWS_PER_PAGE = 50
+
+
+@supervisor_required
+def kpi_rows(request):
+    """The tickets or answers behind one tile, with what decided each."""
+    metric = request.GET.get("metric", "")
+    if metric not in METRIC_TITLES:
+        return HttpResponse(_("Unknown figure."), status=400, content_type="text/plain; charset=utf-8")
+    try:
+        filters, _detail = kpi_filters_from(request.GET)
+    except ValidationError as exc:
+        return HttpResponse(str(exc.detail), status=400, content_type="text/plain; charset=utf-8")
+    page = Paginator(kpi_detail_rows(filters=filters, metric=metric), ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [kpi_detail_row(item, now=now) for item in page.object_list]
+    channels = dict(Channel.choices)
+    for row in rows:
+        row["channel_label"] = channels.get(row["channel"], row["channel"])
+        if row.get("fcr_reason"):
+            row["fcr_reason_label"] = FCR_REASONS.get(row["fcr_reason"], row["fcr_reason"])
+        if row.get("answered_at"):
+            row["answered"] = datetime.fromisoformat(row["answered_at"])
+        repeat = row.get("repeat_contact")
+        if repeat:
+            repeat["channel_label"] = channels.get(repeat["channel"], repeat["channel"])
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "metric": metric,
+        "title": METRIC_TITLES[metric],
+        "filters": filters,
+        "rows": rows,
+        "page": page,
+        "query": query.urlencode(),
+        "is_survey": metric in SURVEY_METRICS,
+        "window_days": settings.FCR_WINDOW_DAYS,
+    }
+    return render(request, "dashboard/rows.html", context)
 
 
 @supervisor_required

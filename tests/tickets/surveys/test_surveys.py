@@ -39,6 +39,7 @@ def resolve(agent, django_capture_on_commit_callbacks):
 
 def test_an_sms_answer_in_thai_digits_is_recorded_and_opens_nothing(run, resolve, agent, outbox, settings):
     settings.HELPDESK_AUTOACK_ENABLED = False
+    settings.HELPDESK_SURVEY_KINDS = ["csat"]
     ticket = run("sms", "+66840000001", "My bill is wrong").ticket
     reply_create(ticket=ticket, author=agent, text="Fixed, sorry!")
     resolve(ticket)
@@ -59,6 +60,47 @@ def test_an_sms_answer_in_thai_digits_is_recorded_and_opens_nothing(run, resolve
     again = run("sms", "+66840000001", "4")
     assert again.ticket.pk != ticket.pk and not again.message.is_automatic
     assert Survey.objects.get(pk=survey.pk).score == 5
+
+
+def test_one_question_at_a_time_in_the_teams_order(run, resolve, agent, settings):
+    """Resolving asks the first question only; each answer brings the next, on the
+    same channel, until the last; none of it reopens the ticket."""
+    settings.HELPDESK_AUTOACK_ENABLED = False
+    settings.HELPDESK_SURVEY_KINDS = ["nps", "csat", "ces"]
+    settings.HELPDESK_CES_SCALE = 7
+    ticket = run("whatsapp", "whatsapp:+66840000009", "Roaming does not work").ticket
+    reply_create(ticket=ticket, author=agent, text="Switched on for you")
+    resolve(ticket)
+
+    def asked() -> list[str]:
+        questions = Message.objects.filter(ticket=ticket, direction="out", is_automatic=True, metadata__has_key="survey")
+        return [m.metadata["survey"]["kind"] for m in questions.order_by("id")]
+
+    assert asked() == ["nps"]
+    run("whatsapp", "whatsapp:+66840000009", "10")
+    assert asked() == ["nps", "csat"]
+    run("whatsapp", "whatsapp:+66840000009", "4")
+    assert asked() == ["nps", "csat", "ces"]
+    run("whatsapp", "whatsapp:+66840000009", "6")  # on the 1-7 CES scale
+    assert asked() == ["nps", "csat", "ces"]
+    scores = dict(Survey.objects.filter(ticket=ticket).values_list("kind", "score"))
+    assert scores == {"nps": 10, "csat": 4, "ces": 6}
+    ticket.refresh_from_db()
+    assert ticket.status == "resolved" and ticket.reopen_count == 0
+
+
+def test_a_whatsapp_question_uses_the_quick_reply_template_when_there_is_one(run, resolve, agent, settings):
+    settings.HELPDESK_AUTOACK_ENABLED = False
+    settings.HELPDESK_SURVEY_KINDS = ["csat"]
+    settings.HELPDESK_WHATSAPP_SURVEY_CONTENT_SIDS = {"csat": "HX0123456789abcdef0123456789abcdef"}
+    ticket = run("whatsapp", "whatsapp:+66840000010", "Help").ticket
+    reply_create(ticket=ticket, author=agent, text="Done")
+    resolve(ticket)
+    question = Message.objects.get(pk=Survey.objects.get(ticket=ticket).message_id)
+    assert question.metadata["content_sid"] == "HX0123456789abcdef0123456789abcdef"
+    # A button answers with its digit, like a typed one.
+    run("whatsapp", "whatsapp:+66840000010", "5")
+    assert Survey.objects.get(ticket=ticket).score == 5
 
 
 def test_a_reply_that_is_not_an_answer_is_a_contact_as_usual(run, resolve, agent, settings):
