@@ -1,7 +1,7 @@
 """The domain models. Each topic has a module; everything is importable from here."""
 
 from .chat import ChatSessionLog  # noqa: F401
-from .console import CannedResponse, Macro  # noqa: F401
+from .console import CannedResponse, CustomerMerge, Macro  # noqa: F401
 from .core import (  # noqa: F401
     AgentProfile,
     Attachment,
@@ -20,7 +20,7 @@ from .core import (  # noqa: F401
     attachment_upload_to,
 )
 from .outbox import OutboxItem  # noqa: F401
-from .reports import KPIReportDelivery  # noqa: F401
+from .reports import KPIReportDelivery, KPIReportPreference  # noqa: F401
 from .rules import EscalationRule, RuleFiring  # noqa: F401
 from .security import IdempotentRequest, IdentityClaim, SignInAttempt  # noqa: F401
 from .sentiment import MessageSentiment  # noqa: F401

@@ -57,3 +57,38 @@ class Macro(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CustomerMerge(models.Model):
+    """One merge of a customer into another, with what moved, so that it can be
+    undone: the identities, tickets and messages that moved, and the target's
+    fields as they were before the merge filled them in."""
+
+    source = models.ForeignKey(
+        "tickets.Customer", verbose_name=_("merged customer"), on_delete=models.CASCADE, related_name="merges_out"
+    )
+    target = models.ForeignKey(
+        "tickets.Customer", verbose_name=_("merged into"), on_delete=models.CASCADE, related_name="merges_in"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("merged by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    identity_ids = models.JSONField(_("identities"), default=list)
+    ticket_ids = models.JSONField(_("tickets"), default=list)
+    message_ids = models.JSONField(_("messages"), default=list)
+    target_before = models.JSONField(_("target before the merge"), default=dict)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("undone by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
+        indexes = [models.Index(fields=["source", "-created_at"], name="customer_merge_source_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} → {self.target_id}"
