@@ -31,3 +31,25 @@ class KPIReportDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} {self.period_start} → {self.recipient_id}"
+
+
+class KPIReportPreference(models.Model):
+    """How a supervisor wants the KPI report: how often, and in which language."""
+
+    class Period(models.TextChoices):
+        WEEKLY = "weekly", _("Weekly")
+        DAILY = "daily", _("Daily")
+        OFF = "off", _("Never")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="kpi_report_preference"
+    )
+    period = models.CharField(_("period"), max_length=8, choices=Period.choices, default=Period.WEEKLY)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+
+    class Meta:
+        verbose_name = _("KPI report preference")
+        verbose_name_plural = _("KPI report preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.period} {self.language}"
