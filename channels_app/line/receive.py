@@ -12,6 +12,7 @@ from django.db import transaction
 from channels_app.line.contacts import line_follow_record, line_link_code_of, line_link_redeem, line_profile_stale
 from channels_app.line.parsing import InvalidLineEvent, event_time, event_user_id, inbound_from_event
 from channels_app.line.tasks import confirm_line_link, refresh_line_profile
+from tickets.services.autoack import CHANNEL_COMMAND
 from tickets.services.ingest import IngestResult, InvalidInbound, inbound_accept
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,8 @@ def line_event_receive(*, event: dict, destination: str = "") -> IngestResult | 
     if code:
         # Linked before the message is processed, so that it lands on the linked customer.
         linked = line_link_redeem(user_id=user_id, code=code)
+        # Addressed to the helpdesk itself, not to the support team: nothing to acknowledge.
+        msg.metadata[CHANNEL_COMMAND] = True
         token = msg.metadata["line"].get("reply_token", "")
         transaction.on_commit(lambda: confirm_line_link.delay(user_id, token, linked.pk if linked else None))
     raw = json.dumps({"destination": destination, "events": [event]}, ensure_ascii=False).encode()
