@@ -17,11 +17,11 @@ from tests.factories import deliver
 from tickets.models import ContactIdentity, Customer
 from tickets.services.customers import customer_merge
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fake_meta")]
 
 
 def test_one_person_on_five_channels_is_one_customer_with_one_timeline(
-    fake_line, fake_meta, agent_client, django_capture_on_commit_callbacks
+    fake_line, agent_client, django_capture_on_commit_callbacks
 ):
     fake_line.add_profile(USER, "Ploy")
     client = Client()
@@ -34,7 +34,11 @@ def test_one_person_on_five_channels_is_one_customer_with_one_timeline(
     assert email.customer_id != line_customer.pk
 
     # On WhatsApp, and by SMS from the same number: one phone identity, one customer.
-    post_twilio(client, "/webhooks/twilio/whatsapp/", sms_params("ขอเลขพัสดุค่ะ", sid="SM" + "1" * 32, sender="whatsapp:+66891234567"))
+    post_twilio(
+        client,
+        "/webhooks/twilio/whatsapp/",
+        sms_params("ขอเลขพัสดุค่ะ", sid="SM" + "1" * 32, sender="whatsapp:+66891234567"),
+    )
     post_twilio(client, "/webhooks/twilio/sms/", sms_params("ได้รับแล้วค่ะ", sid="SM" + "2" * 32, sender="+66891234567"))
     phone_customer = ContactIdentity.objects.get(kind="phone", address="+66891234567").customer
     post_meta(client, webhook(message_item("ขอบคุณค่ะ", mid="m_ploy_1", user="6500000000000777")))
@@ -45,7 +49,9 @@ def test_one_person_on_five_channels_is_one_customer_with_one_timeline(
     code = line_link_code_issue(customer=email.customer).code
     fake_line.reply_tokens.add("token-of-the-code")
     with django_capture_on_commit_callbacks(execute=True):
-        post_line(client, batch(text_event(f"LINK-{code}", message_id="800000000000000002", reply_token="token-of-the-code")))
+        post_line(
+            client, batch(text_event(f"LINK-{code}", message_id="800000000000000002", reply_token="token-of-the-code"))
+        )
     # An agent merges the WhatsApp/SMS and the Messenger conversations she confirmed were hers.
     customer_merge(source=phone_customer, target=email.customer)
     customer_merge(source=messenger_customer, target=email.customer)
