@@ -19,6 +19,7 @@ urlpatterns = [
     path("console/rules/", include("tickets.dashboard.rules_urls")),
     path("survey/", include("tickets.dashboard.survey_urls")),
     path("console/outbox/", include("channels_app.outbox.urls")),
+    path("console/chat-sessions/", include("tickets.console.chat_sessions")),
     path("console/", include("tickets.console.urls")),
     path("portal/", include("kb.portal.urls")),
     path("help/", include("kb.urls")),
