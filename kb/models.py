@@ -26,7 +26,13 @@ class Category(models.Model):
     name_th = models.CharField(_("name (Thai)"), max_length=120, blank=True)
     description_en = models.CharField(_("description (English)"), max_length=300, blank=True)
     description_th = models.CharField(_("description (Thai)"), max_length=300, blank=True)
-    icon = models.CharField(_("icon"), max_length=8, blank=True, help_text=_("One emoji shown on the help center."))
+    icon = models.CharField(
+        _("icon"),
+        max_length=8,
+        blank=True,
+        # Drawn from static/icons.svg: an emoji would need an emoji font.
+        help_text=_("Shown on the help center: box, card, return, lock, tools, chat or question."),
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
