@@ -42,6 +42,7 @@ class Ranking:
     max_translations: int = 3
 
 
+MAX_REMEMBERED_CORRECTIONS = 20_000
 DEFAULT = Ranking()
 LEXICAL = Ranking(synonyms=0.0, translations=0.0, use_usage=False)
 
@@ -52,6 +53,8 @@ class Concept:
     alternatives: list[tuple[tuple[str, ...], float]] = field(default_factory=list)
 
     def add(self, terms: tuple[str, ...], weight: float) -> None:
+        # One-letter Latin pieces ("can't" -> can, t) say nothing.
+        terms = tuple(t for t in terms if len(t) > 1 or t.isdigit())
         if not terms or weight <= 0:
             return
         for i, (existing, existing_weight) in enumerate(self.alternatives):
@@ -94,6 +97,26 @@ class CorpusStats:
     # word -> ((word of the other language, association 0..1), ...)
     lexicon: dict[str, tuple[tuple[str, float], ...]]
 
+    # Corrections found so far for this version of the corpus: readers repeat their typos.
+    corrections: dict[str, list[str]] = field(default_factory=dict, compare=False)
+    by_length: dict[int, tuple[str, ...]] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        buckets: dict[int, list[str]] = {}
+        for word in self.vocabulary:
+            buckets.setdefault(len(word), []).append(word)
+        self.by_length.update({length: tuple(sorted(words)) for length, words in buckets.items()})
+
+    def close_words(self, word: str) -> list[str]:
+        """Spellings of the vocabulary within a few edits of `word` (kb.search.close_words),
+        looking only at words of a length that can be that close."""
+        if word not in self.corrections:
+            if len(self.corrections) > MAX_REMEMBERED_CORRECTIONS:
+                self.corrections.clear()
+            near = [w for n in range(len(word) - 2, len(word) + 3) for w in self.by_length.get(n, ())]
+            self.corrections[word] = search.close_words(word, near)
+        return self.corrections[word]
+
     def idf(self, term: str) -> float:
         df = self.df.get(term, 0)
         return math.log(1 + (self.documents - df + 0.5) / (df + 0.5))
@@ -123,7 +146,7 @@ def parse(text: str, *, stats: CorpusStats, thesaurus: Thesaurus, ranking: Ranki
                 for terms in thesaurus.of_word(word):
                     concept.add(terms, ranking.synonyms)
             if word not in stats.known:
-                for fix in search.close_words(word, stats.vocabulary):
+                for fix in stats.close_words(word):
                     concept.add((fix,), ranking.typos)
                     for terms in thesaurus.of_word(fix) if ranking.synonyms else ():
                         concept.add(terms, ranking.typos * ranking.synonyms)
@@ -151,7 +174,7 @@ def _add_thai_typo_concepts(query: Query, tokens, *, stats, thesaurus, ranking, 
         for span in search.thai_spans(run, pieces, vocabulary=known):
             if len(query.concepts) >= max_terms:
                 return
-            fixes = search.close_words(span, stats.vocabulary)
+            fixes = stats.close_words(span)
             if fixes:
                 concept = Concept(typed=(fixes[0],))
                 for fix in fixes:

@@ -23,9 +23,14 @@ from tickets.permissions import is_agent
 
 # Suggestions follow a customer's typing: their first words say what it is about.
 SUGGESTION_TERMS = 8
-# A word in more than this share of the articles only scores candidates, it does not find them.
-COMMON_TERM_SHARE = 0.2
-MAX_MATCH_TERMS = 48
+# Articles the index may rank for one search, summed over the terms asked for (_match_queries).
+MATCH_BUDGET = 300
+# PostgreSQL's planner estimates each word of a tsquery apart: past a few words, it reads the
+# whole table instead of the GIN index. Reading a small table is cheap, so a help center of
+# up to SMALL_INDEX articles asks for every word, and a larger one for MAX_MATCH_TERMS.
+MAX_MATCH_TERMS = 8
+SMALL_INDEX = 1000
+MAX_MATCH_TERMS_SMALL = 48
 
 
 def visible_articles(*, user=None) -> QuerySet[Article]:
@@ -106,30 +111,32 @@ class SearchHit:
     translations: list[Article] = field(default_factory=list)
 
 
-def _candidates_postgresql(query: ranking.Query, terms: list[str], *, include_internal: bool) -> list[tuple]:
-    """Articles holding any of the terms, roughly best first by ts_rank (the words typed
-    count double), with what kb.ranking scores them on."""
-    typed = [t for concept in query.concepts for t in concept.typed if t in terms] or terms
+def _candidates_postgresql(tsquery: str, *, include_internal: bool) -> list[tuple]:
+    """Articles holding any of the terms, roughly best first by ts_rank, with what
+    kb.ranking scores them on. Ranked on ids alone, so that only the chosen few rows
+    bring their documents along."""
     internal = "" if include_internal else "AND NOT internal"
     sql = (
-        "SELECT id, translation_group, lang, search_title, search_body FROM kb_article, "
-        "to_tsquery('simple', %s) AS q_all, to_tsquery('simple', %s) AS q_typed "
-        f"WHERE published {internal} AND search_vector @@ q_all "
-        "ORDER BY 2 * ts_rank('{0.1, 0.2, 0.4, 1.0}', search_vector, q_typed) "
-        "+ ts_rank('{0.1, 0.2, 0.4, 1.0}', search_vector, q_all) DESC, id LIMIT %s"
+        "WITH q AS (SELECT to_tsquery('simple', %s) AS query), "
+        "best AS (SELECT id FROM kb_article, q "
+        f"WHERE published {internal} AND search_vector @@ q.query "
+        "ORDER BY ts_rank('{0.1, 0.2, 0.4, 1.0}', search_vector, q.query) DESC, id LIMIT %s) "
+        "SELECT a.id, a.translation_group, a.lang, a.search_title, a.search_body "
+        "FROM kb_article a JOIN best USING (id)"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [_tsquery(terms), _tsquery(typed), search.CANDIDATES])
+        cursor.execute(sql, [tsquery, search.CANDIDATES])
         return cursor.fetchall()
 
 
-def _tsquery(terms: list[str]) -> str:
+def _tsquery(terms: list[str], operator: str) -> str:
     # Terms are words of kb.search's tokenizer: letters and digits only, nothing to escape.
-    return " | ".join(f"'{term}'" for term in terms)
+    return f" {operator} ".join(f"'{term}'" for term in terms)
 
 
-def _candidates_sqlite(terms: list[str], *, include_internal: bool) -> list[tuple]:
-    expression = " OR ".join('"{}"'.format(term.replace('"', '""')) for term in terms)
+def _candidates_sqlite(tsquery: str, *, include_internal: bool) -> list[tuple]:
+    # The same expression in FTS5's syntax: 'a' | 'b' -> "a" OR "b".
+    expression = tsquery.replace("'", '"').replace(" | ", " OR ").replace(" & ", " AND ")
     internal = "" if include_internal else "AND a.internal = 0"
     sql = (
         "SELECT a.id, a.translation_group, a.lang, a.search_title, a.search_body "
@@ -142,14 +149,51 @@ def _candidates_sqlite(terms: list[str], *, include_internal: bool) -> list[tupl
         return [(row[0], uuid.UUID(str(row[1])), *row[2:]) for row in cursor.fetchall()]
 
 
-def _match_terms(query: ranking.Query, stats: ranking.CorpusStats) -> list[str]:
-    """The terms the index is asked for: every known one, except words so common that
-    they would drag most of the table into ranking while rarer words of the query
-    already find the articles (they still count when the candidates are scored)."""
-    known = [t for t in query.terms() if t in stats.df]
-    common = stats.documents * COMMON_TERM_SHARE
-    selective = [t for t in known if stats.df[t] <= common]
-    return (selective or known)[:MAX_MATCH_TERMS]
+def _match_queries(query: ranking.Query, stats: ranking.CorpusStats) -> list[str]:
+    """The tsqueries that find candidates, tried in turn until one finds some.
+
+    Terms go in rarest first while the articles they hold add up to MATCH_BUDGET: each
+    matched article costs the engine a recheck and a ts_rank (about 20 µs on PostgreSQL),
+    and ranking every article that holds a common word costs more than it tells. The
+    common words still count when the candidates are scored. When even the rarest word
+    is common, the articles holding the two rarest words typed come first, and the
+    rarest word alone only if none holds both."""
+    weight: dict[str, float] = {}
+    for concept in query.concepts:
+        for terms, alternative_weight in concept.alternatives:
+            for term in terms:
+                if term in stats.df:
+                    weight[term] = max(weight.get(term, 0.0), alternative_weight)
+    if not weight:
+        return []
+
+    def cost(term: str) -> tuple[float, str]:
+        return stats.df[term] / weight[term], term
+
+    # Each concept's cheapest word first, so that every part of the question can find.
+    firsts = [
+        min((t for terms, _w in concept.alternatives for t in terms if t in weight), key=cost, default=None)
+        for concept in query.concepts
+    ]
+    ordered = sorted({t for t in firsts if t}, key=cost) + sorted(weight, key=cost)
+    at_most = MAX_MATCH_TERMS if stats.documents > SMALL_INDEX else MAX_MATCH_TERMS_SMALL
+    chosen: list[str] = []
+    total = 0
+    for term in ordered:
+        if term in chosen or len(chosen) >= at_most:
+            continue
+        if chosen and total + stats.df[term] > MATCH_BUDGET:
+            continue
+        chosen.append(term)
+        total += stats.df[term]
+    if total <= MATCH_BUDGET:
+        return [_tsquery(chosen, "|")]
+    typed = sorted(
+        {t for concept in query.concepts for t in concept.typed if t in stats.df}, key=lambda t: (stats.df[t], t)
+    )
+    if len(typed) >= 2:
+        return [_tsquery(typed[:2], "&"), _tsquery(chosen, "|")]
+    return [_tsquery(chosen, "|")]
 
 
 def article_search(
@@ -169,18 +213,18 @@ def article_search(
     translation pairs collapse into one hit. `lang` is the reader's language: a
     preference, never a filter. Same-language articles get a small boost, and when both
     versions of an article answer, the reader's is shown with the other one listed in
-    `translations`. Three queries at most (candidates, usage, the articles); the corpus
+    `translations`. Four queries at most (candidates, again with fewer words when the
+    first try found none, usage, the articles); the corpus
     statistics are cached per index version."""
     stats = corpus_stats()
     parsed = ranking.parse(query, stats=stats, thesaurus=thesaurus(), ranking=weights, max_terms=max_terms)
-    terms = _match_terms(parsed, stats)
-    if not terms:
-        return []
     include_internal = is_agent(user)
-    if search.engine() == "postgresql":
-        rows = _candidates_postgresql(parsed, terms, include_internal=include_internal)
-    else:
-        rows = _candidates_sqlite(terms, include_internal=include_internal)
+    find = _candidates_postgresql if search.engine() == "postgresql" else _candidates_sqlite
+    rows = []
+    for tsquery in _match_queries(parsed, stats):
+        rows = find(tsquery, include_internal=include_internal)
+        if rows:
+            break
     candidates = [ranking.Candidate(*row) for row in rows]
     for candidate in candidates:
         candidate.score = ranking.score(candidate, parsed, stats=stats, ranking=weights)

@@ -15,10 +15,12 @@ bury a good answer or lift a bad one."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -28,6 +30,8 @@ from kb.models import Article, SearchLog, SearchSignal
 MAX_ADJUSTMENT = 0.3
 PRIOR_READERS = 20
 HELPFUL_WEIGHT = 2
+SIGNAL_CACHE_SECONDS = 3600
+MAX_SIGNALS_PER_QUERY = 200
 # An open, a vote or a request counts for the searches of the reader's last day.
 SEARCH_MEMORY = timedelta(hours=24)
 
@@ -45,25 +49,38 @@ def adjustment(*, clicks: int, helpful: int, unhelpful: int, still_need_help: in
     return min(1 + MAX_ADJUSTMENT, max(1 - MAX_ADJUSTMENT, factor))
 
 
-def apply_learning(candidates: Sequence, *, query) -> None:
-    """Multiplies each candidate's score by the adjustment its search signals earned
-    (one query, on the unique (normalized, translation_group) index)."""
-    key = normalized_query(query)
-    if not key:
-        return
-    groups = {uuid.UUID(str(c.group)) for c in candidates}
-    signals = {
-        s.translation_group: s for s in SearchSignal.objects.filter(normalized=key, translation_group__in=groups)
-    }
-    for candidate in candidates:
-        signal = signals.get(uuid.UUID(str(candidate.group)))
-        if signal is not None:
-            candidate.score *= adjustment(
+def _cache_key(normalized: str) -> str:
+    return "kb:signals:" + hashlib.sha1(normalized.encode("utf-8")).hexdigest()
+
+
+def _signals(normalized: str) -> dict[str, float]:
+    """Translation group -> adjustment, for one normalized query; cached until a reader
+    adds a signal to it, so that most searches ask the database nothing."""
+    key = _cache_key(normalized)
+    found = cache.get(key)
+    if found is None:
+        found = {
+            str(signal.translation_group): adjustment(
                 clicks=signal.clicks,
                 helpful=signal.helpful,
                 unhelpful=signal.unhelpful,
                 still_need_help=signal.still_need_help,
             )
+            for signal in SearchSignal.objects.filter(normalized=normalized)[:MAX_SIGNALS_PER_QUERY]
+        }
+        cache.set(key, found, timeout=SIGNAL_CACHE_SECONDS)
+    return found
+
+
+def apply_learning(candidates: Sequence, *, query) -> None:
+    """Multiplies each candidate's score by the adjustment its search signals earned."""
+    normalized = normalized_query(query)
+    if not normalized:
+        return
+    signals = _signals(normalized)
+    if signals:
+        for candidate in candidates:
+            candidate.score *= signals.get(str(candidate.group), 1.0)
 
 
 # ---------------------------------------------------------------------------------------
@@ -83,6 +100,8 @@ def search_record(*, query: str, normalized: str, lang: str, results: int, sessi
 def _signal_add(*, normalized: str, group: uuid.UUID, counter: str) -> None:
     if not normalized:
         return
+    _forget(normalized)
+    transaction.on_commit(lambda: _forget(normalized))
     updated = SearchSignal.objects.filter(normalized=normalized, translation_group=group).update(
         **{counter: F(counter) + 1}
     )
@@ -94,6 +113,10 @@ def _signal_add(*, normalized: str, group: uuid.UUID, counter: str) -> None:
             SearchSignal.objects.filter(normalized=normalized, translation_group=group).update(
                 **{counter: F(counter) + 1}
             )
+
+
+def _forget(normalized: str) -> None:
+    cache.delete(_cache_key(normalized))
 
 
 @transaction.atomic
