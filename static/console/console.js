@@ -463,6 +463,14 @@
     }
   });
 
+  /* ---- New conversation: the WhatsApp template fields only for WhatsApp. ---- */
+  const startChannel = document.querySelector("[data-page=conversation-new] select[name=channel]");
+  function toggleTemplate() {
+    document.getElementById("cn-template")?.classList.toggle("cn-hidden", startChannel.value !== "whatsapp");
+  }
+  startChannel?.addEventListener("change", toggleTemplate);
+  if (startChannel) toggleTemplate();
+
   /* ---- Inbox: select all ---- */
   document.getElementById("cn-check-all")?.addEventListener("change", (event) => {
     document.querySelectorAll(".cn-row-check").forEach((box) => { box.checked = event.target.checked; });

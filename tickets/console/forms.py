@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import Channel, Team, Ticket
+from tickets.models import Channel, Customer, Team, Ticket
 from tickets.selectors.console import INBOX_VIEWS, staff_users
 from tickets.selectors.inbox import TicketFilters
 
@@ -183,3 +183,55 @@ class CannedResponseForm(forms.Form):
     )
     scope = forms.ChoiceField(label=_("Who can use it"), choices=SCOPES, initial="personal", widget=forms.RadioSelect)
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all(), required=False)
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    tier = forms.ChoiceField(label=_("Tier"), choices=Customer.Tier.choices)
+    language = forms.ChoiceField(label=_("Language"), choices=[("", "—"), *settings.LANGUAGES], required=False)
+    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
+
+
+class IdentityAddForm(forms.Form):
+    address = forms.CharField(
+        label=_("Add an address"),
+        max_length=320,
+        widget=forms.TextInput(attrs={"placeholder": _("email, phone or whatsapp:+66…")}),
+    )
+
+
+class MergeForm(forms.Form):
+    into = forms.CharField(
+        label=_("Merge into"),
+        max_length=320,
+        help_text=_("The other customer's email, phone or customer number (#123)."),
+    )
+
+
+class ConversationStartForm(forms.Form):
+    to = forms.CharField(
+        label=_("To"),
+        max_length=320,
+        widget=forms.TextInput(attrs={"placeholder": _("email, phone or #customer number"), "autocomplete": "off"}),
+    )
+    channel = forms.ChoiceField(label=_("Channel"))
+    subject = forms.CharField(label=_("Subject"), max_length=300, required=False)
+    text = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 6}), max_length=20_000)
+    template_sid = forms.CharField(
+        label=_("WhatsApp template"),
+        max_length=34,
+        required=False,
+        help_text=_("Outside the 24-hour window WhatsApp delivers only an approved template (its id starts with HX)."),
+    )
+    template_variables = forms.CharField(
+        label=_("Template values"), max_length=1000, required=False, help_text=_("One per line: {{1}}, {{2}}…"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+    attachments = AttachmentsField(label=_("Attachments"), required=False)
+
+    def __init__(self, *args, channels: list[tuple[str, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = channels
+
+    def variables(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data.get("template_variables", "").splitlines() if line.strip()]

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tickets.console import canned_views, views
+from tickets.console import canned_views, contacts_views, views
 
 app_name = "console"
 
@@ -18,6 +18,13 @@ urlpatterns = [
     path("tickets/<int:pk>/macro/", views.macro_apply, name="macro"),
     path("messages/<int:pk>/", views.message_partial, name="message"),
     path("inline/<int:pk>/", views.attachment_inline, name="inline-image"),
+    path("tickets/new/", contacts_views.conversation_start, name="ticket-new"),
+    path("contacts/", contacts_views.contact_list, name="contacts"),
+    path("contacts/<int:pk>/", contacts_views.contact_detail, name="contact"),
+    path("contacts/<int:pk>/identities/", contacts_views.identity_add, name="identity-add"),
+    path("contacts/<int:pk>/identities/<int:identity_id>/remove/", contacts_views.identity_remove, name="identity-remove"),
+    path("contacts/<int:pk>/merge/", contacts_views.contact_merge, name="contact-merge"),
+    path("merges/<int:merge_id>/undo/", contacts_views.merge_undo, name="merge-undo"),
     path("canned/", canned_views.canned_list, name="canned-list"),
     path("canned/<int:pk>/", canned_views.canned_edit, name="canned-edit"),
     path("canned/<int:pk>/delete/", canned_views.canned_delete, name="canned-delete"),

@@ -60,7 +60,7 @@ def _ticket_number(query: str) -> int | None:
     return int(number) if number.isdigit() and len(number) < 19 else None
 
 
-def _address_customer_ids(query: str) -> list[int]:
+def address_customer_ids(query: str) -> list[int]:
     """Customers with this exact address (or, for an email, its plus-addresses)."""
     if not (_PHONE.match(query) or "@" in query or query.lower().startswith(("whatsapp:", "line:", "messenger:"))):
         return []
@@ -105,7 +105,7 @@ def ticket_search(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
     number = _ticket_number(query)
     if number is not None and not query.isdigit():
         return tickets.filter(pk=number)
-    customer_ids = _address_customer_ids(query)
+    customer_ids = address_customer_ids(query)
     if customer_ids:
         # Merged-away customers' tickets moved to the customer they were merged into.
         live = Customer.objects.filter(pk__in=customer_ids).values_list("merged_into_id", "pk")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tickets.models import ContactIdentity, Customer, Message, Ticket, TicketActivity
+from tickets.models import ContactIdentity, Customer, CustomerMerge, Message, Ticket, TicketActivity
 from tickets.services.identities import NormalizedAddress, normalize_address
 
 
@@ -130,9 +131,19 @@ def customer_merge(*, source: Customer, target: Customer, actor=None) -> Custome
         target.tier = source.tier
         changed.append("tier")
     if source.last_inbound_at and (not target.last_inbound_at or source.last_inbound_at > target.last_inbound_at):
+    record = CustomerMerge(
+        source=source,
+        target=target,
+        actor=actor,
+        identity_ids=list(ContactIdentity.objects.filter(customer=source).values_list("pk", flat=True)),
+        message_ids=list(Message.objects.filter(customer=source).values_list("pk", flat=True)),
+        target_before={field: getattr(target, field) for field in _MERGED_FIELDS} | {"user": target.user_id},
+    )
         target.last_inbound_at = source.last_inbound_at
         changed.append("last_inbound_at")
     if target.user_id is None and source.user_id is not None:
+    record.ticket_ids = ticket_ids
+    record.target_before["last_inbound_at"] = target.last_inbound_at.isoformat() if target.last_inbound_at else None
         target.user_id, source.user_id = source.user_id, None
         source.save(update_fields=["user"])
         changed.append("user")
@@ -141,3 +152,54 @@ def customer_merge(*, source: Customer, target: Customer, actor=None) -> Custome
     source.merged_into = target
     source.save(update_fields=["merged_into"])
     return target
+    record.save()
+
+
+# The target's fields a merge may fill in from the source, and the undo restores.
+_MERGED_FIELDS = ("name", "language", "notes", "tier")
+
+
+@transaction.atomic
+def customer_merge_undo(*, merge: CustomerMerge, actor=None) -> Customer:
+    """Splits a merged customer off again: the identities, tickets and messages that
+    the merge moved go back, and the target's fields that the merge filled in are
+    as they were. Messages that arrived after the merge stay where they are, with
+    the ticket they joined. Undoing twice changes nothing."""
+    merge = CustomerMerge.objects.select_for_update().get(pk=merge.pk)
+    source = Customer.objects.select_for_update().get(pk=merge.source_id)
+    target = Customer.objects.select_for_update().get(pk=merge.target_id)
+    if merge.undone_at is not None:
+        return source
+    if source.merged_into_id != target.pk:
+        raise MergeError(_("this merge can no longer be undone: the customer was merged again since"))
+    ContactIdentity.objects.filter(pk__in=merge.identity_ids, customer=target).update(customer=source)
+    Ticket.objects.filter(pk__in=merge.ticket_ids, customer=target).update(customer=source)
+    Message.objects.filter(pk__in=merge.message_ids, customer=target).update(customer=source)
+    # Later messages on the tickets that went back follow their ticket.
+    Message.objects.filter(ticket_id__in=merge.ticket_ids, customer=target).update(customer=source)
+    before = merge.target_before
+    changed = [field for field in _MERGED_FIELDS if field in before and getattr(target, field) != before[field]]
+    for field in changed:
+        setattr(target, field, before[field])
+    if target.user_id is not None and before.get("user") is None and source.user_id is None:
+        source.user_id, target.user_id = target.user_id, None
+        source.save(update_fields=["user"])
+        changed.append("user")
+    if changed:
+        target.save(update_fields=changed)
+    source.merged_into = None
+    source.save(update_fields=["merged_into"])
+    TicketActivity.objects.bulk_create(
+        [
+            TicketActivity(
+                ticket_id=ticket_id,
+                kind=TicketActivity.Kind.MERGED,
+                actor=actor,
+                data={"undone": True, "from_customer": source.pk, "into_customer": target.pk},
+            )
+            for ticket_id in merge.ticket_ids
+        ]
+    )
+    merge.undone_at, merge.undone_by = timezone.now(), actor
+    merge.save(update_fields=["undone_at", "undone_by"])
+    return source

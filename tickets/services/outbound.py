@@ -1,0 +1,101 @@
+"""Starting a conversation: a ticket the agent opens, with its first message out
+on email, SMS, WhatsApp (a template, outside the 24-hour window) or any channel
+that reaches the customer."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from tickets.models import Channel, Customer, Ticket
+from tickets.selectors.contacts import contact_find
+from tickets.services import tickets as ticket_services
+from tickets.services.customers import customer_resolve
+from tickets.services.identities import InvalidAddress, normalize_address
+from tickets.services.replies import ReplyError, reply_channel_check, reply_create
+
+# Twilio's Content API template ids: "HX" and 32 hex digits.
+TEMPLATE_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
+# Channels on which the helpdesk cannot speak first: the chat waits for a visitor.
+NO_OUTBOUND_START = frozenset({Channel.CHAT})
+
+
+class ConversationError(ValueError):
+    pass
+
+
+def recipient_resolve(*, to: str) -> Customer:
+    """The customer an agent means by "#123" or an address; a new address becomes a
+    new customer, found again when they answer."""
+    customer = contact_find(to)
+    if customer is not None:
+        return customer
+    if to.strip().removeprefix("#").isdigit() and to.strip().startswith("#"):
+        raise ConversationError(_("There is no customer %(number)s.") % {"number": to.strip()})
+    try:
+        normalize_address(to)
+    except InvalidAddress as exc:
+        raise ConversationError(str(exc)) from exc
+    return customer_resolve(sender=to)
+
+
+def start_channels() -> list[tuple[str, str]]:
+    return [(value, label) for value, label in Channel.choices if value not in NO_OUTBOUND_START]
+
+
+@transaction.atomic
+def conversation_start(
+    *,
+    customer: Customer,
+    channel: str,
+    subject: str,
+    text: str,
+    author,
+    attachments: Sequence[UploadedFile] = (),
+    template_sid: str = "",
+    template_variables: Sequence[str] = (),
+) -> Ticket:
+    """Opens the ticket (agent-initiated: it has no first response time) and queues
+    its first message. A messaging channel keeps one open conversation per customer,
+    so an agent is sent to the open one instead of starting a second."""
+    if channel in NO_OUTBOUND_START or channel not in Channel.values:
+        raise ConversationError(_("A conversation cannot be started on this channel."))
+    if customer.merged_into_id:
+        raise ConversationError(_("This customer was merged into another; write to that one."))
+    if template_sid and not TEMPLATE_SID.match(template_sid):
+        raise ConversationError(_("A WhatsApp template id looks like HX followed by 32 letters and digits."))
+    if channel != Channel.EMAIL:
+        open_ticket = (
+            Ticket.objects.filter(customer=customer, channel=channel, status__in=Ticket.ACTIVE_STATUSES)
+            .order_by("-updated_at")
+            .first()
+        )
+        if open_ticket is not None:
+            raise ConversationError(
+                _("%(customer)s already has an open conversation on this channel: %(ticket)s.")
+                % {"customer": customer, "ticket": open_ticket.reference}
+            )
+    probe = Ticket(customer=customer, channel=channel)
+    try:
+        reply_channel_check(ticket=probe, channel=channel)
+    except ReplyError as exc:
+        raise ConversationError(str(exc)) from exc
+    subject = subject.strip() or text.strip().split("\n", 1)[0][:80]
+    ticket = ticket_services.ticket_create(customer=customer, subject=subject, channel=channel, actor=author)
+    metadata = {}
+    if template_sid:
+        metadata = {
+            "content_sid": template_sid,
+            "content_variables": {str(n): value for n, value in enumerate(template_variables, start=1)},
+        }
+    try:
+        reply_create(
+            ticket=ticket, author=author, text=text, channel=channel, attachments=attachments, metadata=metadata
+        )
+    except ReplyError as exc:
+        raise ConversationError(str(exc)) from exc
+    return ticket
