@@ -106,9 +106,19 @@ def customer_merge(*, source: Customer, target: Customer, actor=None) -> Custome
             _("customer %(source)s was already merged into customer %(target)s")
             % {"source": source.pk, "target": source.merged_into_id}
         )
+    record = CustomerMerge(
+        source=source,
+        target=target,
+        actor=actor,
+        identity_ids=list(ContactIdentity.objects.filter(customer=source).values_list("pk", flat=True)),
+        message_ids=list(Message.objects.filter(customer=source).values_list("pk", flat=True)),
+        target_before={field: getattr(target, field) for field in _MERGED_FIELDS} | {"user": target.user_id},
+    )
     ContactIdentity.objects.filter(customer=source).update(customer=target)
     Message.objects.filter(customer=source).update(customer=target)
     ticket_ids = list(Ticket.objects.filter(customer=source).values_list("pk", flat=True))
+    record.ticket_ids = ticket_ids
+    record.target_before["last_inbound_at"] = target.last_inbound_at.isoformat() if target.last_inbound_at else None
     Ticket.objects.filter(pk__in=ticket_ids).update(customer=target)
     TicketActivity.objects.bulk_create(
         [
@@ -131,19 +141,9 @@ def customer_merge(*, source: Customer, target: Customer, actor=None) -> Custome
         target.tier = source.tier
         changed.append("tier")
     if source.last_inbound_at and (not target.last_inbound_at or source.last_inbound_at > target.last_inbound_at):
-    record = CustomerMerge(
-        source=source,
-        target=target,
-        actor=actor,
-        identity_ids=list(ContactIdentity.objects.filter(customer=source).values_list("pk", flat=True)),
-        message_ids=list(Message.objects.filter(customer=source).values_list("pk", flat=True)),
-        target_before={field: getattr(target, field) for field in _MERGED_FIELDS} | {"user": target.user_id},
-    )
         target.last_inbound_at = source.last_inbound_at
         changed.append("last_inbound_at")
     if target.user_id is None and source.user_id is not None:
-    record.ticket_ids = ticket_ids
-    record.target_before["last_inbound_at"] = target.last_inbound_at.isoformat() if target.last_inbound_at else None
         target.user_id, source.user_id = source.user_id, None
         source.save(update_fields=["user"])
         changed.append("user")
@@ -151,8 +151,8 @@ def customer_merge(*, source: Customer, target: Customer, actor=None) -> Custome
         target.save(update_fields=changed)
     source.merged_into = target
     source.save(update_fields=["merged_into"])
-    return target
     record.save()
+    return target
 
 
 # The target's fields a merge may fill in from the source, and the undo restores.
