@@ -44,6 +44,7 @@ SECRETS = (
     Secret("SECRET_KEY", 50),
     Secret("TWILIO_AUTH_TOKEN", 32),
     Secret("HELPDESK_INBOUND_TOKEN", 32),
+    Secret("HELPDESK_CHAT_IDENTITY_SECRET", 32, enabled_by=("HELPDESK_CHAT_IDENTITY_SECRET",)),
     Secret("LINE_CHANNEL_SECRET", 32, enabled_by=("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN")),
     Secret("META_APP_SECRET", 32, enabled_by=("META_APP_SECRET", "META_PAGE_ACCESS_TOKEN")),
     Secret("META_VERIFY_TOKEN", 16, enabled_by=("META_APP_SECRET", "META_PAGE_ACCESS_TOKEN")),
@@ -58,8 +59,10 @@ def _looks_default(value: str) -> bool:
 def _enabled(secret: Secret) -> bool:
     if secret.enabled_by is None:
         return True
+    # A secret that turns its own feature on is checked whenever it is set at all.
     return any(
-        (value := str(getattr(settings, name, "") or "")) and not _looks_default(value) for name in secret.enabled_by
+        (value := str(getattr(settings, name, "") or "")) and (name == secret.setting or not _looks_default(value))
+        for name in secret.enabled_by
     )
 
 

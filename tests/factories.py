@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from tickets.inbound import InboundMessage
-from tickets.models import AgentProfile
+from tickets.models import AgentProfile, IdentityClaim
+from tickets.services.claims import claim_confirm
 from tickets.services.ingest import IngestResult, ingest
 
 _counter = itertools.count(1)
@@ -31,3 +32,12 @@ def inbound(channel: str = "sms", sender: str = "+66812345678", text: str = "hel
 
 def deliver(channel: str = "sms", sender: str = "+66812345678", text: str = "hello", **fields) -> IngestResult:
     return ingest(inbound(channel, sender, text, **fields))
+
+
+def deliver_verified_chat(sender: str, text: str, *, addresses: list[str], **fields) -> IngestResult:
+    """A chat whose pre-chat addresses an agent then confirmed: the visitor is that customer."""
+    result = deliver("chat", sender, text, sender_extra_addresses=addresses, **fields)
+    for claim in IdentityClaim.objects.filter(customer=result.message.customer, verified_at__isnull=True):
+        claim_confirm(claim_id=claim.pk, method=IdentityClaim.Method.AGENT)
+    result.message.refresh_from_db()
+    return result

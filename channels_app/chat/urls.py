@@ -10,4 +10,6 @@ urlpatterns = [
     path("session/", views.session_create, name="session"),
     path("upload/", views.upload, name="upload"),
     path("offline/", views.offline_message, name="offline"),
+    path("verify/", views.verify_start, name="verify"),
+    path("verify/confirm/", views.verify_confirm, name="verify-confirm"),
 ]

@@ -24,11 +24,14 @@ from django.views.decorators.http import require_GET, require_POST
 from channels_app.chat import session as chat
 from channels_app.chat.forms import OfflineMessageForm, PreChatForm, form_errors
 from channels_app.chat.strings import widget_strings
+from channels_app.chat.tasks import send_claim_code
 from tickets.inbound import InboundAttachment
+from tickets.services import claims
 
 UPLOADS = chat.VisitorRateLimiter(scope="upload", limit=10, window_s=60)
 SESSIONS = chat.VisitorRateLimiter(scope="session", limit=20, window_s=60)
 OFFLINE = chat.VisitorRateLimiter(scope="offline", limit=5, window_s=600)
+VERIFY = chat.VisitorRateLimiter(scope="verify", limit=3, window_s=600)
 
 # What a customer may send: pictures, PDFs and office documents; nothing a browser runs.
 ALLOWED_CONTENT_TYPES = {
@@ -102,16 +105,68 @@ def session_create(request: HttpRequest) -> JsonResponse:
     form = PreChatForm(request.POST)
     if not form.is_valid():
         return _error(400, "invalid", _("Please check the form."), fields=form_errors(form))
+    user_id, user_hash = request.POST.get("user_id", "")[:200], request.POST.get("user_hash", "")[:200]
+    vouched = bool(user_hash) and claims.identity_hash_valid(
+        user_id=user_id, email=form.cleaned_data["email"], user_hash=user_hash
+    )
+    if user_hash and not vouched:
+        # The site meant to vouch for its user, and the signature does not hold: never a claim instead.
+        return _error(403, "identity_not_verified", _("Your identity could not be confirmed. Please sign in again."))
     try:
         session, token = chat.session_start(
             name=form.cleaned_data["name"], email=form.cleaned_data["email"], phone=form.cleaned_data["phone"]
         )
     except chat.ChatError as exc:
         return _error(400, exc.code, str(exc))
+    if vouched:
+        claims.chat_visitor_vouch(visitor=session.visitor, name=session.name, email=form.cleaned_data["email"])
     return JsonResponse(
-        {"visitor": session.visitor, "token": token, "name": session.name, "can_email_transcript": bool(session.email)},
+        {
+            "visitor": session.visitor,
+            "token": token,
+            "name": session.name,
+            "can_email_transcript": bool(session.email),
+            "verified": vouched,
+        },
         status=201,
     )
+
+
+@csrf_exempt
+@require_POST
+def verify_start(request: HttpRequest) -> JsonResponse:
+    """Sends a code to the email the visitor gave, to prove it is theirs."""
+    _activate_language(request)
+    session = chat.session_from_token(request.headers.get("X-Chat-Token", ""))
+    if session is None or chat.session_erased(session):
+        return _error(401, "unauthorized", _("This chat session is not valid. Please start a new chat."))
+    claim = claims.visitor_claim(visitor=session.visitor, address=session.email)
+    if claim is None or claim.kind != "email":
+        return _error(404, "nothing_to_verify", _("There is no email address to confirm in this chat."))
+    if not VERIFY.allow(session.visitor):
+        return _error(429, "rate_limited", _("Too many codes asked for. Please wait a few minutes."))
+    send_claim_code.delay(claim_id=claim.pk, language=translation.get_language() or "")
+    return JsonResponse({"status": "sent", "message": _("We sent a code to your email address.")}, status=202)
+
+
+@csrf_exempt
+@require_POST
+def verify_confirm(request: HttpRequest) -> JsonResponse:
+    """The code from the email: the address is the visitor's from now on."""
+    _activate_language(request)
+    session = chat.session_from_token(request.headers.get("X-Chat-Token", ""))
+    if session is None or chat.session_erased(session):
+        return _error(401, "unauthorized", _("This chat session is not valid. Please start a new chat."))
+    claim = claims.visitor_claim(visitor=session.visitor, address=session.email)
+    if claim is None:
+        return _error(404, "nothing_to_verify", _("There is no email address to confirm in this chat."))
+    try:
+        claims.claim_code_check(claim=claim, code=request.POST.get("code", "")[:20])
+    except claims.ClaimError as exc:
+        if str(exc) == "too_many_tries":
+            return _error(429, "too_many_tries", _("Too many wrong codes. Ask for a new code."))
+        return _error(400, "wrong_code", _("This code is not right, or it expired."))
+    return JsonResponse({"status": "verified", "message": _("Thank you, your email address is confirmed.")})
 
 
 @csrf_exempt

@@ -20,6 +20,10 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 HELPDESK_PUBLIC_URL = env_str("HELPDESK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 HELPDESK_INBOUND_TOKEN = env_str("HELPDESK_INBOUND_TOKEN", "dev-inbound-token")
+# The live chat's identity validation: a site that embeds the widget for its signed-in
+# users signs "<user id>:<email>" with this (HMAC-SHA256); unset, pre-chat addresses
+# are only claims until the visitor or an agent verifies them.
+HELPDESK_CHAT_IDENTITY_SECRET = env_str("HELPDESK_CHAT_IDENTITY_SECRET", "")
 HELPDESK_DEFAULT_REGION = env_str("HELPDESK_DEFAULT_REGION", "TH")
 HELPDESK_TICKET_PREFIX = env_str("HELPDESK_TICKET_PREFIX", "HD")
 FCR_WINDOW_DAYS = env_int("FCR_WINDOW_DAYS", 7)

@@ -12,7 +12,7 @@ from django.core import mail
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.factories import deliver, make_user
+from tests.factories import deliver, deliver_verified_chat, make_user
 from tickets.inbound import InboundAttachment
 from tickets.models import Customer, Message, Role, Tag, Ticket, TicketActivity
 from tickets.services.replies import reply_create
@@ -45,7 +45,7 @@ def customer_client(roles):
 def somchai():
     """One person on four channels, through the pipeline: one customer."""
     deliver("email", "Somchai.J@Example.com", "Where is order #A10423?", sender_name="สมชาย ใจดี", subject="Order")
-    deliver("chat", "chat:visitor-1", "สวัสดีครับ", sender_extra_addresses=["somchai.j@example.com", "081 234 5678"])
+    deliver_verified_chat("chat:visitor-1", "สวัสดีครับ", addresses=["somchai.j@example.com", "081 234 5678"])
     deliver("sms", "+66812345678", "ได้รับ SMS แล้ว")
     deliver("whatsapp", "whatsapp:+66812345678", "ทักทาง WhatsApp")
     return Customer.objects.get(identities__address="somchai.j@example.com")

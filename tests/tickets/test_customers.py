@@ -34,14 +34,21 @@ def test_emails_are_case_folded_and_plus_addresses_stay_distinct():
     assert list(customer_find_by_identity("ann.lee@example.com")) == [plus]
 
 
-def test_extra_addresses_join_a_known_customer_and_attach_new_ones():
-    known = customer_resolve(sender="wipa@example.com", name="วิภา")
-    chat = customer_resolve(sender="chat:v-42", extra_addresses=["WIPA@example.com", "089 111 2222", "not an address@"])
-    assert chat.pk == known.pk
+def test_extra_addresses_from_the_provider_join_a_known_customer_and_attach_new_ones():
+    known = customer_resolve(sender="whatsapp:+66891112222", name="วิภา")
+    again = customer_resolve(sender="whatsapp:wa-parent-42", extra_addresses=["whatsapp:+66891112222", "not an address@"])
+    assert again.pk == known.pk
     assert set(ContactIdentity.objects.filter(customer=known).values_list("kind", "address")) == {
-        ("email", "wipa@example.com"), ("chat", "v-42"), ("phone", "+66891112222")
+        ("phone", "+66891112222"), ("whatsapp", "wa-parent-42")
     }  # fmt: skip
-    assert customer_resolve(sender="+66891112222").pk == known.pk
+
+
+def test_a_chat_visitors_addresses_are_claims_not_identities():
+    known = customer_resolve(sender="wipa@example.com", name="วิภา")
+    chat = customer_resolve(sender="chat:v-42", extra_addresses=["WIPA@example.com", "089 111 2222"])
+    assert chat.pk != known.pk
+    assert set(ContactIdentity.objects.filter(customer=chat).values_list("kind", "address")) == {("chat", "v-42")}
+    assert customer_resolve(sender="+66891112222").pk not in {known.pk, chat.pk}
 
 
 def test_an_address_of_another_customer_is_not_stolen():

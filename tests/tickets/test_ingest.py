@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from tests.factories import deliver, inbound
+from tests.factories import deliver, deliver_verified_chat, inbound
 from tickets.inbound import InboundAttachment
 from tickets.models import Customer, InboundEvent, Message, Ticket
 from tickets.services import ingest as ingest_module
@@ -20,11 +20,10 @@ def test_one_person_on_four_channels_is_one_customer_with_one_timeline(agent_cli
     deliver("email", "Somchai.J@Example.com", "Email about my order", sender_name="Somchai Jaidee", subject="Order 1042")
     deliver("sms", "+66 81 234 5678", "SMS: any news?", sender_extra_addresses=[])
     deliver("whatsapp", "whatsapp:+66812345678", "WhatsApp: hello again")
-    # The chat visitor gives their email in the pre-chat form.
-    deliver("chat", "chat:visitor-7f3a", "Chat: still waiting", sender_extra_addresses=["somchai.j@example.com"])
-    # SMS and WhatsApp share the phone; the phone must also join the email's customer:
-    # the chat pre-form named both.
-    deliver("chat", "chat:visitor-7f3a", "Chat: my phone is 0812345678", sender_extra_addresses=["0812345678"])
+    # The chat visitor gives their email in the pre-chat form, and an agent confirms it.
+    deliver_verified_chat("chat:visitor-7f3a", "Chat: still waiting", addresses=["somchai.j@example.com"])
+    # SMS and WhatsApp share the phone, a customer of its own until an agent merges it.
+    deliver("chat", "chat:visitor-7f3a", "Chat: my phone is 0812345678")
 
     assert Customer.objects.filter(merged_into__isnull=True).count() == 2  # email+chat, and phone
     email_customer = Customer.objects.get(identities__address="somchai.j@example.com")
@@ -41,10 +40,12 @@ def test_one_person_on_four_channels_is_one_customer_with_one_timeline(agent_cli
         assert [c["id"] for c in found] == [email_customer.pk], address
 
 
-def test_chat_visitor_who_gives_a_known_email_joins_that_customer():
+def test_chat_visitor_who_gives_a_known_email_only_claims_it_until_it_is_confirmed():
     first = deliver("email", "ann@example.com", "hi")
     chat = deliver("chat", "chat:v-1", "hello from chat", sender_extra_addresses=["ANN@example.com"])
-    assert chat.message.customer_id == first.message.customer_id
+    assert chat.message.customer_id != first.message.customer_id
+    confirmed = deliver_verified_chat("chat:v-1", "hello again", addresses=["ANN@example.com"])
+    assert confirmed.message.customer_id == first.message.customer_id
 
 
 def test_redelivery_is_stored_once():
@@ -201,7 +202,7 @@ def test_closed_ticket_is_never_continued():
 def test_a_chat_visitor_claiming_someones_email_never_joins_their_open_chat():
     owner = deliver("chat", "chat:owner-visitor", "my account number is 1234", sender_extra_addresses=["owner@example.com"])
     claimant = deliver("chat", "chat:other-visitor", "hi", sender_extra_addresses=["owner@example.com"])
-    assert claimant.message.customer_id == owner.message.customer_id  # same person, as far as we know
+    assert claimant.message.customer_id != owner.message.customer_id  # two visitors, two provisional customers
     assert claimant.ticket.pk != owner.ticket.pk
     # The owner's own session continues their conversation.
     again = deliver("chat", "chat:owner-visitor", "any news?", ticket_id=owner.ticket.pk)

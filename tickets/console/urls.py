@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tickets.console import canned_views, contacts_views, views
+from tickets.console import canned_views, claim_views, contacts_views, views
 
 app_name = "console"
 
@@ -28,6 +28,7 @@ urlpatterns = [
     path("canned/", canned_views.canned_list, name="canned-list"),
     path("canned/<int:pk>/", canned_views.canned_edit, name="canned-edit"),
     path("canned/<int:pk>/delete/", canned_views.canned_delete, name="canned-delete"),
+    path("claims/<int:pk>/confirm/", claim_views.identity_claim_confirm, name="claim-confirm"),
     path("approvals/", views.approval_queue, name="approvals"),
     path("approvals/<int:pk>/", views.approval_decide, name="approval-decide"),
     path("notifications/read/", views.notifications_read, name="notifications-read"),

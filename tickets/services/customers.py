@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tickets.models import ContactIdentity, Customer, CustomerMerge, Message, Ticket, TicketActivity
+from tickets.models import ContactIdentity, Customer, CustomerMerge, IdentityClaim, Message, Ticket, TicketActivity
 from tickets.services.identities import NormalizedAddress, normalize_address
 
 
@@ -46,7 +46,8 @@ def _identity_create(*, normalized: NormalizedAddress, customer: Customer | None
         )
 
 
-def _live(customer: Customer) -> Customer:
+def live_customer(customer: Customer) -> Customer:
+    """The customer a merged one lives on in."""
     # Identities move on merge, but a stale reference may still name the old customer.
     seen = set()
     while customer.merged_into_id and customer.pk not in seen:
@@ -57,8 +58,10 @@ def _live(customer: Customer) -> Customer:
 
 def customer_resolve(*, sender: str, name: str = "", extra_addresses: list[str] | tuple = ()) -> Customer:
     """The customer who writes from `sender`, created on first contact. Further
-    addresses (a chat pre-form's email or phone) attach to the same customer when
-    they are new, and find an existing customer when the sender itself is new."""
+    addresses that the provider vouches for (a WhatsApp parent id) attach to the same
+    customer when they are new, and find an existing customer when the sender itself
+    is new. A chat visitor's are only claimed (typed into a pre-chat form): they
+    never lead to another customer, and are recorded as claims (tickets.services.claims)."""
     normalized = normalize_address(sender)
     extras = []
     for raw in extra_addresses:
@@ -66,29 +69,51 @@ def customer_resolve(*, sender: str, name: str = "", extra_addresses: list[str] 
             extras.append(normalize_address(raw))
         except ValueError:
             continue
+    if normalized.kind == ContactIdentity.Kind.CHAT:
+        customer = live_customer(_identity_get_or_create(normalized=normalized, customer=None, name=name).customer)
+        claims_record(customer=customer, addresses=extras)
+        return _named(customer, name)
 
     identity = _identity_find(normalized)
-    customer = _live(identity.customer) if identity else None
+    customer = live_customer(identity.customer) if identity else None
     # Extras already looked up, so that none is looked up twice.
     looked_up: dict[NormalizedAddress, ContactIdentity | None] = {}
     if customer is None:
         for extra in extras:
             looked_up[extra] = known = _identity_find(extra)
             if known:
-                customer = _live(known.customer)
+                customer = live_customer(known.customer)
                 break
     if identity is None:
         identity = _identity_create(normalized=normalized, customer=customer, name=name)
-    customer = _live(identity.customer)
+    customer = live_customer(identity.customer)
     for extra in extras:
         if extra not in looked_up:
             _identity_get_or_create(normalized=extra, customer=customer, name=name)
         elif looked_up[extra] is None:
             _identity_create(normalized=extra, customer=customer, name=name)
+    return _named(customer, name)
+
+
+def _named(customer: Customer, name: str) -> Customer:
     if name and not customer.name:
         Customer.objects.filter(pk=customer.pk, name="").update(name=name[:200])
         customer.name = name[:200]
     return customer
+
+
+def claims_record(*, customer: Customer, addresses: list[NormalizedAddress]) -> None:
+    """The addresses a chat visitor gave, as claims on its own customer. An address
+    another customer already has is noted as "may be" that customer; one the
+    customer has itself is no claim at all. Safe to run again for the same ones."""
+    for normalized in addresses:
+        owner = _identity_find(normalized)
+        may_be = live_customer(owner.customer) if owner else None
+        if may_be is not None and may_be.pk == customer.pk:
+            continue
+        IdentityClaim.objects.get_or_create(
+            customer=customer, kind=normalized.kind, address=normalized.address, defaults={"may_be": may_be}
+        )
 
 
 @transaction.atomic

@@ -40,6 +40,7 @@ from tickets.models import (
     ContactIdentity,
     Customer,
     Direction,
+    IdentityClaim,
     Message,
     Role,
     Tag,
@@ -48,6 +49,7 @@ from tickets.models import (
     TicketActivity,
 )
 from tickets.models.sla import BusinessCalendar, BusinessHours
+from tickets.services.claims import claim_confirm
 from tickets.services.demo_canned import demo_canned_seed
 from tickets.services.demo_surveys import demo_surveys_seed
 from tickets.services.ingest import ingest
@@ -988,6 +990,10 @@ def _showcase(*, users: dict) -> int:
     for contact in contacts:
         result = ingest(contact)
         stored += result.message is not None
+        if result.message is not None and contact.channel == Channel.CHAT:
+            # An agent checked the chat visitor's pre-chat email and phone: Somchai himself.
+            for claim in IdentityClaim.objects.filter(customer_id=result.message.customer_id, verified_at__isnull=True):
+                claim_confirm(claim_id=claim.pk, method=IdentityClaim.Method.AGENT, user=users["agent"])
     if stored:
         email_ticket = Ticket.objects.filter(messages__external_id="<showcase-somchai-1@mail.example.com>").first()
         if email_ticket is not None:

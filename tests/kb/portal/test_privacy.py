@@ -10,7 +10,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.test import Client
 
-from tests.factories import deliver, make_user
+from tests.factories import deliver, deliver_verified_chat, make_user
 from tests.kb.portal.conftest import signed_in
 from tickets.inbound import InboundAttachment
 from tickets.models import (
@@ -43,8 +43,8 @@ def history(alice, agent):
         attachments=[InboundAttachment(filename="box.jpg", content_type="image/jpeg", content=b"jpeg-bytes")],
     )  # fmt: skip
     ticket_set_status(ticket=ticket, status=Ticket.Status.RESOLVED, actor=agent)
-    # The chat pre-form gives her email and phone: SMS and WhatsApp from that phone are Alice too.
-    deliver("chat", "chat:visitor-7", "Alice in the chat", sender_extra_addresses=["alice@example.com", "0819998888"])
+    # The chat pre-form gives her email and phone, confirmed: SMS and WhatsApp from that phone are Alice too.
+    deliver_verified_chat("chat:visitor-7", "Alice in the chat", addresses=["alice@example.com", "0819998888"])
     deliver("sms", "+66 81 999 8888", "Alice here, by SMS")
     deliver("whatsapp", "whatsapp:+66819998888", "and on WhatsApp")
     Survey.objects.create(
