@@ -7,9 +7,7 @@ import logging
 
 from celery import shared_task
 
-from tickets.models import Ticket
 from tickets.services import delivery
-from tickets.services.assignment import ticket_auto_assign
 from tickets.services.ingest import inbound_event_process_by_id
 from tickets.services.presence import presence_sweep
 
@@ -36,14 +34,6 @@ def sweep_interrupted_sends() -> None:
 @shared_task(acks_late=True)
 def process_inbound_event(event_id: int) -> None:
     inbound_event_process_by_id(event_id=event_id)
-
-
-@shared_task(acks_late=True)
-def auto_assign_ticket(ticket_id: int) -> None:
-    """Round-robin assignment of a new ticket; a ticket with an assignee is left alone."""
-    ticket = Ticket.objects.filter(pk=ticket_id).first()
-    if ticket is not None:
-        ticket_auto_assign(ticket=ticket)
 
 
 @shared_task

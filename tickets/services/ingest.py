@@ -232,14 +232,13 @@ def _process(event: InboundEvent, msg: InboundMessage) -> tuple[str, Message | N
     # Step 6.
     # Step 6: in the outbox, committed with the message.
     events.publish_message_created(message)
-    if created:
-        outbox_task("tickets.tasks.auto_assign_ticket", ticket.pk)
     if pending_media:
         fetch_task = registry.get_media_fetch_task(msg.channel)
         if fetch_task:
             outbox_task(fetch_task, pending_media)
     if survey is None and not msg.is_auto_reply:
-        # Sentiment, the SLA clock, the acknowledgement and the escalation rules.
+        # Assignment of a new ticket, sentiment, the SLA clock, the acknowledgement and
+        # the escalation rules.
         outbox_task("tickets.tasks.inbound_followups_batch", message.pk, batched=True)
     return EventStatus.PROCESSED, message
 
