@@ -21,6 +21,7 @@ urlpatterns = [
     path("console/outbox/", include("channels_app.outbox.urls")),
     path("console/chat-sessions/", include("tickets.console.chat_sessions")),
     path("console/", include("tickets.console.urls")),
+    path("portal/line/", include("channels_app.line.portal_urls")),
     path("portal/", include("kb.portal.urls")),
     path("help/", include("kb.urls")),
     path("chat/", include("channels_app.chat.urls")),
@@ -31,5 +32,7 @@ urlpatterns = [
     path("webhooks/anymail/", include("channels_app.email.anymail_urls")),
     path("", include("tickets.urls")),
 ]
+# A database that refuses connections is a 503 (helpdesk/errors.py), anything else the 500 page.
+handler500 = "helpdesk.errors.server_error"
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
