@@ -106,6 +106,16 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not e
     # PostgreSQL's JIT compiles the KPI aggregates for 60-80 ms and saves less than that:
     # the web's queries are short. DB_JIT=1 turns it back on.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_POOL", True):
+    # psycopg's pool: a request or a task borrows a connection instead of opening one
+    # (a new PostgreSQL connection costs milliseconds). Persistent connections stay
+    # off (DB_CONN_MAX_AGE 0), as the pool requires.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("DB_POOL_MIN", 1),
+        "max_size": env_int("DB_POOL_MAX", 20),
+        "timeout": env_int("DB_POOL_TIMEOUT", 10),
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
