@@ -38,3 +38,10 @@ def test_empty_values_stay_empty():
     with translation.override("th"):
         assert _render("{{ d|date:'Y' }}", d=None) == ""
         assert _render("{{ d|date:'Y' }}", d="") == ""
+
+
+def test_the_data_exports_iso_dates_are_shown_in_the_readers_era():
+    with translation.override("th"):
+        rendered = _render("{{ d|iso_datetime|date:'j M Y' }}", d="2026-12-04T09:30:00+07:00")
+    assert rendered == "4 ธ.ค. 2569"
+    assert _render("{{ d|iso_datetime }}", d="not a date") == "not a date"

@@ -10,6 +10,7 @@ from datetime import date as date_type
 from django import template
 from django.template.defaultfilters import date as django_date
 from django.utils import translation
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import get_format
 
 register = template.Library()
@@ -35,3 +36,12 @@ def date(value, arg=None):
         return django_date(value, arg)
     format_string = get_format(arg or "DATE_FORMAT")  # a named format ("SHORT_DATE_FORMAT") or the format itself
     return django_date(value, buddhist_year_format(value, format_string))
+
+
+@register.filter
+def iso_datetime(value):
+    """An ISO 8601 string (as the data export holds dates) as a datetime, for `date`;
+    anything else as it was."""
+    if isinstance(value, str):
+        return parse_datetime(value) or parse_date(value) or value
+    return value
