@@ -16,7 +16,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
 
@@ -113,23 +113,23 @@ def export_csv(request):
 
 
 METRIC_TITLES = {
-    "volume": _lazy("Tickets created"),
-    "first_response": _lazy("First response"),
-    "escalated": _lazy("Escalated tickets"),
-    "fcr": _lazy("First contact resolution"),
-    "resolution": _lazy("Resolution"),
-    "reopened": _lazy("Reopened tickets"),
-    "csat": _lazy("CSAT answers"),
-    "ces": _lazy("Customer effort answers"),
-    "nps": _lazy("NPS answers"),
+    "volume": gettext_lazy("Tickets created"),
+    "first_response": gettext_lazy("First response"),
+    "escalated": gettext_lazy("Escalated tickets"),
+    "fcr": gettext_lazy("First contact resolution"),
+    "resolution": gettext_lazy("Resolution"),
+    "reopened": gettext_lazy("Reopened tickets"),
+    "csat": gettext_lazy("CSAT answers"),
+    "ces": gettext_lazy("Customer effort answers"),
+    "nps": gettext_lazy("NPS answers"),
 }
 FCR_REASONS = {
-    FCRReason.UNRESOLVED: _lazy("not resolved"),
-    FCRReason.AGENT_INITIATED: _lazy("opened by an agent"),
-    FCRReason.REOPENED: _lazy("reopened"),
-    FCRReason.REPEAT_CONTACT: _lazy("the customer came back"),
-    FCRReason.NO_REPLY: _lazy("no reply"),
-    FCRReason.SEVERAL_REPLIES: _lazy("several replies"),
+    FCRReason.UNRESOLVED: gettext_lazy("not resolved"),
+    FCRReason.AGENT_INITIATED: gettext_lazy("opened by an agent"),
+    FCRReason.REOPENED: gettext_lazy("reopened"),
+    FCRReason.REPEAT_CONTACT: gettext_lazy("the customer came back"),
+    FCRReason.NO_REPLY: gettext_lazy("no reply"),
+    FCRReason.SEVERAL_REPLIES: gettext_lazy("several replies"),
 }
 ROWS_PER_PAGE = 50
 
