@@ -1,5 +1,8 @@
-"""Conversations of the inbound queue: a channel and its normalized sender. One
-conversation's messages are processed in order, one at a time."""
+"""Conversations of the inbound queue: one sender, by its normalized address. One
+conversation's messages are processed in order, one at a time. SMS and WhatsApp
+from one phone are one conversation here: they resolve to the same customer, and
+processing them one at a time keeps two batches from creating that customer at
+once (which would deadlock on its identity)."""
 
 from __future__ import annotations
 
@@ -13,12 +16,12 @@ from tickets.services.identities import InvalidAddress, normalize_address
 
 def conversation_key(msg: InboundMessage) -> str:
     if msg.customer_id is not None:
-        return f"{msg.channel}:customer:{msg.customer_id}"
+        return f"customer:{msg.customer_id}"
     try:
         normalized = normalize_address(msg.sender)
     except InvalidAddress:
         return f"{msg.channel}:raw:{msg.sender}"[:340]
-    return f"{msg.channel}:{normalized.kind}:{normalized.address}"[:340]
+    return f"{normalized.kind}:{normalized.address}"[:340]
 
 
 def conversation_lock_id(key: str) -> int:

@@ -178,8 +178,9 @@ def _fail(event: InboundEvent) -> IngestResult:
     event.attempts += 1
     event.save(update_fields=["status", "error", "attempts"])
     if event.attempts < MAX_AUTOMATIC_ATTEMPTS:
-        # Tried again later from the stored event: 1, 2, 4, 8 minutes.
-        outbox_task("tickets.tasks.process_inbound_event", event.pk, countdown=60 * 2 ** (event.attempts - 1))
+        # Tried again later from the stored event: after 5 s (a deadlock or a passing
+        # outage), 20 s, 80 s, then 5 minutes.
+        outbox_task("tickets.tasks.process_inbound_event", event.pk, countdown=5 * 4 ** (event.attempts - 1))
     return IngestResult(event=event)
 
 
