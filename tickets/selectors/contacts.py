@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
 
 from tickets.models import ContactIdentity, Customer, CustomerMerge, Ticket
 from tickets.selectors.search import address_customer_ids
@@ -15,7 +15,7 @@ def contact_list(*, query: str = "") -> QuerySet[Customer]:
         Customer.objects.filter(merged_into__isnull=True, erased_at__isnull=True)
         .annotate(ticket_count=Count("tickets", distinct=True), last_ticket_at=Max("tickets__updated_at"))
         .prefetch_related(Prefetch("identities", queryset=ContactIdentity.objects.order_by("kind", "address")))
-        .order_by("-last_inbound_at", "-id")
+        .order_by(F("last_inbound_at").desc(nulls_last=True), "-id")
     )
     query = query.strip()[:200]
     if query:
