@@ -1,7 +1,7 @@
 """The domain models. Each topic has a module; everything is importable from here."""
 
 from .chat import ChatSessionLog  # noqa: F401
-from .console import CannedResponse, CustomerMerge, Macro  # noqa: F401
+from .console import CannedResponse, CustomerMerge, Macro, SavedView  # noqa: F401
 from .core import (  # noqa: F401
     AgentProfile,
     Attachment,
