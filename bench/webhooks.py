@@ -1,4 +1,4 @@
-"""Signed Twilio webhooks per second through the real HTTP stack.
+"""Signed Twilio and LINE webhooks per second through the real HTTP stack.
 
     DATABASE_URL=postgres://... [REDIS_URL=redis://...] python bench/webhooks.py [--quick] [-n 10000]
 
@@ -10,6 +10,9 @@ at it from a bounded pool of keep-alive connections: each request is verified
 deduplication, customer, ticket, message, after-commit events) and answered with
 TwiML. The mix: 45% SMS, 45% WhatsApp, 5% MMS with one media URL, 5% redeliveries
 of a MessageSid already sent; Thai and English text; 20% of senders write again.
+Then, on the same server, as many LINE webhooks (X-Line-Signature over the JSON body):
+80% one text message, 8% a sticker, 4% an image, 3% a batch of three events, 5%
+redeliveries (isRedelivery) of an event already sent. Both are reported side by side.
 
 Follow-up tasks (auto-acknowledgement, media fetching, ...) are enqueued to an
 in-process broker and not run: workers run them, not the web process. Realtime
@@ -102,6 +105,54 @@ def build_requests(*, n: int, base_url: str, token: str, rng: random.Random) -> 
     return requests
 
 
+def build_line_requests(*, n: int, secret: str, rng: random.Random) -> list[tuple[str, str, dict]]:
+    """(path, body, headers) of LINE webhooks, signed with the channel secret."""
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    users = ["U" + uuid.UUID(int=rng.getrandbits(128)).hex for _ in range(max(1, int(n * 0.8)))]
+    sent: list[dict] = []
+    requests = []
+
+    def message_event(index: int) -> dict:
+        roll = rng.random()
+        message_id = str(rng.randrange(10**17, 10**18))
+        if roll < 0.08:
+            message = {"type": "sticker", "id": message_id, "packageId": "446", "stickerId": "1988",
+                       "stickerResourceType": "STATIC", "keywords": ["OK", "Happy"]}  # fmt: skip
+        elif roll < 0.12:
+            message = {"type": "image", "id": message_id, "contentProvider": {"type": "line"}}
+        else:
+            message = {"type": "text", "id": message_id, "text": rng.choice(TEXTS).format(n=index)}
+        return {
+            "type": "message", "mode": "active", "timestamp": 1733300000000 + index,
+            "source": {"type": "user", "userId": rng.choice(users)},
+            "webhookEventId": "01J" + uuid.UUID(int=rng.getrandbits(128)).hex[:23].upper(),
+            "deliveryContext": {"isRedelivery": False}, "replyToken": uuid.UUID(int=rng.getrandbits(128)).hex,
+            "message": message,
+        }  # fmt: skip
+
+    for index in range(n):
+        roll = rng.random()
+        if sent and roll < 0.05:
+            events = [{**rng.choice(sent), "deliveryContext": {"isRedelivery": True}}]
+        else:
+            events = [message_event(index) for _ in range(3 if roll > 0.97 else 1)]
+            sent.extend(events)
+        body = json.dumps({"destination": "U" + "0" * 32, "events": events}, ensure_ascii=False).encode()
+        signature = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+        requests.append(("/webhooks/line/", body, {"Content-Type": "application/json", "X-Line-Signature": signature}))
+    return requests
+
+
+def _line_message_ids(requests: list[tuple[str, str, dict]]) -> set[str]:
+    import json
+
+    return {event["message"]["id"] for _, body, _ in requests for event in json.loads(body)["events"]}
+
+
 async def fire(
     base_url: str, requests: list, *, concurrency: int, seconds: float = 0
 ) -> tuple[list[float], dict[int, int], float]:
@@ -131,6 +182,18 @@ async def fire(
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - began
     return latencies, statuses, elapsed
+
+
+def _wait_for_processing(event_model, *, timeout: float) -> float:
+    """Webhooks answer once their event is stored; the server's pipeline worker
+    processes it just after. Waits until no event is left to process (or the
+    timeout) and returns how long that took."""
+    began = time.perf_counter()
+    while time.perf_counter() - began < timeout:
+        if not event_model.objects.filter(status="received").exists():
+            break
+        time.sleep(0.2)
+    return time.perf_counter() - began
 
 
 def start_server(port: int, env: dict[str, str], workers: int) -> subprocess.Popen:
@@ -184,12 +247,17 @@ def main() -> None:
         port = _free_port()
         base_url = f"http://127.0.0.1:{port}"
         token = uuid.uuid4().hex
+        line_secret = uuid.uuid4().hex
         env = {
             **os.environ,
             "DATABASE_URL": database_url,
             "DB_CONN_MAX_AGE": "0",
             "HELPDESK_PUBLIC_URL": base_url,
             "TWILIO_AUTH_TOKEN": token,
+            "LINE_CHANNEL_SECRET": line_secret,
+            # Profiles and content are fetched by workers, which this benchmark does not run.
+            "LINE_API_BASE_URL": "http://127.0.0.1:9",
+            "LINE_API_DATA_BASE_URL": "http://127.0.0.1:9",
             # The other secrets keep their development values on this throwaway server.
             "HELPDESK_ALLOW_DEV_SECRETS": "1",
             "CELERY_TASK_ALWAYS_EAGER": "false",
@@ -198,17 +266,28 @@ def main() -> None:
         }
         rng = random.Random(args.seed)
         all_requests = build_requests(n=warmup + n, base_url=base_url, token=token, rng=rng)
+        line_requests = build_line_requests(n=warmup + n, secret=line_secret, rng=rng)
         server = start_server(port, env, args.workers)
         try:
             asyncio.run(fire(base_url, all_requests[:warmup], concurrency=args.concurrency))
             latencies, statuses, elapsed = asyncio.run(
                 fire(base_url, all_requests[warmup:], concurrency=args.concurrency, seconds=seconds)
             )
+            # LINE's turn starts once the Twilio backlog is processed, so each is measured alone.
+            _wait_for_processing(InboundEvent, timeout=60)
+            asyncio.run(fire(base_url, line_requests[:warmup], concurrency=args.concurrency))
+            line_latencies, line_statuses, line_elapsed = asyncio.run(
+                fire(base_url, line_requests[warmup:], concurrency=args.concurrency, seconds=seconds)
+            )
+            drained_s = _wait_for_processing(InboundEvent, timeout=60)
         finally:
             stop_server(server)
 
-        messages = Message.objects.count()
-        events = InboundEvent.objects.count()
+        messages = Message.objects.exclude(channel="line").count()
+        events = InboundEvent.objects.exclude(channel="line").count()
+        line_messages = Message.objects.filter(channel="line").count()
+        line_events = InboundEvent.objects.filter(channel="line").count()
+        line_expected = len(_line_message_ids(line_requests[: warmup + len(line_latencies)]))
         customers = Customer.objects.count()
         failed = InboundEvent.objects.filter(status=InboundEvent.Status.FAILED).count()
         fired = all_requests[: warmup + len(latencies)]
@@ -229,8 +308,22 @@ def main() -> None:
             f"latency:   mean {statistics.fmean(latencies) * 1000:.1f} ms, p50 {points['p50'] * 1000:.1f} ms, "
             f"p95 {points['p95'] * 1000:.1f} ms, p99 {points['p99'] * 1000:.1f} ms"
         )
+        line_rate = len(line_latencies) / line_elapsed
+        line_points = percentiles(line_latencies, (50, 95, 99))
+        line_ok = line_statuses.get(200, 0)
+        print(f"LINE:      {len(line_latencies)} signed webhooks (+{warmup} warm-up), {line_ok} answered 200, "
+              f"statuses {line_statuses}")  # fmt: skip
+        print(f"LINE data: {line_messages} messages ({line_expected} distinct message ids), {line_events} raw events; "
+              f"the last event was processed {drained_s:.1f} s after the last answer")  # fmt: skip
+        print(
+            f"LINE rate: {line_rate:.1f} webhooks/s over {line_elapsed:.1f} s; latency mean "
+            f"{statistics.fmean(line_latencies) * 1000:.1f} ms, p50 {line_points['p50'] * 1000:.1f} ms, "
+            f"p95 {line_points['p95'] * 1000:.1f} ms, p99 {line_points['p99'] * 1000:.1f} ms"
+        )
         if messages != expected_messages or ok != len(latencies) or failed:
             print("WARNING: not every webhook was stored exactly once", file=sys.stderr)
+        if line_messages != line_expected or line_ok != len(line_latencies):
+            print("WARNING: not every LINE message was stored exactly once", file=sys.stderr)
         print_result(
             "webhooks",
             req_per_s=round(rate, 1),
@@ -240,6 +333,13 @@ def main() -> None:
             n=len(latencies),
             ok=ok,
             messages=messages,
+            line_req_per_s=round(line_rate, 1),
+            line_p50_ms=round(line_points["p50"] * 1000, 2),
+            line_p95_ms=round(line_points["p95"] * 1000, 2),
+            line_p99_ms=round(line_points["p99"] * 1000, 2),
+            line_n=len(line_latencies),
+            line_ok=line_ok,
+            line_messages=line_messages,
             concurrency=args.concurrency,
             workers=args.workers,
             database=db["engine"],

@@ -1,4 +1,4 @@
-"""LINE Messaging API (a LINE Official Account)."""
+"""LINE Messaging API (a LINE Official Account), and what the messaging channels share."""
 
 from .env import env_int, env_str
 
@@ -18,3 +18,5 @@ LINE_REPLY_TOKEN_TTL_S = env_int("LINE_REPLY_TOKEN_TTL_S", 50)
 LINE_PROFILE_MAX_AGE_H = env_int("LINE_PROFILE_MAX_AGE_H", 24)
 # LINE's webhook bodies are small JSON; anything much bigger is not from LINE.
 LINE_MAX_WEBHOOK_BYTES = env_int("LINE_MAX_WEBHOOK_BYTES", 1024 * 1024)
+# How often each process writes a channel's "last event received" for the admin.
+CHANNEL_HEALTH_FLUSH_S = env_int("CHANNEL_HEALTH_FLUSH_S", 5)

@@ -23,6 +23,7 @@ def admin_client():
 
 
 def test_the_admin_lists_every_channel_with_its_last_event_and_last_error(admin_client, settings):
+    settings.CHANNEL_HEALTH_FLUSH_S = 0
     settings.LINE_CHANNEL_ACCESS_TOKEN = "a-real-looking-token-" + "x" * 40
     body = json.dumps(batch(text_event("hi"))).encode()
     post_line(Client(), body, signature=sign(body, "wrong-secret"))

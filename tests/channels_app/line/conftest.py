@@ -15,3 +15,8 @@ def fake_line(settings):
     settings.LINE_HTTP_TIMEOUT = 3
     yield fake
     fake.stop()
+
+
+@pytest.fixture(autouse=True)
+def _channel_health_written_at_once(settings):
+    settings.CHANNEL_HEALTH_FLUSH_S = 0
