@@ -28,6 +28,7 @@ from kb.services import (
     article_delete,
     article_update,
 )
+from kb.usage import search_record
 from tickets.models import Message
 from tickets.permissions import IsStaffAgent, IsSupervisor
 
@@ -200,12 +201,15 @@ class SuggestQuerySerializer(SearchQuerySerializer):
     limit = serializers.IntegerField(min_value=1, max_value=10, required=False, default=5)
 
 
-def hit_as_dict(hit: SearchHit, *, suggested_query: str = "") -> dict:
+def hit_as_dict(hit: SearchHit, *, suggested_query: str = "", search_id: int | None = None) -> dict:
     article = hit.article
     url = reverse("kb:article", args=[article.slug])
     if suggested_query:
         # The article page records the suggestion as viewed (deflection) from this marker.
         url = f"{url}?{urlencode({'suggested': '1', 'q': suggested_query[:100]})}"
+    elif search_id:
+        # ...and the open of a search result (kb.usage.search_click_record) from this one.
+        url = f"{url}?{urlencode({'sq': search_id})}"
     return {
         "id": article.pk,
         "title": article.title,
@@ -243,7 +247,7 @@ _RESULTS = inline_serializer(
 _SEARCH_RESPONSE = inline_serializer(
     "KbSearchResponse",
     {"query": serializers.CharField(), "lang": serializers.CharField(), "count": serializers.IntegerField(),
-     "results": _RESULTS},
+     "search_id": serializers.IntegerField(), "results": _RESULTS},
 )  # fmt: skip
 _SUGGEST_RESPONSE = inline_serializer("KbSuggestResponse", {"results": _RESULTS})
 _DEFLECTION_RESPONSE = inline_serializer(
@@ -273,12 +277,16 @@ class SearchView(APIView):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         hits = article_search(query=data["q"], lang=data["lang"], user=request.user, limit=data["limit"])
+        logged = search_record(
+            query=data["q"], lang=data["lang"], results=len(hits), session_key=request.session.session_key or ""
+        )
         return Response(
             {
                 "query": data["q"],
                 "lang": data["lang"],
                 "count": len(hits),
-                "results": [hit_as_dict(hit) for hit in hits],
+                "search_id": logged.pk,
+                "results": [hit_as_dict(hit, search_id=logged.pk) for hit in hits],
             }
         )
 

@@ -232,7 +232,7 @@ def article_search(
             candidate.score *= weights.same_language
     candidates = [c for c in candidates if c.score > 0]
     if weights.use_usage and candidates:
-        usage.apply_learning(candidates, query=parsed)
+        usage.apply_learning(candidates, query=query)
 
     # Collapse translation pairs: the group takes its best score and shows the reader's
     # language version when that one matched too.

@@ -5,7 +5,8 @@ For the help portal and the chat pre-form (deflection), call:
 - ``deflection_suggestion_viewed(session_key=..., article_id=..., query=...)`` when a
   customer opens an article that was suggested while they wrote a request;
 - ``deflection_submitted(session_key=..., ticket_id=...)`` when they send the request
-  anyway (it also ties the articles they read in that session to the ticket);
+  anyway (it also ties the articles they read and the searches they ran in that
+  session to the ticket, kb.usage);
 - or ``deflection_record(session_key=..., outcome="viewed"|"submitted", ...)``, which does
   one of the two.
 
@@ -28,7 +29,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
-from kb import search
+from kb import search, usage
 from kb.models import Article, ArticleFeedback, ArticleView, Category, DeflectionEvent, Language, Section
 from tickets.models import Message, Tag
 from tickets.services.sanitize import html_to_text, sanitize_html
@@ -258,6 +259,7 @@ def feedback_submit(*, article: Article, helpful: bool, comment: str = "", sessi
     )
     counter = "helpful_yes" if helpful else "helpful_no"
     Article.objects.filter(pk=article.pk).update(**{counter: F(counter) + 1})
+    usage.search_vote_record(article=article, helpful=helpful, session_key=session_key)
     # The caller shows the new counts; F() left the instance with the old ones.
     article.refresh_from_db(fields=["helpful_yes", "helpful_no"])
     return feedback
@@ -294,6 +296,7 @@ def deflection_submitted(*, session_key: str, ticket_id: int | None) -> int:
         ArticleView.objects.filter(session_key=session_key, created_at__gte=since, ticket__isnull=True).update(
             ticket_id=ticket_id
         )
+    usage.search_still_need_help(session_key=session_key, ticket_id=ticket_id)
     return changed
 
 

@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from kb import search
 from kb.models import Article, SearchLog, SearchSignal
 
 MAX_ADJUSTMENT = 0.3
@@ -36,10 +37,10 @@ MAX_SIGNALS_PER_QUERY = 200
 SEARCH_MEMORY = timedelta(hours=24)
 
 
-def normalized_query(query) -> str:
-    """The words typed, as the index holds them, sorted and de-duplicated (kb.ranking.Query)."""
-    words = sorted({t for concept in query.concepts for t in concept.typed})
-    return " ".join(words)[:200]
+def normalized_query(text: str) -> str:
+    """The words of a query as the index holds them, sorted and de-duplicated: "Refunds?"
+    and "refund" are one search."""
+    return " ".join(sorted(set(search.index_terms((text or "")[: search.QUERY_MAX_CHARS]))))[:200]
 
 
 def adjustment(*, clicks: int, helpful: int, unhelpful: int, still_need_help: int) -> float:
@@ -72,7 +73,7 @@ def _signals(normalized: str) -> dict[str, float]:
     return found
 
 
-def apply_learning(candidates: Sequence, *, query) -> None:
+def apply_learning(candidates: Sequence, *, query: str) -> None:
     """Multiplies each candidate's score by the adjustment its search signals earned."""
     normalized = normalized_query(query)
     if not normalized:
@@ -87,10 +88,12 @@ def apply_learning(candidates: Sequence, *, query) -> None:
 # Recording
 
 
-def search_record(*, query: str, normalized: str, lang: str, results: int, session_key: str = "") -> SearchLog:
+def search_record(*, query: str, lang: str, results: int, session_key: str = "") -> SearchLog:
+    """A search a reader ran (help center page or API); suggestions while typing are not
+    searches and are not recorded."""
     return SearchLog.objects.create(
         query=(query or "")[:200],
-        normalized=normalized[:200],
+        normalized=normalized_query(query),
         lang=(lang or "")[:2],
         results=min(results, 32767),
         session_key=(session_key or "")[:64],

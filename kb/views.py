@@ -3,14 +3,20 @@ Thin views: they validate, call a selector or one service, and render."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kb import search
+from kb.analytics import search_analytics
 from kb.models import Article, Category
 from kb.selectors import (
     article_for_reader,
@@ -24,6 +30,7 @@ from kb.selectors import (
     visible_articles,
 )
 from kb.services import article_view_record, deflection_suggestion_viewed, feedback_submit
+from kb.usage import search_click_record, search_record
 from tickets.permissions import is_agent
 
 # One vote per article and session a day; at most this many votes per client an hour.
@@ -110,6 +117,10 @@ def article_page(request: HttpRequest, slug: str) -> HttpResponse:
     if request.GET.get("suggested") == "1":
         # Opened from a suggestion while writing a request (portal or chat pre-form).
         deflection_suggestion_viewed(session_key=session_key, article_id=article.pk, query=request.GET.get("q", ""))
+    search_id = request.GET.get("sq", "")
+    if search_id.isdigit() and len(search_id) < 19:
+        # Opened from the results of a search (kb/search.html links carry its id).
+        search_click_record(search_id=int(search_id), article=article, session_key=session_key)
     lang = _reader_language(request)
     voted = cache.get(_vote_key(article.pk, session_key))
     return render(
@@ -136,10 +147,12 @@ def search_page(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     error = ""
     hits = []
+    logged = None
     if len(query) > search.QUERY_MAX_CHARS:
         error = _("Please shorten your search to %(count)d characters.") % {"count": search.QUERY_MAX_CHARS}
     elif query:
         hits = article_search(query=query, lang=lang, user=request.user, limit=20)
+        logged = search_record(query=query, lang=lang, results=len(hits), session_key=_session_key(request))
     return render(
         request,
         "kb/search.html",
@@ -147,6 +160,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             "lang": lang,
             "query": query,
             "results": [(hit, hit.article.category.name_for(lang)) for hit in hits],
+            "search_id": logged.pk if logged else "",
             "error": error,
         },
         status=400 if error else 200,
@@ -208,3 +222,18 @@ def _feedback_answer(request, article: Article, wants_json: bool, message: str, 
     if status == 200:
         return redirect(f"{article.get_absolute_url()}?feedback=sent#feedback")
     return render(request, "kb/feedback_error.html", {"article": article, "message": message}, status=status)
+
+
+ANALYTICS_PERIODS = (7, 30, 90)
+
+
+@require_GET
+def analytics_page(request: HttpRequest) -> HttpResponse:
+    """Search analytics for the agents who write the articles (kb.analytics)."""
+    if not is_agent(request.user):
+        return redirect_to_login(request.get_full_path(), login_url=reverse("console:login"))
+    days = request.GET.get("days", "")
+    days = int(days) if days.isdigit() and int(days) in ANALYTICS_PERIODS else 30
+    until = timezone.now()
+    data = search_analytics(since=until - timedelta(days=days), until=until)
+    return render(request, "kb/analytics.html", {"days": days, "periods": ANALYTICS_PERIODS, **data})

@@ -115,7 +115,9 @@ def test_search_api_is_open_and_hides_internal_articles(anon_client, customer_cl
         assert [r["id"] for r in body["results"]] == [public.pk]
         result = body["results"][0]
         assert {"id", "title", "lang", "snippet", "url"} <= set(result)
-        assert result["url"] == "/help/articles/refund-times/" and "<mark>Refund</mark>" in result["snippet"]
+        # The link carries the search, so that opening it counts for the ranking (kb.usage).
+        assert result["url"] == f"/help/articles/refund-times/?sq={body['search_id']}"
+        assert "<mark>Refund</mark>" in result["snippet"]
     agent_results = agent_client.get("/api/v1/kb/search/", {"q": "refund limits"}).json()["results"]
     assert agent_results[0]["title"] == "Refund limits for agents" and agent_results[0]["internal"] is True
 
