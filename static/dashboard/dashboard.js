@@ -49,7 +49,7 @@
   function lineChart(box, days, key, format, color) {
     const points = days.map((d, i) => [i, d[key]]).filter((p) => p[1] !== null && p[1] !== undefined);
     if (!points.length) return empty(box);
-    const W = chartWidth(box), H = 190, P = 44;
+    const W = chartWidth(box), H = 190, P = 58;
     const max = Math.max(...points.map((p) => p[1])) || 1;
     const x = (i) => P + (days.length > 1 ? (i * (W - 2 * P)) / (days.length - 1) : (W - 2 * P) / 2);
     const y = (v) => H - P - (v / max) * (H - 2 * P);
@@ -90,9 +90,12 @@
 
   /* A donut with a legend: the channel breakdown. */
   function donut(box, entries) {
+    // Channels without a ticket in the range stay out of the legend.
+    entries = entries.filter((e) => e[1] > 0);
     const total = entries.reduce((sum, e) => sum + e[1], 0);
     if (!total) return empty(box);
-    const svg = el("svg", { viewBox: "0 0 300 160", role: "img", class: "db-svg db-donut" });
+    const H = Math.max(160, 24 * entries.length + 16);
+    const svg = el("svg", { viewBox: `0 0 300 ${H}`, role: "img", class: "db-svg db-donut" });
     title(svg, box.parentElement.querySelector("figcaption").textContent);
     const cx = 80, cy = 80, r = 60, width = 26;
     let angle = -Math.PI / 2;

@@ -1,6 +1,7 @@
-"""Survey answers and chat sessions for the demo's bulk tickets, so that the
-dashboard's CSAT, CES and NPS have answers on every channel, and FCR sees chats
-resolved both while the customer was there and after they left."""
+"""Survey answers, chat sessions and business-hours times for the demo's bulk
+tickets, so that the dashboard's CSAT, CES and NPS have answers on every channel,
+FCR sees chats resolved both while the customer was there and after they left, and
+the business-hours medians are the ones the services would have recorded."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from datetime import timedelta
 
 from django.db.models import QuerySet
 
-from tickets.models import Channel, ChatSessionLog, Survey
+from tickets.models import Channel, ChatSessionLog, Survey, Ticket
+from tickets.services.sla import business_seconds_between, calendar_for_team
 from tickets.services.surveys import survey_kinds, survey_scale
 
 # Most customers who answer are content; some are not.
@@ -63,5 +65,25 @@ def demo_surveys_seed(*, tickets: QuerySet, seed: int, batch_size: int = 2000) -
                 break
     ChatSessionLog.objects.bulk_create(sessions, batch_size=batch_size)
     Survey.objects.bulk_create(surveys, batch_size=batch_size, ignore_conflicts=True)
+    _business_seconds_fill(tickets=tickets, batch_size=batch_size)
     return len(surveys)
+
+
+def _business_seconds_fill(*, tickets: QuerySet, batch_size: int) -> None:
+    """First response and resolution in business seconds, on the default calendar, as
+    tickets.services.replies and tickets.services.tickets record them."""
+    calendar = calendar_for_team(None)
+    changed = []
+    rows = tickets.filter(first_response_business_s__isnull=True, resolution_business_s__isnull=True).values_list(
+        "pk", "created_at", "first_inbound_at", "first_response_at", "resolved_at"
+    )
+    for pk, created_at, first_inbound_at, first_response_at, resolved_at in rows.iterator(chunk_size=batch_size):
+        ticket = Ticket(pk=pk)
+        if first_inbound_at and first_response_at:
+            ticket.first_response_business_s = business_seconds_between(calendar, first_inbound_at, first_response_at)
+        if resolved_at:
+            ticket.resolution_business_s = business_seconds_between(calendar, created_at, resolved_at)
+        if first_response_at or resolved_at:
+            changed.append(ticket)
+    Ticket.objects.bulk_update(changed, ["first_response_business_s", "resolution_business_s"], batch_size=batch_size)
 
