@@ -471,6 +471,10 @@
   startChannel?.addEventListener("change", toggleTemplate);
   if (startChannel) toggleTemplate();
 
+  for (const select of document.querySelectorAll("select[data-autosubmit]")) {
+    select.addEventListener("change", () => select.form.requestSubmit());
+  }
+
   /* ---- Inbox: select all ---- */
   document.getElementById("cn-check-all")?.addEventListener("change", (event) => {
     document.querySelectorAll(".cn-row-check").forEach((box) => { box.checked = event.target.checked; });

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models import Channel, Customer, Team, Ticket
-from tickets.selectors.console import INBOX_VIEWS, staff_users
+from tickets.selectors.console import INBOX_SORTS, INBOX_VIEWS, staff_users
 from tickets.selectors.inbox import TicketFilters
 
 MAX_ATTACHMENTS = 5
@@ -26,6 +26,7 @@ class InboxFilterForm(forms.Form):
     tag = forms.SlugField(label=_("Tag"), required=False, allow_unicode=True, max_length=60)
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all(), required=False)
     assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=staff_users(), required=False)
+    sort = forms.ChoiceField(label=_("Sort"), choices=[("", _("Last activity")), *INBOX_SORTS], required=False)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -235,3 +236,8 @@ class ConversationStartForm(forms.Form):
 
     def variables(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data.get("template_variables", "").splitlines() if line.strip()]
+
+
+class SavedViewForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80)
+    query = forms.CharField(max_length=1000, required=False, widget=forms.HiddenInput)

@@ -26,6 +26,7 @@ from tickets.console.forms import (
     InboxFilterForm,
     MacroApplyForm,
     ReplyForm,
+    SavedViewForm,
     TicketUpdateForm,
 )
 from tickets.console.signin import ConsoleSignInForm
@@ -34,7 +35,7 @@ from tickets.permissions import is_agent, is_supervisor
 from tickets.selectors import console as console_selectors
 from tickets.selectors.inbox import TicketFilters, ticket_list
 from tickets.selectors.timeline import customer_timeline
-from tickets.services import approvals, canned, console
+from tickets.services import approvals, canned, console, saved_views
 from tickets.services.replies import ReplyError, default_reply_channel, reply_channel_options
 from tickets.services.tickets import InvalidTransition
 
@@ -90,6 +91,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         view=view,
         filters=form.ticket_filters() if form.is_bound else TicketFilters(),
         query=form.cleaned_data.get("q", "") if form.is_bound else "",
+        sort=form.cleaned_data.get("sort", "") if form.is_bound else "",
     )
     tickets = console_selectors.inbox_tickets(user=request.user, inbox=inbox_query)
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -109,8 +111,33 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "query_string": params.urlencode(),
             "filters_active": any(request.GET.get(name) for name in form.fields if name not in ("view", "q")),
             "bulk_form": BulkActionForm(),
+            "saved_views": console_selectors.saved_views_for(user=request.user),
+            "saved_view_form": SavedViewForm(initial={"query": params.urlencode()}),
+            "sort_params": [(key, value) for key in params for value in params.getlist(key) if key != "sort"],
         },
     )
+
+
+@require_POST
+@agent_required
+def saved_view_save(request: HttpRequest) -> HttpResponse:
+    form = SavedViewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _back(request, reverse("console:inbox"))
+    try:
+        view = saved_views.saved_view_save(user=request.user, name=form.cleaned_data["name"], query=form.cleaned_data["query"])
+    except saved_views.SavedViewError as exc:
+        messages.error(request, str(exc))
+        return _back(request, reverse("console:inbox"))
+    return redirect(reverse("console:inbox") + "?" + view.query)
+
+
+@require_POST
+@agent_required
+def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    saved_views.saved_view_delete(user=request.user, view_id=pk)
+    return _back(request, reverse("console:inbox"))
 
 
 def _view_tabs(request: HttpRequest, current: str) -> list[dict]:

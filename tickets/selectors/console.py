@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tickets.models import (
     CannedResponse,
@@ -19,6 +20,7 @@ from tickets.models import (
     MessageSentiment,
     Notification,
     Role,
+    SavedView,
     Survey,
     Ticket,
     TicketActivity,
@@ -29,6 +31,19 @@ from tickets.selectors.search import ticket_search
 STAFF_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 INBOX_VIEWS = ("mine", "unassigned", "team", "all", "sla_at_risk")
+# The inbox's orders besides the default (last activity first).
+INBOX_SORTS = [
+    ("newest", _("Newest first")),
+    ("oldest", _("Waiting longest")),
+    ("priority", _("Priority")),
+    ("due", _("SLA due soonest")),
+]
+_SORT_ORDERS = {
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+    "priority": ("-priority", "-updated_at", "-id"),
+    "due": (F("sla__first_response_due_at").asc(nulls_last=True), F("sla__resolution_due_at").asc(nulls_last=True), "id"),
+}
 # WhatsApp lets a business write freely only within 24 hours of the customer's last
 # message; later, only approved templates go out.
 WHATSAPP_WINDOW = timedelta(hours=24)
@@ -39,6 +54,7 @@ class InboxQuery:
     view: str = "mine"
     filters: TicketFilters = TicketFilters()
     query: str = ""
+    sort: str = ""
 
 
 def _at_risk(now) -> Q:
@@ -79,7 +95,13 @@ def inbox_tickets(*, user, inbox: InboxQuery) -> QuerySet[Ticket]:
     tickets = ticket_search(tickets, inbox.query)
     if inbox.view == "sla_at_risk":
         tickets = sla_at_risk(tickets)
+    if inbox.sort in _SORT_ORDERS:
+        tickets = tickets.order_by(*_SORT_ORDERS[inbox.sort])
     return tickets
+
+
+def saved_views_for(*, user) -> list[SavedView]:
+    return list(SavedView.objects.filter(user=user).order_by("name"))
 
 
 def inbox_counts(*, user) -> dict[str, int]:
