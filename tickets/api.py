@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from tickets.api_idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from tickets.delivery_errors import delivery_error_explanation
 from tickets.models import Attachment, Channel, ContactIdentity, Customer, Message, Team, Ticket
 from tickets.pagination import TimelinePagination
@@ -230,7 +231,10 @@ class TicketViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retri
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer})
+    @extend_schema(
+        request=TicketCreateSerializer, responses={201: TicketSerializer}, parameters=[IDEMPOTENCY_KEY_PARAMETER]
+    )
+    @idempotent
     def create(self, request):
         serializer = TicketCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -266,8 +270,13 @@ class TicketViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retri
             ticket_services.ticket_add_tags(ticket=ticket, names=data["add_tags"], actor=request.user)
         return Response(TicketSerializer(ticket_list().get(pk=ticket.pk)).data)
 
-    @extend_schema(request=ReplySerializer, responses={200: MessageSerializer(many=True), 201: MessageSerializer})
+    @extend_schema(
+        request=ReplySerializer,
+        responses={200: MessageSerializer(many=True), 201: MessageSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
     @action(detail=True, methods=["get", "post"])
+    @idempotent
     def messages(self, request, pk=None):
         ticket = get_object_or_404(Ticket, pk=pk)
         if request.method == "GET":

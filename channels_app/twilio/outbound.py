@@ -261,6 +261,16 @@ def lost_answer_lookup(*, message_id: int) -> Message | None:
     )
 
 
+def sms_text_send(*, phone: str, body: str) -> None:
+    """A text that is no ticket message (the portal's sign-in code), through the same
+    client as the replies, so TWILIO_API_BASE_URL holds. With DEBUG on (the demo), the
+    text is written to the log instead, so the portal can be tried without Twilio."""
+    if settings.DEBUG:
+        logger.warning("SMS to %s (DEBUG, not sent): %s", phone, body)
+        return
+    twilio_client().messages.create(to=phone, from_=settings.TWILIO_SMS_FROM, body=body)
+
+
 def lost_answer_lookup_schedule(message_id: int) -> None:
     lookup_lost_answer.apply_async((message_id,), countdown=LOST_ANSWER_LOOKUP_AFTER_S)
 

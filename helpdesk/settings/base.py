@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "helpdesk.errors.DatabaseUnavailableMiddleware",
+    "helpdesk.security_headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "helpdesk.middleware.RejectNulCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -211,3 +212,12 @@ if not DEBUG and env_bool("HELPDESK_SECURE_COOKIES", HELPDESK_PUBLIC_URL.startsw
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Django's deployment checklist: plain http is redirected, and browsers remember
+    # to use https for a year. Paths exempt from the redirect (a load balancer's
+    # health check over http) go in SECURE_REDIRECT_EXEMPT, as regexes.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = env_list("SECURE_REDIRECT_EXEMPT", [])
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+# helpdesk/security_headers.py: on in production, HELPDESK_CSP=1 to try it elsewhere.
+HELPDESK_CSP = env_bool("HELPDESK_CSP", not DEBUG and HELPDESK_PUBLIC_URL.startswith("https://"))

@@ -160,18 +160,24 @@ def _code_hash(*, phone: str, code: str) -> str:
 
 
 def _code_send(*, customer: Customer, phone: str, language: str) -> None:
+    # By a task: the SMS provider's time is not the visitor's, and its failures are retried.
+    from kb.tasks import portal_signin_code_send
+
+    portal_signin_code_send.delay(customer_id=customer.pk, phone=phone, language=language)
+
+
+def signin_code_issue_and_send(*, customer_id: int, phone: str, language: str) -> None:
+    """A new code for the number, replacing any earlier one, sent by SMS through
+    settings.PORTAL_SMS_CODE_SENDER (Twilio's client, which honours
+    TWILIO_API_BASE_URL). The code exists only in the cache (hashed) and the SMS."""
     code = f"{secrets.randbelow(1_000_000):06d}"
-    cache.set(_code_key(phone), {"c": customer.pk, "h": _code_hash(phone=phone, code=code)}, timeout=CODE_TTL_S)
+    cache.set(_code_key(phone), {"c": customer_id, "h": _code_hash(phone=phone, code=code)}, timeout=CODE_TTL_S)
     with translation.override(language):
         body = gettext("Your help portal sign-in code is %(code)s. It expires in %(minutes)s minutes.") % {
             "code": code,
             "minutes": CODE_TTL_S // 60,
         }
-    sender = import_string(getattr(settings, "PORTAL_SMS_CODE_SENDER", "kb.portal.auth.sms_code_send_twilio"))
-    try:
-        sender(phone=phone, body=body)
-    except Exception:
-        logger.exception("could not send a portal sign-in code to customer %s", customer.pk)
+    import_string(settings.PORTAL_SMS_CODE_SENDER)(phone=phone, body=body)
 
 
 def signin_code_verify(*, address: str, code: str) -> Customer | None:
@@ -193,18 +199,3 @@ def signin_code_verify(*, address: str, code: str) -> Customer | None:
         cache.delete(_code_key(phone))
         raise SigninLocked(phone)
     return None
-
-
-def sms_code_send_twilio(*, phone: str, body: str) -> None:
-    """Sends a sign-in code through Twilio's Messages API. A sign-in code is not a
-    ticket message, so it does not go through the channel senders. With DEBUG on
-    (the demo), the code is written to the log instead, so the portal can be tried
-    without a Twilio account."""
-    if settings.DEBUG:
-        logger.warning("portal sign-in code for %s (DEBUG, not sent): %s", phone, body)
-        return
-    from twilio.rest import Client
-
-    Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN).messages.create(
-        to=phone, from_=settings.TWILIO_SMS_FROM, body=body
-    )

@@ -12,6 +12,7 @@ from django.core import mail
 from django.test import Client
 
 from kb.portal import auth
+from tests.fake_twilio import FakeTwilio
 from tickets.models import Customer
 
 pytestmark = pytest.mark.django_db
@@ -220,18 +221,22 @@ def test_erased_customer_cannot_sign_in(alice):
     assert Client().post(f"/portal/signin/link/{token}/").status_code == 410
 
 
-def test_the_twilio_code_sender_logs_in_debug_and_sends_otherwise(settings, caplog):
-    settings.DEBUG = True
-    with mock.patch("twilio.rest.Client") as client:
-        auth.sms_code_send_twilio(phone="+66812345678", body="code 123456")
-    client.assert_not_called()
-    assert "code 123456" in caplog.text
-    settings.DEBUG = False
-    with mock.patch("twilio.rest.Client") as client:
-        auth.sms_code_send_twilio(phone="+66812345678", body="code 654321")
-    client.return_value.messages.create.assert_called_once_with(
-        to="+66812345678", from_=settings.TWILIO_SMS_FROM, body="code 654321"
-    )
+def test_the_code_goes_out_by_a_task_through_twilio_at_its_configured_address(bob, settings, caplog):
+    """The real sender, to the fake Twilio API over HTTP: TWILIO_API_BASE_URL holds."""
+    fake = FakeTwilio(account_sid=settings.TWILIO_ACCOUNT_SID, auth_token=settings.TWILIO_AUTH_TOKEN).start()
+    settings.TWILIO_API_BASE_URL = fake.base_url
+    settings.PORTAL_SMS_CODE_SENDER = "channels_app.twilio.outbound.sms_text_send"
+    try:
+        assert Client().post("/portal/signin/", {"address": "081 234 5678"}).status_code == 302
+        assert [(r.form["To"], r.form["From"]) for r in fake.sent] == [(["+66812345678"], [settings.TWILIO_SMS_FROM])]
+        code = re.search(r"\b(\d{6})\b", fake.sent[0].form["Body"][0]).group(1)
+        assert auth.signin_code_verify(address="+66812345678", code=code).pk == bob.pk
+        # In the demo (DEBUG), the code is logged instead of sent.
+        settings.DEBUG = True
+        Client().post("/portal/signin/", {"address": "081 234 5678"})
+        assert len(fake.sent) == 1 and "sign-in code is" in caplog.text
+    finally:
+        fake.stop()
 
 
 def test_the_per_address_limit_holds_for_every_spelling_of_a_number(bob, settings, sms_outbox):

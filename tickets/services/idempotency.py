@@ -1,0 +1,78 @@
+"""Idempotency-Key on API POSTs, as Stripe's API does it: a retry with the same key
+(per user, for 24 hours) gets the first answer again and changes nothing; the same
+key on a different request is refused; a key whose first request is still running
+answers 409. Kept in the database, so that it holds across server processes and
+restarts. https://docs.stripe.com/api/idempotent_requests"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tickets.models import IdempotentRequest
+
+KEY_TTL = timedelta(hours=24)
+MAX_KEY_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class Replay:
+    status_code: int
+    body: object
+
+
+class KeyConflict(Exception):
+    """`reason` is "in_progress" or "mismatch"."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def request_fingerprint(*, method: str, path: str, body: bytes) -> str:
+    return hashlib.sha256(b"\n".join([method.encode(), path.encode(), body])).hexdigest()
+
+
+def idempotency_begin(*, user_id: int, key: str, fingerprint: str) -> Replay | None:
+    """Claims the key for this request (None: go ahead), or returns the first answer
+    to replay. Raises KeyConflict."""
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            IdempotentRequest.objects.create(user_id=user_id, key=key, fingerprint=fingerprint, created_at=now)
+    except IntegrityError:
+        pass
+    else:
+        # Now and then, the user's expired keys go; the unique key keeps the table small anyway.
+        expired = IdempotentRequest.objects.filter(user_id=user_id, created_at__lt=now - KEY_TTL)
+        IdempotentRequest.objects.filter(pk__in=list(expired.values_list("pk", flat=True)[:100])).delete()
+        return None
+    with transaction.atomic():
+        record = IdempotentRequest.objects.select_for_update().get(user_id=user_id, key=key)
+        if record.created_at < now - KEY_TTL:
+            record.fingerprint, record.status_code, record.response, record.created_at = fingerprint, None, None, now
+            record.save(update_fields=["fingerprint", "status_code", "response", "created_at"])
+            return None
+    if record.fingerprint != fingerprint:
+        raise KeyConflict("mismatch")
+    if record.status_code is None:
+        raise KeyConflict("in_progress")
+    return Replay(status_code=record.status_code, body=record.response)
+
+
+def idempotency_finish(*, user_id: int, key: str, status_code: int, body: object) -> None:
+    """Keeps the answer for the retries. A server error is not kept: the key is
+    released, and a retry runs the request again."""
+    records = IdempotentRequest.objects.filter(user_id=user_id, key=key, status_code__isnull=True)
+    if status_code >= 500:
+        records.delete()
+    else:
+        records.update(status_code=status_code, response=body)
+
+
+def idempotency_abort(*, user_id: int, key: str) -> None:
+    IdempotentRequest.objects.filter(user_id=user_id, key=key, status_code__isnull=True).delete()
