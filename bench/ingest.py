@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._common import (  # noqa: E402
     database_description,
     django_setup,
+    load_average,
     percentiles,
     print_machine,
     print_result,
@@ -248,6 +249,19 @@ def floor_round(conn, sql: str, items: list[tuple[str, object]], vendor: str) ->
     return len(rows) / (time.perf_counter() - started)
 
 
+def followups_rate() -> tuple[float, int]:
+    """The follow-ups of every inbound message of the run (assignment, sentiment, SLA
+    clock, acknowledgement, rules), in batches of 100 as one worker runs them."""
+    from tickets.models import Direction, Message
+    from tickets.tasks import inbound_followups_batch
+
+    ids = list(Message.objects.filter(direction=Direction.IN).order_by("pk").values_list("pk", flat=True))
+    started = time.perf_counter()
+    for start in range(0, len(ids), 100):
+        inbound_followups_batch.run(ids[start : start + 100])
+    return len(ids) / (time.perf_counter() - started), len(ids)
+
+
 def seed_history(tickets: int) -> None:
     from django.core.management import call_command
 
@@ -312,6 +326,7 @@ def main() -> None:
             e2e_rates.append(len(batch) / (t_accept + t_process + t_relay))
         conn.close()
         statements = statements_per_message(sample)
+        followups_per_s, followups_n = followups_rate()
         outcomes = dict(InboundEvent.objects.values_list("status").annotate(count=Count("id")).order_by())
 
         rate, floor = statistics.median(e2e_rates), statistics.median(floor_rates)
@@ -329,11 +344,14 @@ def main() -> None:
         print(f"floor:     {floor:,.0f} inserts/s (median of {ROUNDS} rounds, interleaved: "
               + ", ".join(f"{r:,.0f}" for r in floor_rates) + ")")
         print(f"ratio:     {rate / floor:.2f} of the floor")
+        print(f"load:      {load_average()} (1, 5, 15 min)")
+        print(f"followups: {followups_per_s:,.0f} messages/s on one worker ({followups_n:,} messages, batches of 100)")
         result = {
             "msgs_per_s": round(rate, 1), "floor_per_s": round(floor, 1), "ratio": round(rate / floor, 3),
             "n": len(items), "history_tickets": args.tickets,
             "accept_per_s": round(len(items) / accept_s, 1), "process_per_s": round(len(items) / process_s, 1),
             "accept_p50_ms": accept_pct["p50"], "accept_p99_ms": accept_pct["p99"], **statements,
+            "followups_per_s": round(followups_per_s, 1), "load": load_average(),
             "db": f"{db['engine']} {db['version']}",
         }  # fmt: skip
     print_result("ingest", **result)
