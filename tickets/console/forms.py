@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -241,3 +243,64 @@ class ConversationStartForm(forms.Form):
 class SavedViewForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80)
     query = forms.CharField(max_length=1000, required=False, widget=forms.HiddenInput)
+
+
+class SLAPolicyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    priority = forms.TypedChoiceField(
+        label=_("Priority"), choices=[("", _("Any")), *Ticket.Priority.choices], coerce=int, required=False,
+        empty_value=None,
+    )  # fmt: skip
+    tier = forms.ChoiceField(label=_("Customer tier"), choices=[("", _("Any")), *Customer.Tier.choices], required=False)
+    first_response_minutes = forms.IntegerField(label=_("First response (business minutes)"), min_value=1, max_value=525_600)
+    resolution_minutes = forms.IntegerField(label=_("Resolution (business minutes)"), min_value=1, max_value=5_256_000)
+    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+
+WEEKDAYS = [
+    (0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")), (4, _("Friday")),
+    (5, _("Saturday")), (6, _("Sunday")),
+]  # fmt: skip
+
+
+class CalendarForm(forms.Form):
+    """A calendar with one row per weekday (open or not, from, to) and its holidays,
+    one per line ("2026-12-31 New Year's Eve")."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    time_zone = forms.CharField(label=_("Time zone"), max_length=64, initial="Asia/Bangkok")
+    is_default = forms.BooleanField(label=_("Default for teams without a calendar"), required=False)
+    teams = forms.ModelMultipleChoiceField(
+        label=_("Teams"), queryset=Team.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    holidays = forms.CharField(
+        label=_("Holidays"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=10_000,
+        help_text=_("One per line: a date (YYYY-MM-DD) and a name."),
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for day, label in WEEKDAYS:
+            self.fields[f"open_{day}"] = forms.BooleanField(label=label, required=False)
+            self.fields[f"opens_{day}"] = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+            self.fields[f"closes_{day}"] = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+
+    def day_rows(self) -> list[tuple]:
+        return [(label, self[f"open_{day}"], self[f"opens_{day}"], self[f"closes_{day}"]) for day, label in WEEKDAYS]
+
+    def clean(self):
+        data = super().clean()
+        for day, label in WEEKDAYS:
+            if data.get(f"open_{day}") and not (data.get(f"opens_{day}") and data.get(f"closes_{day}")):
+                self.add_error(f"open_{day}", _("%(day)s: give the opening and closing times.") % {"day": label})
+        holidays = []
+        for number, line in enumerate((data.get("holidays") or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            day, _sep, name = line.strip().partition(" ")
+            try:
+                holidays.append((date.fromisoformat(day), name.strip()))
+            except ValueError:
+                self.add_error("holidays", _("Line %(n)d: start with a date such as 2026-12-31.") % {"n": number})
+        data["holiday_list"] = holidays
+        return data

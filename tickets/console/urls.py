@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tickets.console import canned_views, claim_views, contacts_views, views
+from tickets.console import canned_views, claim_views, contacts_views, sla_views, views
 
 app_name = "console"
 
@@ -27,6 +27,11 @@ urlpatterns = [
     path("contacts/<int:pk>/identities/<int:identity_id>/remove/", contacts_views.identity_remove, name="identity-remove"),
     path("contacts/<int:pk>/merge/", contacts_views.contact_merge, name="contact-merge"),
     path("merges/<int:merge_id>/undo/", contacts_views.merge_undo, name="merge-undo"),
+    path("settings/sla/", sla_views.sla_settings_page, name="sla-settings"),
+    path("settings/sla/<int:pk>/", sla_views.sla_policy_edit, name="sla-policy"),
+    path("settings/sla/<int:pk>/delete/", sla_views.sla_policy_delete, name="sla-policy-delete"),
+    path("settings/calendars/new/", sla_views.calendar_edit, name="calendar-new"),
+    path("settings/calendars/<int:pk>/", sla_views.calendar_edit, name="calendar"),
     path("canned/", canned_views.canned_list, name="canned-list"),
     path("canned/<int:pk>/", canned_views.canned_edit, name="canned-edit"),
     path("canned/<int:pk>/delete/", canned_views.canned_delete, name="canned-delete"),
