@@ -121,6 +121,6 @@ class InboundEventAdmin(admin.ModelAdmin):
         )
 
 
-# The audit of staff sign-ins; business hours, SLA policies, escalation rules and surveys.
-from tickets import admin_security  # noqa: E402,F401
+# The audit of staff sign-ins, outbound webhooks; business hours, SLA policies, escalation rules and surveys.
+from tickets import admin_security, admin_webhooks  # noqa: E402,F401
 from tickets.dashboard import admin as supervision_admin  # noqa: E402,F401

@@ -17,6 +17,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from tickets import integration_events
+
 logger = logging.getLogger(__name__)
 
 CONSOLE_GROUP = "console"
@@ -207,12 +209,15 @@ def message_event(message) -> dict[str, Any]:
 def publish_message_created(message) -> None:
     groups = [CONSOLE_GROUP, ticket_group(message.ticket_id), customer_group(message.customer_id)]
     publish_on_commit(groups, message_event(message))
+    # Integrations hear of it too, through the outbox of this same transaction.
+    integration_events.message_created(message)
 
 
 def publish_ticket_changed(ticket, *, changes: dict[str, Any]) -> None:
     event = {"type": "ticket.changed", "ticket": ticket.pk, "changes": changes}
     # The customer's group too: their open portal pages show a new status live.
     publish_on_commit([CONSOLE_GROUP, ticket_group(ticket.pk), customer_group(ticket.customer_id)], event)
+    integration_events.ticket_changed(ticket, changes=changes)
 
 
 def publish_delivery_status(message) -> None:

@@ -118,3 +118,12 @@ def send_kpi_reports() -> None:
     from tickets.services.kpi_reports import kpi_reports_send
 
     kpi_reports_send()
+
+
+@shared_task(acks_late=True)
+def deliver_webhook(delivery_id: int) -> None:
+    """One attempt at an outbound webhook; the next one, if needed, is scheduled
+    through the outbox by the service, so this task never retries itself."""
+    from tickets.services.webhooks import webhook_deliver
+
+    webhook_deliver(delivery_id=delivery_id)

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tickets import integration_events
 from tickets.models import ContactIdentity, Customer, CustomerMerge, IdentityClaim, Message, Ticket, TicketActivity
 from tickets.services.identities import NormalizedAddress, normalize_address
 
@@ -177,6 +178,7 @@ def customer_merge(*, source: Customer, target: Customer, actor=None) -> Custome
     source.merged_into = target
     source.save(update_fields=["merged_into"])
     record.save()
+    integration_events.customer_merged(source_id=source.pk, target_id=target.pk)
     return target
 
 

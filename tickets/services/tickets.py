@@ -95,7 +95,7 @@ def ticket_set_status(*, ticket: Ticket, status: str, actor=None, reason: str = 
     fields += sla_status_changed(ticket=ticket, previous=previous, paused_from=paused_from, now=now)
     ticket.save(update_fields=fields)
     _record(ticket, TicketActivity.Kind.STATUS, actor=actor, **{"from": previous, "to": status})
-    events.publish_ticket_changed(ticket, changes={"status": status})
+    events.publish_ticket_changed(ticket, changes={"status": status, "from": previous})
     if status == Status.RESOLVED:
         survey_schedule(ticket=ticket)
     escalation_enqueue(ticket_id=ticket.pk, event="status")
