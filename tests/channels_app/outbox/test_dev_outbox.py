@@ -136,3 +136,11 @@ def test_the_page_costs_the_same_queries_for_many_messages(agent, django_assert_
     )
     with django_assert_max_num_queries(12):
         assert client.get("/console/outbox/").status_code == 200
+
+
+def test_the_portal_says_where_the_sign_in_mail_went(settings):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    settings.EMAIL_BACKEND = OUTBOX_BACKEND
+    assert 'href="/console/outbox/"' in client.get("/portal/signin/sent/").content.decode()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    assert "dev-outbox-hint" not in client.get("/portal/signin/sent/").content.decode()
