@@ -37,6 +37,7 @@ from asgiref.sync import async_to_sync
 from channels.consumer import get_handler_name
 from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import JsonWebsocketConsumer
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from channels_app.chat import session as chat
@@ -98,6 +99,8 @@ class ChatConsumer(JsonWebsocketConsumer):
 
     def connect(self) -> None:
         self.token = _query_param(self.scope, "token")
+        lang = _query_param(self.scope, "lang")[:8].split("-")[0].lower()
+        self.language = lang if lang in dict(settings.LANGUAGES) else ""
         self.session = chat.session_from_token(self.token)
         # Accept, then explain and close: a browser cannot read a refusal's reason.
         if self.session is None:
@@ -220,7 +223,7 @@ class ChatConsumer(JsonWebsocketConsumer):
         if not VISITOR_MESSAGES.allow(self.session.visitor):
             raise chat.ChatError("rate_limited", _("You are sending messages too quickly. Please slow down."))
         result = chat.chat_message_ingest(
-            session=self.session, client_id=client_id, text=text, ticket_id=self.ticket_id
+            session=self.session, client_id=client_id, text=text, ticket_id=self.ticket_id, language=self.language
         )
         self.after_ingest(client_id, result)
 

@@ -221,6 +221,7 @@ def chat_message_ingest(
     attachments: list[InboundAttachment] | None = None,
     metadata: dict[str, Any] | None = None,
     extra_addresses: list[str] | None = None,
+    language: str = "",
 ) -> IngestResult:
     """One chat message into the pipeline. The client's message uuid is the
     deduplication key, so a frame the widget resends after a reconnect is stored once."""
@@ -239,6 +240,8 @@ def chat_message_ingest(
             attachments=attachments or [],
             ticket_id=ticket_id,
             metadata={**(metadata or {}), "visitor": session.visitor},
+            # The widget's language: the survey after the chat is asked in it.
+            language=language,
         )
     )
 

@@ -221,7 +221,8 @@
     if (!token) return;
     setStatus(attempts ? S.reconnecting : S.connecting);
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + location.host + body.dataset.wsPath + "?token=" + encodeURIComponent(token));
+    var socket = new WebSocket(scheme + location.host + body.dataset.wsPath + "?token=" + encodeURIComponent(token) +
+      "&lang=" + encodeURIComponent(body.dataset.lang || ""));
     ws = socket;
     socket.onmessage = function (event) {
       var frame;

@@ -193,8 +193,11 @@ def _survey_ask(*, survey: Survey) -> Message:
     the survey, so the chat widget draws it as a rating card."""
     ticket = survey.ticket
     with translation.override(ticket.customer.language or settings.LANGUAGE_CODE):
-        text = survey_question(survey.kind, scale=(survey.scale_min, survey.scale_max))
-        _question, low_label, high_label = survey_wording(survey.kind)
+        question, low_label, high_label = survey_wording(survey.kind)
+        # The chat widget draws buttons; elsewhere the customer answers with a number.
+        text = question if survey.channel == Channel.CHAT else survey_question(
+            survey.kind, scale=(survey.scale_min, survey.scale_max)
+        )
     card = {
         "id": survey.pk, "kind": survey.kind, "scale_min": survey.scale_min, "scale_max": survey.scale_max,
         "low_label": low_label, "high_label": high_label,
