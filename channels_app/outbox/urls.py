@@ -4,4 +4,7 @@ from channels_app.outbox import views
 
 app_name = "outbox"
 
-urlpatterns = [path("", views.outbox, name="list")]
+urlpatterns = [
+    path("", views.outbox, name="list"),
+    path("clear/", views.outbox_clear, name="clear"),
+]

@@ -144,3 +144,29 @@ def test_the_portal_says_where_the_sign_in_mail_went(settings):
     assert 'href="/console/outbox/"' in client.get("/portal/signin/sent/").content.decode()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     assert "dev-outbox-hint" not in client.get("/portal/signin/sent/").content.decode()
+
+
+def test_the_page_fetches_what_arrived_since_it_was_drawn(agent):
+    first = DevOutboxMessage.objects.create(channel="sms", recipients="+66812345678", text="first")
+    client = Client()
+    client.force_login(agent)
+    page = client.get("/console/outbox/").content.decode()
+    assert f'data-last="{first.pk}"' in page
+
+    assert client.get(f"/console/outbox/?after={first.pk}").content.decode().strip() == ""
+    second = DevOutboxMessage.objects.create(channel="email", recipients="a@example.com", text="second")
+    newer = client.get(f"/console/outbox/?after={first.pk}").content.decode()
+    assert f'data-id="{second.pk}"' in newer and "first" not in newer
+    assert client.get(f"/console/outbox/?after={first.pk}&channel=sms").content.decode().strip() == ""
+    assert client.get("/console/outbox/?after=x").status_code == 400
+
+
+def test_an_agent_empties_the_outbox(agent):
+    DevOutboxMessage.objects.create(channel="sms", recipients="+66812345678", text="old")
+    client = Client()
+    client.force_login(agent)
+
+    assert client.get("/console/outbox/clear/").status_code == 405
+    assert client.post("/console/outbox/clear/").status_code == 302
+    assert not DevOutboxMessage.objects.exists()
+    assert Client().post("/console/outbox/clear/").status_code == 302  # to the sign-in page
