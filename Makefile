@@ -8,12 +8,13 @@ PORT ?= 8000
 .PHONY: run test serve lint messages
 
 $(PY):
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
+	@echo "Creating $(VENV)/ and installing the helpdesk's dependencies (once)…"
+	@$(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
 
 $(VENV)/.run-deps: requirements.txt | $(PY)
-	$(PY) -m pip install -q -r requirements.txt
-	touch $@
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	@touch $@
 
 $(VENV)/.test-deps: requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install -q -r requirements-dev.txt
