@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from tickets.api_idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from tickets.delivery_errors import delivery_error_explanation
 from tickets.models import Attachment, Channel, ContactIdentity, Customer, Message, Team, Ticket
-from tickets.pagination import TimelinePagination
+from tickets.pagination import ConversationPagination, TicketListPagination, TimelinePagination
 from tickets.selectors.customers import customer_find_by_identity, customer_list
 from tickets.selectors.inbox import TicketFilters, ticket_list
 from tickets.selectors.timeline import customer_timeline, ticket_messages
@@ -196,6 +196,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.U
 
 class TicketViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = TicketSerializer
+    pagination_class = TicketListPagination
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
@@ -275,7 +276,7 @@ class TicketViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retri
         responses={200: MessageSerializer(many=True), 201: MessageSerializer},
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=ConversationPagination)
     @idempotent
     def messages(self, request, pk=None):
         ticket = get_object_or_404(Ticket, pk=pk)

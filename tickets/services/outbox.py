@@ -49,33 +49,34 @@ def outbox_task(task: str, *args: Any, countdown: float = 0, batched: bool = Fal
     now = timezone.now()
     # Eager Celery ignores countdowns; so does the outbox that feeds it.
     delay = 0 if current_app.conf.task_always_eager else countdown
-    OutboxItem.objects.create(
+    row = OutboxItem.objects.create(
         task=task, args=list(args), batched=batched, created_at=now, available_at=now + timedelta(seconds=delay)
     )
-    transaction.on_commit(_relay_soon)
+    if current_app.conf.task_always_eager:
+        # No broker: the task runs in this process once the change commits, as
+        # Celery's eager mode runs it; what an earlier change left is the sweep's.
+        transaction.on_commit(lambda: outbox_relay(ids=[row.pk]))
+    else:
+        transaction.on_commit(_wake_pipeline_worker)
 
 
-def _relay_soon() -> None:
+def _wake_pipeline_worker() -> None:
     from tickets import pipeline_worker
 
-    if current_app.conf.task_always_eager:
-        outbox_relay()
-    else:
-        pipeline_worker.wake()
+    pipeline_worker.wake()
 
 
-def outbox_relay(*, limit: int = RELAY_BATCH) -> int:
-    """Hands the due rows to the broker; returns how many went out. Safe in several
-    processes at once: each row is locked by one relay (SKIP LOCKED)."""
+def outbox_relay(*, limit: int = RELAY_BATCH, ids: list[int] | None = None) -> int:
+    """Hands the due rows (or only these) to the broker; returns how many went out.
+    Safe in several processes at once: each row is locked by one relay (SKIP LOCKED)."""
     sent = 0
     while True:
         eager_calls: list[tuple[str, list]] = []
         with transaction.atomic():
-            rows = list(
-                OutboxItem.objects.select_for_update(skip_locked=True)
-                .filter(available_at__lte=timezone.now())
-                .order_by("available_at", "id")[:limit]
-            )
+            due = OutboxItem.objects.select_for_update(skip_locked=True).filter(available_at__lte=timezone.now())
+            if ids is not None:
+                due = due.filter(pk__in=ids)
+            rows = list(due.order_by("available_at", "id")[:limit])
             if not rows:
                 return sent
             handed, refused, error = _hand_over(rows, eager_calls)
