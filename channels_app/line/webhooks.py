@@ -50,7 +50,7 @@ def line_webhook(request: HttpRequest) -> HttpResponse:
         return _refusal(403, "invalid X-Line-Signature")
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return _refusal(400, "the body is not JSON")
     events = payload.get("events") if isinstance(payload, dict) else None
     if not isinstance(events, list) or not all(isinstance(event, dict) for event in events):

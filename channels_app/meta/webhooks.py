@@ -58,7 +58,7 @@ def meta_webhook(request: HttpRequest) -> HttpResponse:
         return _refusal(403, "invalid X-Hub-Signature-256")
     try:
         payload = json.loads(request.body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return _refusal(400, "the body is not JSON")
     platform = payload.get("object") if isinstance(payload, dict) else None
     entries = payload.get("entry") if isinstance(payload, dict) else None

@@ -138,3 +138,9 @@ def test_events_we_do_not_keep_and_group_members_without_an_id_are_acknowledged(
 
     assert post_line(Client(), batch(join, anonymous, event("unsend", unsend={"messageId": "1"}))).status_code == 200
     assert not Message.objects.exists()
+
+
+def test_a_signed_body_nested_past_the_recursion_limit_is_a_400(fake_line):
+    deep = ("[" * 5000 + "]" * 5000).encode()
+
+    assert post_line(Client(), deep).status_code == 400

@@ -166,3 +166,9 @@ def test_a_survey_on_messenger_offers_quick_replies_and_the_tap_answers_it(
     assert message.delivery_status == "sent"
     quick = fake_meta.sent[0]["message"]["quick_replies"]
     assert [item["payload"] for item in quick] == ["1", "2", "3", "4", "5"]
+
+
+def test_a_signed_body_nested_past_the_recursion_limit_is_a_400():
+    deep = ("[" * 5000 + "]" * 5000).encode()
+
+    assert post_meta(Client(), deep).status_code == 400
