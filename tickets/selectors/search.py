@@ -25,6 +25,7 @@ from tickets.services.identities import InvalidAddress, normalize_address
 
 MAX_QUERY = 200
 MAX_WORDS = 6
+MAX_ID_LIST = 2000
 # Looks like a phone number: digits with the usual separators, maybe a scheme.
 _PHONE = re.compile(r"(?i)^(?:whatsapp:|tel:|sms:)?\s*\+?[\d\s().-]{6,}$")
 _THAI = re.compile(r"[\u0E00-\u0E7F]+")
@@ -113,7 +114,12 @@ def ticket_search(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
     words = search_words(query)
     if not words:
         return tickets.none()
-    condition = Q(pk__in=_word_ticket_ids(query, words))
+    ids = _word_ticket_ids(query, words)
+    # Read the matching ids first: when they are few (a tracking number, a name), the
+    # inbox then fetches those tickets by primary key, where PostgreSQL would
+    # otherwise walk every ticket in activity order testing each against the set.
+    found = [row[0] for row in ids.values_list("ticket_id")[: MAX_ID_LIST + 1]]
+    condition = Q(pk__in=found) if len(found) <= MAX_ID_LIST else Q(pk__in=ids)
     if number is not None:
         condition |= Q(pk=number)
     return tickets.filter(condition)
