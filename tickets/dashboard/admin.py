@@ -1,4 +1,5 @@
-"""Admin pages of business hours, SLA policies, escalation rules and surveys.
+"""Admin pages of business hours, SLA policies, escalation rules, surveys, chat
+sessions and the KPI reports.
 Imported by tickets/admin.py."""
 
 from django.contrib import admin
@@ -6,8 +7,11 @@ from django.contrib import admin
 from tickets.models import (
     BusinessCalendar,
     BusinessHours,
+    ChatSessionLog,
     EscalationRule,
     Holiday,
+    KPIReportDelivery,
+    KPIReportPreference,
     RuleFiring,
     SLAPolicy,
     Survey,
@@ -76,3 +80,26 @@ class SurveyAdmin(admin.ModelAdmin):
 class SurveyOptOutAdmin(admin.ModelAdmin):
     list_display = ["customer", "created_at"]
     raw_id_fields = ["customer"]
+
+
+@admin.register(ChatSessionLog)
+class ChatSessionLogAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "started_at", "last_activity_at", "ended_at", "end_reason"]
+    list_filter = ["end_reason"]
+    raw_id_fields = ["ticket", "customer"]
+
+
+@admin.register(KPIReportPreference)
+class KPIReportPreferenceAdmin(admin.ModelAdmin):
+    """How often, and in which language, each supervisor gets the KPI report."""
+
+    list_display = ["user", "period", "language"]
+    list_editable = ["period", "language"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(KPIReportDelivery)
+class KPIReportDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["recipient", "period", "period_start", "period_end", "status", "sent_at"]
+    list_filter = ["period", "status"]
+    readonly_fields = ["recipient", "period", "period_start", "period_end", "status", "created_at", "sent_at"]
