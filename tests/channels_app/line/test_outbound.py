@@ -161,3 +161,26 @@ def test_a_survey_question_offers_its_scale_as_quick_reply_buttons(fake_line, dj
     items = fake_line.delivered[0]["messages"][0]["quickReply"]["items"]
     assert [item["action"]["text"] for item in items] == ["1", "2", "3", "4", "5"]
     assert items[0]["action"]["type"] == "message"
+
+
+def test_a_survey_on_line_is_answered_by_tapping_a_quick_reply(fake_line, agent, django_capture_on_commit_callbacks):
+    from tickets.models import Survey
+    from tickets.services.surveys import survey_send
+    from tickets.services.tickets import ticket_set_status
+
+    inbound = _inbound(fake_line)
+    _reply(django_capture_on_commit_callbacks, agent, inbound)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_set_status(ticket=inbound.ticket, status="resolved", actor=agent)
+        survey_send(ticket_id=inbound.ticket_id, resolution_number=1)
+
+    question = fake_line.delivered[-1]["messages"][-1]
+    buttons = [item["action"]["text"] for item in question["quickReply"]["items"]]
+    assert buttons[0] == "1" and len(buttons) >= 5
+    with django_capture_on_commit_callbacks(execute=True):
+        post_line(Client(), batch(text_event(buttons[-1], message_id="700000000000000099")))
+
+    survey = Survey.objects.order_by("id").first()
+    assert survey.channel == "line" and survey.status == "answered" and survey.score == int(buttons[-1])
+    inbound.ticket.refresh_from_db()
+    assert inbound.ticket.status == "resolved"  # an answer is not a new contact
