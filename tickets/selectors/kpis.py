@@ -10,14 +10,19 @@ Which date each number is about (dates are days in settings.TIME_ZONE, `to` incl
 The filters channel, team and agent (the assignee) apply to the tickets.
 
 FCR, as /work/shared/DESIGN.md defines it: a resolved ticket counts when it got
-exactly one public agent reply (a live chat resolved in its session, that is not
-reopened, counts as one however many lines the agent typed), it was not reopened,
+exactly one public agent reply (a live chat resolved while one of its sessions was
+live, ChatSessionLog, with every agent reply on the chat inside that session, counts
+as one however many lines the agent typed), it was not reopened,
 and its customer sent no inbound message on any channel within FCR_WINDOW_DAYS
 after the resolution — auto-replies and survey answers (inbound messages marked
 automatic) excepted. A ticket resolved less than the window ago cannot be judged
 yet: `fcr_rate` counts only tickets whose window has passed, and `fcr.provisional`
 reports the younger ones separately (their FCR so far). Tickets an agent opened
 (outbound first) were no contact and are left out.
+
+Values are unrounded: only what a person reads (the dashboard, the report) is
+rounded. tickets/selectors/kpi_rows.py lists the tickets and answers behind each
+figure.
 
 Percentiles are PostgreSQL's percentile_cont (linear interpolation); on SQLite the
 same value comes from ORDER BY ... LIMIT 2 OFFSET k, one query per percentile."""
