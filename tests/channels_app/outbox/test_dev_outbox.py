@@ -9,6 +9,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.test import Client
 
 from channels_app.models import DevOutboxMessage
+from channels_app.outbox.checks import dev_outbox_in_production
 from channels_app.outbox.store import twilio_configured
 from kb.portal.auth import signin_start
 from tests.factories import deliver, make_user
@@ -170,3 +171,17 @@ def test_an_agent_empties_the_outbox(agent):
     assert client.post("/console/outbox/clear/").status_code == 302
     assert not DevOutboxMessage.objects.exists()
     assert Client().post("/console/outbox/clear/").status_code == 302  # to the sign-in page
+
+
+def test_production_is_warned_when_messages_would_go_to_the_outbox(settings):
+    settings.DEBUG = False
+    settings.HELPDESK_ALLOW_DEV_SECRETS = False
+    settings.EMAIL_BACKEND = OUTBOX_BACKEND
+    assert {w.id for w in dev_outbox_in_production(None)} == {"channels_app.W001", "channels_app.W002"}
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.TWILIO_ACCOUNT_SID = "AC" + "1" * 32
+    assert dev_outbox_in_production(None) == []
+    settings.HELPDESK_ALLOW_DEV_SECRETS = True  # make run
+    settings.EMAIL_BACKEND = OUTBOX_BACKEND
+    assert dev_outbox_in_production(None) == []
