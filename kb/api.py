@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -28,6 +28,7 @@ from kb.services import (
     article_delete,
     article_update,
 )
+from kb.slugs import SLUG_PATTERN, validate_slug_text
 from kb.usage import search_record
 from tickets.models import Message
 from tickets.permissions import IsStaffAgent, IsSupervisor
@@ -61,7 +62,13 @@ class SuggestThrottle(_SettingsRateThrottle):
     default_rate = "240/min"
 
 
+@extend_schema_field({"type": "string", "pattern": SLUG_PATTERN, "maxLength": 220})
+class ArticleSlugField(serializers.CharField):
+    """A slug in any script, Thai marks included (kb/slugs.py)."""
+
+
 class ArticleSerializer(serializers.ModelSerializer):
+    slug = ArticleSlugField(max_length=220, required=False, validators=[validate_slug_text])
     category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
     section = serializers.SlugRelatedField(
         slug_field="slug", queryset=Section.objects.all(), required=False, allow_null=True
@@ -89,7 +96,7 @@ class ArticleSerializer(serializers.ModelSerializer):
             "body_html", "published_at", "translation_group", "view_count", "helpful_yes", "helpful_no",
             "author", "created_at", "updated_at",
         ]  # fmt: skip
-        extra_kwargs = {"slug": {"required": False}, "body": {"max_length": 100_000}}
+        extra_kwargs = {"body": {"max_length": 100_000}}
 
     def to_representation(self, instance: Article) -> dict:
         # Tags come from the prefetch of article_list: no query per article.

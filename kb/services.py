@@ -31,6 +31,7 @@ from django.utils.translation import gettext
 
 from kb import search, usage
 from kb.models import Article, ArticleFeedback, ArticleView, Category, DeflectionEvent, Language, Section
+from kb.slugs import slug_from_text
 from tickets.models import Message, Tag
 from tickets.services.sanitize import html_to_text, sanitize_html
 
@@ -60,7 +61,7 @@ def render_markdown(body: str) -> str:
 
 
 def _unique_slug(*, title: str, lang: str, exclude_id: int | None = None) -> str:
-    base = slugify(title, allow_unicode=True)[:200].strip("-") or "article"
+    base = slug_from_text(title, max_length=200) or "article"
     if lang == Language.THAI and not re.search(r"[a-z0-9]", base):
         base = f"th-{base}"
     slug, n = base, 1

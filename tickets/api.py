@@ -65,7 +65,8 @@ class AuthorSerializer(serializers.ModelSerializer):
 
 class MessageSerializer(serializers.ModelSerializer):
     attachments = AttachmentSerializer(many=True, read_only=True)
-    author = AuthorSerializer(read_only=True)
+    # None for the customer's messages and the automatic ones.
+    author = AuthorSerializer(read_only=True, allow_null=True)
     # delivery_error stays the provider's own text; this one is in the client's language.
     delivery_error_explanation = serializers.SerializerMethodField()
 
@@ -87,8 +88,8 @@ class MessageSerializer(serializers.ModelSerializer):
 class TicketSerializer(serializers.ModelSerializer):
     customer = serializers.SerializerMethodField()
     tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
-    assignee = AuthorSerializer(read_only=True)
-    team = serializers.SlugRelatedField(read_only=True, slug_field="name")
+    assignee = AuthorSerializer(read_only=True, allow_null=True)
+    team = serializers.SlugRelatedField(read_only=True, slug_field="name", allow_null=True)
 
     class Meta:
         model = Ticket

@@ -172,7 +172,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["tickets.permissions.IsStaffAgent"],
     "DEFAULT_PAGINATION_CLASS": "tickets.pagination.DefaultPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, with every operation's error answers documented.
+    "DEFAULT_SCHEMA_CLASS": "tickets.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "tickets.api_errors.exception_handler",
     # Per user (token or session) and per address for the anonymous; a 429 says when to retry.
     "DEFAULT_THROTTLE_CLASSES": ["tickets.throttles.ApiAnonThrottle", "tickets.throttles.ApiUserThrottle"],
