@@ -25,7 +25,7 @@ from tickets.services.identities import InvalidAddress, normalize_address
 
 MAX_QUERY = 200
 MAX_WORDS = 6
-MAX_ID_LIST = 2000
+MAX_ID_LIST = 5_000
 # Looks like a phone number: digits with the usual separators, maybe a scheme.
 _PHONE = re.compile(r"(?i)^(?:whatsapp:|tel:|sms:)?\s*\+?[\d\s().-]{6,}$")
 _THAI = re.compile(r"[\u0E00-\u0E7F]+")
@@ -115,7 +115,7 @@ def ticket_search(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
     if not words:
         return tickets.none()
     ids = _word_ticket_ids(query, words)
-    # Read the matching ids first: when they are few (a tracking number, a name), the
+    # Read the matching ids first: when they are not too many (up to 5,000), the
     # inbox then fetches those tickets by primary key, where PostgreSQL would
     # otherwise walk every ticket in activity order testing each against the set.
     found = [row[0] for row in ids.values_list("ticket_id")[: MAX_ID_LIST + 1]]
