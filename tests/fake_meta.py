@@ -1,8 +1,8 @@
 """A local fake of Meta's Graph API over real HTTP, for tests and benchmarks.
 
-It implements the Send API (POST /{version}/me/messages, bearer page token) and
-serves attachment files as Meta's CDN would (GET on any registered path). Every
-request is recorded; sends can be scripted to fail with a Graph error (code and
+It implements the Send API (POST /{version}/me/messages, bearer page token), user
+profiles (GET /{version}/{PSID or IGSID}?fields=...), and serves attachment files as
+Meta's CDN would (GET on any registered path). Every request is recorded; sends can be scripted to fail with a Graph error (code and
 subcode), or to be accepted with the answer lost (the connection closed).
 https://developers.facebook.com/docs/messenger-platform/reference/send-api/
 """
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 _SEND = re.compile(r"^/v[\d.]+/me/messages$")
+_PROFILE = re.compile(r"^/v[\d.]+/(?P<user>\d+)$")
 
 
 @dataclass
@@ -36,6 +37,7 @@ class FakeMeta:
     # Accepted sends: {"recipient", "message", "messaging_type", "tag", "mid"}.
     sent: list[dict] = field(default_factory=list)
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    profiles: dict[str, dict] = field(default_factory=dict)
     base_url: str = ""
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -131,6 +133,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(200, {"recipient_id": recipient, "message_id": mid})
 
     def do_GET(self) -> None:
+        profile = _PROFILE.match(self.path.split("?", 1)[0])
+        if profile:
+            if self.headers.get("Authorization") != f"Bearer {self.meta.page_token}":
+                return self._error(401, 190, None, "Invalid OAuth access token.")
+            found = self.meta.profiles.get(profile["user"])
+            if found is None:
+                return self._error(400, 100, 33, "Unsupported get request. Object does not exist")
+            return self._json(200, {**found, "id": profile["user"]})
         found = self.meta.files.get(self.path)
         if found is None:
             return self._error(404, 100, None, "Not found")

@@ -32,3 +32,14 @@ def fetch_meta_media(self, attachment_ids: list[int]) -> None:
                     last_error = exc
     if retry_ids:
         raise self.retry(args=[retry_ids], exc=last_error, countdown=30 * 2**self.request.retries)
+
+
+@shared_task(bind=True, max_retries=6, acks_late=True)
+def refresh_meta_profile(self, channel: str, user_id: str) -> None:
+    from channels_app.meta.profiles import TransientMetaError, meta_profile_refresh
+
+    try:
+        meta_profile_refresh(channel=channel, user_id=user_id)
+    except TransientMetaError as exc:
+        # 1 min, 2 min, 4 min ... about an hour in all.
+        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc

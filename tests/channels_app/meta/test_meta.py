@@ -172,3 +172,27 @@ def test_a_signed_body_nested_past_the_recursion_limit_is_a_400():
     deep = ("[" * 5000 + "]" * 5000).encode()
 
     assert post_meta(Client(), deep).status_code == 400
+
+
+def test_names_come_from_the_profile_api_and_never_overwrite_an_agents(fake_meta, django_capture_on_commit_callbacks):
+    from channels_app.meta.tasks import refresh_meta_profile
+    from tickets.models import Customer
+
+    fake_meta.profiles[PSID] = {
+        "first_name": "สมหญิง",
+        "last_name": "ใจดี",
+        "profile_pic": "https://scontent.xx.fbcdn.net/p.jpg",
+    }
+    fake_meta.profiles[IGSID] = {"name": "", "username": "mint.shop"}
+    with django_capture_on_commit_callbacks(execute=True):
+        post_meta(Client(), webhook(message_item("สวัสดีค่ะ")))
+        post_meta(Client(), webhook(message_item("hi", user=IGSID), platform="instagram"))
+
+    messenger = ContactIdentity.objects.get(kind="messenger").customer
+    assert messenger.name == "สมหญิง ใจดี"
+    assert ContactIdentity.objects.get(kind="instagram").customer.name == "mint.shop"
+
+    Customer.objects.filter(pk=messenger.pk).update(name="คุณหญิง (ร้านส้มตำ)")
+    fake_meta.profiles[PSID]["first_name"] = "Ying"
+    refresh_meta_profile.apply(args=["messenger", PSID])
+    assert Customer.objects.get(pk=messenger.pk).name == "คุณหญิง (ร้านส้มตำ)"
