@@ -52,3 +52,12 @@ def test_the_favicon_is_linked_and_served():
     assert Client().get("/favicon.ico").headers["Location"].endswith("favicon.ico")
     page = Client().get("/help/").content.decode()
     assert 'rel="icon" href="/static/favicon.svg"' in page
+
+
+@pytest.mark.django_db
+def test_a_stale_form_gets_the_branded_csrf_page():
+    response = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="th").post("/portal/signin/", {"address": "x"})
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert 'data-testid="error-page"' in page and "แบบฟอร์มนี้หมดอายุแล้ว" in page
