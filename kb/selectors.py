@@ -247,7 +247,10 @@ def article_search(
     ranked = sorted(best.items(), key=lambda item: (-item[1].score, item[1].article_id))[:limit]
 
     members = (
-        visible_articles(user=user).filter(translation_group__in=[g for g, _c in ranked]).select_related("category")
+        visible_articles(user=user)
+        .filter(translation_group__in=[g for g, _c in ranked])
+        .select_related("category")
+        .defer("body", "body_html", "search_title", "search_body")
     )
     by_group: dict[uuid.UUID, list[Article]] = {}
     for article in members:
