@@ -10,6 +10,8 @@
   var S = JSON.parse(document.getElementById("chat-strings").textContent);
   var KEY_TOKEN = "helpdesk.chat.token";
   var KEY_OUTBOX = "helpdesk.chat.outbox";
+  // The pre-chat email still to be proved with a code ("1"), so the offer survives a reload.
+  var KEY_VERIFY = "helpdesk.chat.verify";
   var MAX_BYTES = parseInt(body.dataset.maxBytes, 10);
   var MAX_CHARS = parseInt(body.dataset.maxChars, 10);
   var embedded = window.parent !== window;
@@ -309,6 +311,9 @@
     outbox = {};
     store("del", KEY_TOKEN);
     store("del", KEY_OUTBOX);
+    store("del", KEY_VERIFY);
+    $("chat-verify").hidden = true;
+    $("verify-form").hidden = true;
     if (ws) { var old = ws; ws = null; old.close(); }
     log.textContent = "";
     show(body.dataset.online === "1" ? "prechat" : "offline");
@@ -426,8 +431,45 @@
       token = data.token;
       store("set", KEY_TOKEN, token);
       $("chat-transcript").hidden = !data.can_email_transcript;
+      if (data.can_email_transcript && !data.verified) store("set", KEY_VERIFY, "1");
+      $("chat-verify").hidden = store("get", KEY_VERIFY) !== "1";
       show("conversation");
       connect();
+    }, function () {});
+  });
+
+  // Proving the pre-chat email: a code by email, typed back here (tickets/services/claims.py).
+  function verifyDone(message) {
+    store("del", KEY_VERIFY);
+    $("chat-verify").hidden = true;
+    $("verify-form").hidden = true;
+    if (message) setStatus(message);
+  }
+
+  $("chat-verify").addEventListener("click", function () {
+    fetch(body.dataset.verifyUrl + "?lang=" + encodeURIComponent(body.dataset.lang), {
+      method: "POST", headers: { "X-Chat-Token": token || "" },
+    }).then(function (response) {
+      return response.json().then(function (data) {
+        if (response.ok) {
+          setStatus(data.message);
+          $("verify-form").hidden = false;
+          $("verify-form").code.focus();
+        } else if (response.status === 404) {
+          verifyDone("");
+        } else {
+          setStatus((data.error && data.error.message) || S.error);
+        }
+      });
+    }).catch(function () { setStatus(S.error); });
+  });
+
+  $("verify-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var url = body.dataset.verifyConfirmUrl + "?lang=" + encodeURIComponent(body.dataset.lang);
+    postForm(event.target, url, { "X-Chat-Token": token || "" }).then(function (data) {
+      event.target.reset();
+      verifyDone(data.message);
     }, function () {});
   });
 
@@ -464,6 +506,7 @@
 
   tell({ helpdeskChat: "label", text: S.title });
   if (token) {
+    $("chat-verify").hidden = store("get", KEY_VERIFY) !== "1";
     show("conversation");
     connect();
   } else {
