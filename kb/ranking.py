@@ -17,7 +17,6 @@ reader's language adjust the result a little."""
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass, field
 
 from kb import search
@@ -195,15 +194,19 @@ class Candidate:
 
 
 def score(candidate: Candidate, query: Query, *, stats: CorpusStats, ranking: Ranking) -> float:
-    title = Counter(candidate.title.split())
-    body = Counter(candidate.body.split())
-    title_norm = 1 - ranking.b + ranking.b * (sum(title.values()) / max(stats.avg_title, 1.0))
-    body_norm = 1 - ranking.b + ranking.b * (sum(body.values()) / max(stats.avg_body, 1.0))
+    # Documents are single-spaced words (kb.search.document): a word's frequency is how
+    # often it occurs between spaces, counted by str.count rather than by splitting the
+    # whole body of every candidate.
+    title = f" {candidate.title} "
+    body = f" {candidate.body} "
+    title_norm = 1 - ranking.b + ranking.b * (_length(candidate.title) / max(stats.avg_title, 1.0))
+    body_norm = 1 - ranking.b + ranking.b * (_length(candidate.body) / max(stats.avg_body, 1.0))
     memo: dict[str, float] = {}
 
     def term_score(term: str) -> float:
         if term not in memo:
-            tf = ranking.title_weight * title.get(term, 0) / title_norm + body.get(term, 0) / body_norm
+            needle = f" {term} "
+            tf = ranking.title_weight * title.count(needle) / title_norm + body.count(needle) / body_norm
             memo[term] = stats.idf(term) * tf / (ranking.k1 + tf) if tf else 0.0
         return memo[term]
 
@@ -223,3 +226,7 @@ def score(candidate: Candidate, query: Query, *, stats: CorpusStats, ranking: Ra
         return 0.0
     share = answered / len(query.concepts)
     return total * (ranking.coverage_floor + (1 - ranking.coverage_floor) * share)
+
+
+def _length(document: str) -> int:
+    return document.count(" ") + 1 if document else 0
