@@ -59,9 +59,11 @@ def _looks_default(value: str) -> bool:
 def _enabled(secret: Secret) -> bool:
     if secret.enabled_by is None:
         return True
-    # A secret that turns its own feature on is checked whenever it is set at all.
+    # A secret that alone turns its feature on is checked whenever it is set at all;
+    # a channel counts as configured once one of its settings has a real value.
+    self_enabling = secret.enabled_by == (secret.setting,)
     return any(
-        (value := str(getattr(settings, name, "") or "")) and (name == secret.setting or not _looks_default(value))
+        (value := str(getattr(settings, name, "") or "")) and (self_enabling or not _looks_default(value))
         for name in secret.enabled_by
     )
 
