@@ -392,7 +392,12 @@ EN_FIRST = ("Emily", "Daniel", "Sarah", "Michael", "Olivia", "Thomas", "Hannah",
 EN_LAST = ("Carter", "Nguyen", "Schmidt", "Tanaka", "Brown", "Wilson", "Dubois", "Rossi", "Lee", "Walker")
 EMAIL_DOMAINS = ("gmail.com", "hotmail.com", "outlook.co.th", "yahoo.co.th", "example.com", "icloud.com")
 
-CHANNEL_WEIGHTS = {Channel.EMAIL: 35, Channel.WHATSAPP: 25, Channel.CHAT: 20, Channel.SMS: 20}
+CHANNEL_WEIGHTS = {
+    Channel.EMAIL: 30, Channel.WHATSAPP: 20, Channel.CHAT: 16, Channel.SMS: 14, Channel.LINE: 12,
+    Channel.MESSENGER: 6, Channel.INSTAGRAM: 2,
+}  # fmt: skip
+# The share of customers who write from each messaging app.
+MESSAGING_SHARE = {Channel.LINE: 0.3, Channel.MESSENGER: 0.15, Channel.INSTAGRAM: 0.06}
 # New and open work is recent; resolved and closed tickets reach further back (days).
 STATUS_PLAN = {
     Status.NEW: (10, 0, 2), Status.OPEN: (15, 0, 10), Status.PENDING: (10, 0, 10),
@@ -485,6 +490,8 @@ class _Person:
     email: str | None
     phone: str | None
     chat: str | None
+    # Their LINE userId, Messenger PSID, Instagram IGSID, by channel.
+    messaging: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -545,13 +552,19 @@ class _Generator:
                 phone = f"+666{digits}"
         if rng.random() < 0.3:
             chat = f"v-{self.uid()[:20]}"
+        messaging = {}
+        for channel, share in MESSAGING_SHARE.items():
+            if rng.random() < share:
+                uid = self.uid()
+                messaging[channel] = f"U{uid}" if channel == Channel.LINE else str(int(uid[:13], 16))
         anonymous = not email and rng.random() < 0.3
         customer = Customer(
             name="" if anonymous else name, tier=tier, language=language, created_at=self.now - timedelta(days=365)
         )
         identities = []
         for kind, address in (
-            (ContactIdentity.Kind.EMAIL, email), (ContactIdentity.Kind.PHONE, phone), (ContactIdentity.Kind.CHAT, chat)
+            (ContactIdentity.Kind.EMAIL, email), (ContactIdentity.Kind.PHONE, phone), (ContactIdentity.Kind.CHAT, chat),
+            *((ContactIdentity.Kind(channel), user_id) for channel, user_id in messaging.items()),
         ):  # fmt: skip
             if address:
                 lookup = address
@@ -559,7 +572,7 @@ class _Generator:
                     local, domain = address.split("@")
                     lookup = f"{local.split('+')[0]}@{domain}"
                 identities.append(ContactIdentity(kind=kind, address=address, lookup_key=lookup, verified=True))
-        person = _Person(0, name, first, language, tier == Customer.Tier.VIP, email, phone, chat)
+        person = _Person(0, name, first, language, tier == Customer.Tier.VIP, email, phone, chat, messaging)
         return customer, person, identities
 
     # Tickets -----------------------------------------------------------------------------
@@ -576,6 +589,10 @@ class _Generator:
             return f"<{self.uid()}@mail.example.com>"
         if channel == Channel.CHAT:
             return str(uuid.UUID(self.uid()))
+        if channel == Channel.LINE:
+            return str(int(self.uid()[:15], 16))
+        if channel in (Channel.MESSENGER, Channel.INSTAGRAM):
+            return "m_" + self.uid()
         return "SM" + self.uid()
 
     def _fill(self, template: str, person: _Person, agent: str, values: dict[str, str]) -> str:
@@ -725,7 +742,7 @@ class _Generator:
                 replies_said += 1
                 if channel == Channel.EMAIL:
                     text = self._wrap_email(text, person=person, inbound=False, agent_name=agent_display)
-                delivery = Delivery.READ if channel in (Channel.WHATSAPP, Channel.CHAT) else Delivery.DELIVERED
+                delivery = Delivery.DELIVERED if channel in (Channel.EMAIL, Channel.SMS) else Delivery.READ
                 error_code = ""
                 if channel in (Channel.SMS, Channel.WHATSAPP) and rng.random() < 0.02:
                     delivery, error_code = Delivery.UNDELIVERED, "30003"
@@ -850,12 +867,13 @@ def demo_seed(
 
     people = _bulk_customers(generator, count=max(12, tickets // 3), offset=offset, batch_size=batch_size)
     summary.customers = len(people)
-    summary.identities = sum(bool(p.email) + bool(p.phone) + bool(p.chat) for p in people)
+    summary.identities = sum(bool(p.email) + bool(p.phone) + bool(p.chat) + len(p.messaging) for p in people)
     by_channel = {
         Channel.EMAIL: [p for p in people if p.email],
         Channel.SMS: [p for p in people if p.phone],
         Channel.WHATSAPP: [p for p in people if p.phone],
         Channel.CHAT: [p for p in people if p.chat],
+        **{channel: [p for p in people if channel in p.messaging] for channel in MESSAGING_SHARE},
     }
     channels = [c for c in CHANNEL_WEIGHTS if by_channel[c]]
     weights = [CHANNEL_WEIGHTS[c] for c in channels]

@@ -158,7 +158,8 @@ def test_corpus_file_names_and_inline_images_survive(corpus):
     files = {a.filename: a for a in message.attachments.all()}
     assert files["img.png"].inline is True
     assert files["img.png"].content_id == "emedfeb92f-a786-4718-a446-98db8afb53fb@kronos"
-    assert files["Another_PDF.eml"].content_type == "message/rfc822"
+    # The name as the sender gave it, spaces and all (only path separators and control characters go).
+    assert files["Another PDF.eml"].content_type == "message/rfc822"
     assert 'src="cid:emedfeb92f-a786-4718-a446-98db8afb53fb@kronos"' in message.html
 
     nonascii = _ingest(corpus, "mikel-mail/attachment_emails/attachment_nonascii_filename.eml").message
