@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 
 from channels_app.email.inbound import SYNTHETIC_ID_DOMAIN
-from tickets.models import Channel, ContactIdentity, Direction, Message
+from tickets.models import Channel, ContactIdentity, Direction, IdentityClaim, Message
 from tickets.registry import PermanentSendError, SendResult, TransientSendError
 from tickets.services.tickets import subject_token
 
@@ -73,6 +73,11 @@ def _recipient(message: Message, last_inbound: Message | None) -> str:
         customer_id=message.customer_id, kind=ContactIdentity.Kind.EMAIL
     ).order_by("-created_at")
     for address in addresses.values_list("address", flat=True)[:20]:
+        if _deliverable(address):
+            return address
+    # A chat visitor's claimed email (the offline form's "answer me by email").
+    claimed = IdentityClaim.objects.filter(customer_id=message.customer_id, kind=ContactIdentity.Kind.EMAIL)
+    for address in claimed.order_by("-created_at").values_list("address", flat=True)[:20]:
         if _deliverable(address):
             return address
     raise PermanentSendError("the customer has no email address", code="no_address")

@@ -44,7 +44,7 @@ from channels_app.twilio.public_media import public_media_url
 from channels_app.twilio.status import TWILIO_STATUSES, twilio_error_text
 from channels_app.twilio.tasks import lookup_lost_answer
 from channels_app.twilio.window import whatsapp_window_closes_at, whatsapp_window_open
-from tickets.models import Channel, ContactIdentity, Direction, Message
+from tickets.models import Channel, ContactIdentity, Direction, IdentityClaim, Message
 from tickets.registry import PermanentSendError, SendError, SendResult, TransientSendError
 from tickets.services.delivery import (
     NO_ANSWER,
@@ -139,6 +139,14 @@ def recipient_address(*, customer_id: int, channel: str) -> str:
         .values_list("address", flat=True)
         .first()
     )
+    if identity is None:
+        # A chat visitor's claimed number (the offline form's "answer me by SMS").
+        identity = (
+            IdentityClaim.objects.filter(customer_id=customer_id, kind=ContactIdentity.Kind.PHONE)
+            .order_by("-created_at")
+            .values_list("address", flat=True)
+            .first()
+        )
     if identity is None:
         raise PermanentSendError(f"the customer has no phone number for {channel}", code="no-address")
     return identity

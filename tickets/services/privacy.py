@@ -18,7 +18,16 @@ from django.utils import timezone
 
 from tickets import events
 from tickets.inbound import InboundMessage
-from tickets.models import Attachment, ContactIdentity, Customer, InboundEvent, Message, Notification, Ticket
+from tickets.models import (
+    Attachment,
+    ContactIdentity,
+    Customer,
+    IdentityClaim,
+    InboundEvent,
+    Message,
+    Notification,
+    Ticket,
+)
 from tickets.models.surveys import Survey
 from tickets.selectors.portal import portal_customer_messages, portal_ticket_list
 from tickets.services.identities import InvalidAddress, normalize_address
@@ -210,6 +219,8 @@ def customer_erase(*, customer: Customer, actor) -> ErasureResult:
     # Agents' notifications quote notes and subjects of the customer's tickets.
     Notification.objects.filter(ticket__customer_id__in=customer_ids).update(text=ERASED_SUBJECT)
     Survey.objects.filter(customer_id__in=customer_ids).update(comment="")
+    # The addresses a chat visitor only claimed are personal data too.
+    IdentityClaim.objects.filter(customer_id__in=customer_ids).delete()
     visitors = []
     for identity in identities.filter(kind=ContactIdentity.Kind.CHAT).only("pk", "address"):
         digest = erased_visitor_address(identity.address)

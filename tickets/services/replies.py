@@ -18,7 +18,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tickets import events
-from tickets.models import Attachment, Channel, ContactIdentity, Direction, Message, Ticket, TicketActivity
+from tickets.models import (
+    Attachment,
+    Channel,
+    ContactIdentity,
+    Direction,
+    IdentityClaim,
+    Message,
+    Ticket,
+    TicketActivity,
+)
 from tickets.services.escalation_events import escalation_enqueue
 from tickets.services.filenames import filename_clean
 from tickets.services.outbox import outbox_task
@@ -64,6 +73,11 @@ def reply_channel_options(*, ticket: Ticket, identity_kinds: set[str] | None = N
         identity_kinds = set(
             ContactIdentity.objects.filter(customer_id=ticket.customer_id).values_list("kind", flat=True)
         )
+    # An address a chat visitor only claimed is still where they asked to be answered
+    # (the offline form): sending there shows them nothing of anyone's.
+    identity_kinds = set(identity_kinds) | set(
+        IdentityClaim.objects.filter(customer_id=ticket.customer_id).values_list("kind", flat=True)
+    )
     options = []
     for value, label in Channel.choices:
         kinds = CHANNEL_ADDRESS_KINDS.get(value, (value,))

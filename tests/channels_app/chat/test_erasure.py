@@ -20,7 +20,7 @@ from helpdesk.asgi import application
 from tests.channels_app.chat.test_consumers import ORIGIN, new_token, open_chat
 from tests.factories import make_user
 from tickets import events
-from tickets.models import ContactIdentity, Customer, Message, Role, Ticket
+from tickets.models import ContactIdentity, Customer, IdentityClaim, Message, Role, Ticket
 from tickets.services.privacy import customer_erase
 from tickets.services.replies import reply_create
 
@@ -35,6 +35,11 @@ def _personal_data_left() -> dict:
         "customers": list(Customer.objects.filter(name=PERSONAL["name"]).values_list("pk", flat=True)),
         "identities": list(
             ContactIdentity.objects.filter(address__in=["somchai@example.com", "+66812345678"]).values_list(
+                "kind", "address"
+            )
+        ),
+        "claims": list(
+            IdentityClaim.objects.filter(address__in=["somchai@example.com", "+66812345678"]).values_list(
                 "kind", "address"
             )
         ),
@@ -82,9 +87,9 @@ async def _reconnect_is_refused(token: str) -> None:
 async def test_an_erased_visitors_token_is_told_to_start_again_and_resumes_nothing():
     token = new_token(**PERSONAL)
     await _chat_then_erase(token)
-    assert await sync_to_async(_personal_data_left)() == {"customers": [], "identities": []}
+    assert await sync_to_async(_personal_data_left)() == {"customers": [], "identities": [], "claims": []}
     await _reconnect_is_refused(token)
-    assert await sync_to_async(_personal_data_left)() == {"customers": [], "identities": []}
+    assert await sync_to_async(_personal_data_left)() == {"customers": [], "identities": [], "claims": []}
 
 
 async def _open_chat_and_write(token: str) -> tuple[WebsocketCommunicator, int]:
@@ -112,7 +117,7 @@ async def test_a_widget_that_missed_the_erasure_cannot_write_into_it_again(monke
     await chat.send_json_to({"type": "message", "id": str(uuid.uuid4()), "text": "hello? it is Somchai"})
     await _expect_session_erased(chat)
     assert await sync_to_async(Message.objects.count)() == messages_before
-    assert await sync_to_async(_personal_data_left)() == {"customers": [], "identities": []}
+    assert await sync_to_async(_personal_data_left)() == {"customers": [], "identities": [], "claims": []}
 
 
 async def test_erasing_twice_changes_nothing_and_the_old_token_stays_refused():
@@ -146,7 +151,7 @@ async def test_a_new_chat_after_the_erasure_is_a_new_customer():
     await chat.disconnect()
     assert new_ack["type"] == "ack" and new_ack["ticket"] != ack["ticket"]
     left = await sync_to_async(_personal_data_left)()
-    assert len(left["customers"]) == 1 and len(left["identities"]) == 2
+    assert len(left["customers"]) == 1 and len(left["claims"]) == 2
 
 
 def _upload(client: Client, token: str, content: bytes):
@@ -165,7 +170,7 @@ def test_an_upload_with_an_erased_token_is_refused_and_stores_nothing(client):
     again = _upload(client, token, b"second")
     assert again.status_code == 401 and again.json()["error"]["code"] == "session_erased"
     assert Message.objects.count() == messages_before
-    assert _personal_data_left() == {"customers": [], "identities": []}
+    assert _personal_data_left() == {"customers": [], "identities": [], "claims": []}
 
 
 def test_the_offline_form_with_an_erased_token_starts_afresh_from_what_the_form_says(client):
@@ -181,11 +186,9 @@ def test_the_offline_form_with_an_erased_token_starts_afresh_from_what_the_form_
     assert response.status_code == 201
     message = Message.objects.select_related("customer").get(text="Please call me back")
     assert message.customer.name == "S."
-    assert sorted(message.customer.identities.exclude(kind="chat").values_list("address", flat=True)) == [
-        "s.new@example.com"
-    ]
+    assert sorted(message.customer.identity_claims.values_list("address", flat=True)) == ["s.new@example.com"]
     # Not the token's name, addresses or visitor id.
-    assert _personal_data_left() == {"customers": [], "identities": []}
+    assert _personal_data_left() == {"customers": [], "identities": [], "claims": []}
     assert message.metadata["visitor"] != session_from_token(token).visitor
 
 

@@ -121,7 +121,9 @@ def test_an_offline_message_becomes_a_ticket_answered_by_email(client, agent):
     assert response.status_code == 201 and response.json()["reply_channel"] == "email"
     ticket = Ticket.objects.get()
     assert ticket.channel == "chat" and ticket.customer.name == "Ploy"
-    assert ticket.customer.identities.filter(kind="email", address="ploy@example.com").exists()
+    # The address is only claimed, not an identity; it is still where the answer goes.
+    assert not ticket.customer.identities.filter(kind="email").exists()
+    assert ticket.customer.identity_claims.filter(kind="email", address="ploy@example.com").exists()
     assert default_reply_channel(ticket) == "email"
     reply = reply_create(ticket=ticket, author=agent, text="Your refund is on its way.")
     assert reply.channel == "email"
@@ -131,7 +133,7 @@ def test_an_offline_message_with_a_phone_is_answered_by_sms(client):
     response = client.post("/chat/offline/", {"name": "Ton", "phone": "081 234 5678", "message": "Hi"})
     assert response.status_code == 201 and response.json()["reply_channel"] == "sms"
     ticket = Ticket.objects.get()
-    assert ticket.customer.identities.filter(kind="phone", address="+66812345678").exists()
+    assert ticket.customer.identity_claims.filter(kind="phone", address="+66812345678").exists()
     assert default_reply_channel(ticket) == "sms"
 
 
