@@ -10,19 +10,15 @@ https://developers.line.biz/en/reference/messaging-api/#get-content
 
 from __future__ import annotations
 
-import tempfile
 from urllib.parse import quote
 
 from django.conf import settings
-from django.core.files import File
 from linebot.v3.messaging.exceptions import ApiException
 
 from channels_app.line.client import TRANSPORT_ERRORS, api_error_message, line_blob_api
 from channels_app.line.parsing import CONTENT_URL_PREFIX
-from channels_app.twilio.media import MediaFetchError, TransientMediaError, content_type_allowed
+from channels_app.media import CHUNK, MediaFetchError, TransientMediaError, media_store
 from tickets.models import Attachment
-
-_CHUNK = 64 * 1024
 
 
 def _content_response(message_id: str):
@@ -52,32 +48,12 @@ def line_media_fetch(*, attachment: Attachment) -> Attachment:
     Raises MediaFetchError or TransientMediaError; one already stored is left alone."""
     if attachment.file or not attachment.source_url.startswith(CONTENT_URL_PREFIX):
         return attachment
-    limit = settings.HELPDESK_MAX_ATTACHMENT_BYTES
     response = _content_response(attachment.source_url.removeprefix(CONTENT_URL_PREFIX))
     try:
-        content_type = (response.headers.get("Content-Type") or attachment.content_type).split(";", 1)[0].strip()
-        if not content_type_allowed(content_type):
-            raise MediaFetchError(f"file type {content_type[:60]} is not accepted")
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise MediaFetchError(f"the file is larger than {limit} bytes")
-        with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as buffer:
-            size = 0
-            try:
-                for chunk in response.stream(_CHUNK):
-                    size += len(chunk)
-                    if size > limit:
-                        raise MediaFetchError(f"the file is larger than {limit} bytes")
-                    buffer.write(chunk)
-            except TRANSPORT_ERRORS as exc:
-                raise TransientMediaError(f"the download broke off: {exc.__class__.__name__}") from exc
-            buffer.seek(0)
-            attachment.content_type = content_type.lower()[:150]
-            attachment.size = size
-            attachment.fetch_error = ""
-            attachment.file.save(attachment.filename or "media", File(buffer), save=False)
+        return media_store(
+            attachment=attachment, headers=response.headers, chunks=response.stream(CHUNK),
+            transport_errors=TRANSPORT_ERRORS,
+        )
     finally:
         # Closed rather than returned to the pool: a refused download leaves unread bytes on it.
         response.close()
-    attachment.save(update_fields=["file", "content_type", "size", "fetch_error"])
-    return attachment

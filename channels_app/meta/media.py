@@ -4,19 +4,16 @@ within HELPDESK_MAX_ATTACHMENT_BYTES and the file types an agent can safely open
 
 from __future__ import annotations
 
-import tempfile
 from fnmatch import fnmatch
 from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
-from django.core.files import File
 
-from channels_app.twilio.media import MediaFetchError, TransientMediaError, content_type_allowed
+from channels_app.media import CHUNK, MediaFetchError, TransientMediaError, media_store
 from tickets.models import Attachment
 
 MAX_REDIRECTS = 3
-_CHUNK = 64 * 1024
 
 
 def _check_host(url: str) -> None:
@@ -57,28 +54,8 @@ def _download(url: str, session: requests.Session) -> requests.Response:
 def meta_media_fetch(*, attachment: Attachment, session: requests.Session) -> Attachment:
     if attachment.file:
         return attachment
-    limit = settings.HELPDESK_MAX_ATTACHMENT_BYTES
     with _download(attachment.source_url, session) as response:
-        content_type = (response.headers.get("Content-Type") or attachment.content_type).split(";", 1)[0].strip()
-        if not content_type_allowed(content_type):
-            raise MediaFetchError(f"file type {content_type[:60]} is not accepted")
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise MediaFetchError(f"the file is larger than {limit} bytes")
-        with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as buffer:
-            size = 0
-            try:
-                for chunk in response.iter_content(_CHUNK):
-                    size += len(chunk)
-                    if size > limit:
-                        raise MediaFetchError(f"the file is larger than {limit} bytes")
-                    buffer.write(chunk)
-            except requests.RequestException as exc:
-                raise TransientMediaError(f"the download broke off: {exc.__class__.__name__}") from exc
-            buffer.seek(0)
-            attachment.content_type = content_type.lower()[:150]
-            attachment.size = size
-            attachment.fetch_error = ""
-            attachment.file.save(attachment.filename or "media", File(buffer), save=False)
-    attachment.save(update_fields=["file", "content_type", "size", "fetch_error"])
-    return attachment
+        return media_store(
+            attachment=attachment, headers=response.headers, chunks=response.iter_content(CHUNK),
+            transport_errors=(requests.RequestException,),
+        )

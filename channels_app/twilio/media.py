@@ -10,45 +10,18 @@ https://www.twilio.com/docs/messaging/api/media-resource
 from __future__ import annotations
 
 import logging
-import tempfile
 from fnmatch import fnmatch
 from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
-from django.core.files import File
 
+from channels_app.media import CHUNK, MediaFetchError, TransientMediaError, media_store
 from tickets.models import Attachment
 
 logger = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 5
-_CHUNK = 64 * 1024
-ALLOWED_CONTENT_TYPES = (
-    "image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/heif", "image/bmp", "image/tiff",
-    "audio/*", "video/*",
-    "application/pdf",
-    "text/vcard", "text/x-vcard", "text/directory",
-    "text/plain", "text/csv", "text/calendar",
-    "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
-    "application/vnd.openxmlformats-officedocument.*", "application/vnd.oasis.opendocument.*",
-    "application/rtf", "application/zip",
-)  # fmt: skip
-
-
-class MediaFetchError(Exception):
-    """The media cannot be stored; retrying will not help."""
-
-
-class TransientMediaError(Exception):
-    """A timeout, a refused connection or a 5xx: worth another try."""
-
-
-def content_type_allowed(content_type: str) -> bool:
-    bare = content_type.split(";", 1)[0].strip().lower()
-    return any(fnmatch(bare, pattern) for pattern in ALLOWED_CONTENT_TYPES)
-
-
 def _rewritten(url: str) -> str:
     """In development and tests the Twilio API is a local fake at TWILIO_API_BASE_URL."""
     base = settings.TWILIO_API_BASE_URL.rstrip("/")
@@ -113,32 +86,12 @@ def media_fetch(*, attachment: Attachment, session: requests.Session | None = No
     left alone."""
     if attachment.file:
         return attachment
-    limit = settings.HELPDESK_MAX_ATTACHMENT_BYTES
     response = _download(_rewritten(attachment.source_url), session or requests.Session())
     with response:
-        content_type = (response.headers.get("Content-Type") or attachment.content_type).split(";", 1)[0].strip()
-        if not content_type_allowed(content_type):
-            raise MediaFetchError(f"file type {content_type[:60]} is not accepted")
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise MediaFetchError(f"the file is larger than {limit} bytes")
-        with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as buffer:
-            size = 0
-            try:
-                for chunk in response.iter_content(_CHUNK):
-                    size += len(chunk)
-                    if size > limit:
-                        raise MediaFetchError(f"the file is larger than {limit} bytes")
-                    buffer.write(chunk)
-            except requests.RequestException as exc:
-                raise TransientMediaError(f"the download broke off: {exc.__class__.__name__}") from exc
-            buffer.seek(0)
-            attachment.content_type = content_type.lower()[:150]
-            attachment.size = size
-            attachment.fetch_error = ""
-            attachment.file.save(attachment.filename or "media", File(buffer), save=False)
-    attachment.save(update_fields=["file", "content_type", "size", "fetch_error"])
-    return attachment
+        return media_store(
+            attachment=attachment, headers=response.headers, chunks=response.iter_content(CHUNK),
+            transport_errors=(requests.RequestException,),
+        )
 
 
 def media_fetch_failed(*, attachment_id: int, reason: str) -> None:

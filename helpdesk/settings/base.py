@@ -116,7 +116,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env_int("DB_POOL_MIN", 1),
         "max_size": env_int("DB_POOL_MAX", 20),
-        "timeout": env_int("DB_POOL_TIMEOUT", 10),
+        # A borrower waits this long for a connection; when PostgreSQL refuses, the 503
+        # comes after it.
+        "timeout": env_int("DB_POOL_TIMEOUT", 5),
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
