@@ -31,7 +31,6 @@ import contextlib
 import os
 import sys
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -74,6 +73,22 @@ def sized_database(tickets: int, *, keep: bool):
         if not keep:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+def use_database(name: str) -> None:
+    """Points this process's Django at the size's database (set up once, switched
+    between sizes: the connections and their pool are closed first) and migrates it."""
+    django_setup(migrate=False)
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connections
+
+    for connection in connections.all():
+        connection.close()
+        if hasattr(connection, "close_pool"):
+            connection.close_pool()
+    settings.DATABASES["default"]["NAME"] = name
+    call_command("migrate", verbosity=0, interactive=False)
 
 
 def seed(tickets: int) -> float:
@@ -182,11 +197,10 @@ def session_cookie(user) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
-async def over_http(base_url: str, urls: dict[str, str], user, token: str, *, calls: int) -> dict[str, dict]:
+async def over_http(base_url: str, urls: dict[str, str], headers: dict[str, str], *, calls: int) -> dict[str, dict]:
     import aiohttp
 
     results = {}
-    headers = {"Authorization": f"Token {token}", "Cookie": session_cookie(user)}
     connector = aiohttp.TCPConnector(limit=HTTP_CONNECTIONS)
     async with aiohttp.ClientSession(base_url, connector=connector, headers=headers) as session:
         for page, url in urls.items():
@@ -195,7 +209,7 @@ async def over_http(base_url: str, urls: dict[str, str], user, token: str, *, ca
             async def worker(count: int, url: str = url, times: list[float] = times) -> None:
                 for _ in range(count):
                     started = time.perf_counter()
-                    async with session.get(url) as response:
+                    async with session.get(url, allow_redirects=False) as response:
                         await response.read()
                         if response.status != 200:
                             raise SystemExit(f"{url} answered {response.status} over HTTP")
@@ -223,7 +237,7 @@ def main() -> None:
     os.environ.setdefault("HELPDESK_ALLOW_DEV_SECRETS", "1")
     for size in sizes:
         with sized_database(size, keep=args.keep) as (database_url, reused):
-            django_setup()
+            use_database(urlsplit(database_url).path.lstrip("/"))
             seeded_s = seed(size)
             from tickets.models import Message, Ticket
 
@@ -247,11 +261,15 @@ def main() -> None:
                     f"{page}_p99_ms_{size}": result["p99_ms"], f"{page}_sql_{size}": result["sql"],
                 }  # fmt: skip
             port = _free_port()
+            # The server signs sessions with this process's key, so the console's cookie holds.
+            from django.conf import settings
+
             env = {**os.environ, "DATABASE_URL": database_url, "HELPDESK_PUBLIC_URL": f"http://127.0.0.1:{port}",
-                   "SECRET_KEY": uuid.uuid4().hex * 2, "LOG_LEVEL": "ERROR"}  # fmt: skip
+                   "SECRET_KEY": settings.SECRET_KEY, "LOG_LEVEL": "ERROR"}  # fmt: skip
+            headers = {"Authorization": f"Token {token}", "Cookie": session_cookie(user)}
             server = start_server(port, env, 2)
             try:
-                remote = asyncio.run(over_http(f"http://127.0.0.1:{port}", urls, user, token, calls=calls))
+                remote = asyncio.run(over_http(f"http://127.0.0.1:{port}", urls, headers, calls=calls))
             finally:
                 stop_server(server)
             for page, pct in remote.items():
