@@ -93,15 +93,29 @@
         timeline.querySelector(".cn-empty")?.remove();
         timeline.appendChild(element);
         element.scrollIntoView({ block: "nearest" });
+        applyLaterStatus(message.id);
       }
     }
     if (inboxPage) refreshRow(message.ticket);
     announce(message);
   }
 
+  // A status can arrive before its message is on the page (a send that finished
+  // while the page was still inserting the reply): it is applied on insertion.
+  const laterStatuses = new Map();
+  function applyLaterStatus(messageId) {
+    const data = laterStatuses.get(String(messageId));
+    if (!data) return;
+    laterStatuses.delete(String(messageId));
+    onMessageStatus(data);
+  }
+
   async function onMessageStatus(data) {
     const footer = document.querySelector("#message-" + data.message + " [data-testid=delivery-status]");
-    if (!footer) return;
+    if (!footer) {
+      if (ticketPage && data.ticket === ticketId) laterStatuses.set(String(data.message), data);
+      return;
+    }
     if (data.delivery_status === "failed" || data.delivery_status === "undelivered") {
       // The server explains the error code in the agent's language.
       const element = await fetchHtml(url(root.dataset.messageUrl, data.message) + "?ticket=" + ticketId);
@@ -357,6 +371,7 @@
         const timeline = document.getElementById("cn-timeline");
         timeline.querySelector(".cn-empty")?.remove();
         timeline.appendChild(template.content.firstElementChild);
+        applyLaterStatus(data.message);
       }
       document.getElementById("message-" + data.message)?.scrollIntoView({ block: "nearest" });
       if (data.notice) showReplyError(data.notice);
