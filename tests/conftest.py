@@ -33,6 +33,20 @@ def _api_throttles_out_of_the_way(settings):
 
 
 @pytest.fixture(autouse=True)
+def _visitor_budgets_fresh(settings):
+    """The chat's per-visitor budgets live in the shared cache for ten minutes: a run
+    started right after another would otherwise inherit its spending."""
+    if settings.REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        keys = list(client.scan_iter(match="*chat-rate:*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

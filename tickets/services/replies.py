@@ -89,20 +89,23 @@ def reply_channel_options(*, ticket: Ticket, identity_kinds: set[str] | None = N
 
 
 def default_reply_channel(ticket: Ticket, *, options: list[ChannelOption] | None = None) -> str:
-    """This ticket's own channel. A message that asked to be answered elsewhere (a
-    chat left while nobody was online says {"reply_channel": "email"} in its
-    metadata) is answered there while it is the customer's latest word. A channel
-    the customer has no address for gives way to the first one they have."""
+    """The channel of the customer's last inbound message on this ticket (the ticket's
+    own channel before they wrote). A message that asked to be answered elsewhere (a
+    chat left while nobody was online says {"reply_channel": "email"} in its metadata)
+    is answered there. Their messages on other tickets don't move this ticket's
+    replies: an email ticket is answered by email although they texted yesterday. A
+    channel the customer has no address for gives way to the first one they have."""
     last = (
-        Message.objects.filter(customer_id=ticket.customer_id, direction=Direction.IN, is_auto_reply=False)
+        Message.objects.filter(ticket_id=ticket.pk, direction=Direction.IN, is_auto_reply=False, is_automatic=False)
         .order_by("-created_at", "-id")
-        .values_list("ticket_id", "metadata")
+        .values_list("channel", "metadata")
         .first()
     )
-    wanted = None
-    if last is not None and last[0] == ticket.pk and isinstance(last[1], dict):
-        wanted = last[1].get("reply_channel")
-    channel = wanted if wanted in Channel.values else ticket.channel
+    channel = ticket.channel
+    if last is not None:
+        last_channel, metadata = last
+        wanted = metadata.get("reply_channel") if isinstance(metadata, dict) else None
+        channel = wanted if wanted in Channel.values else last_channel or ticket.channel
     if options is None:
         return channel
     reachable = [option.value for option in options if option.reachable]

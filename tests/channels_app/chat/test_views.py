@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from channels_app.chat.session import agents_available, session_from_token, session_start
 from channels_app.chat.tasks import chat_transcript_send
-from tests.factories import make_user
+from tests.factories import deliver, make_user
 from tickets.models import AgentProfile, Attachment, Message, Role, Ticket
 from tickets.services.replies import default_reply_channel, reply_create
 
@@ -137,16 +137,30 @@ def test_an_offline_message_with_a_phone_is_answered_by_sms(client):
     assert default_reply_channel(ticket) == "sms"
 
 
-def test_a_later_live_chat_message_is_answered_on_chat_again(client):
-    """Only the offline message asks for another channel; the default stays the last inbound's."""
+def test_a_later_live_chat_is_answered_on_chat_and_the_offline_request_where_it_asked(client):
+    """The offline message asked for SMS: its ticket is answered there. The customer
+    then came back live: that chat's ticket is answered on the chat."""
     from channels_app.chat.session import chat_message_ingest
 
     session, _ = session_start(name="Ton", phone="0812345678")
     offline = chat_message_ingest(
         session=session, client_id=str(uuid.uuid4()), text="x", metadata={"offline": True, "reply_channel": "sms"}
     )
-    chat_message_ingest(session=session, client_id=str(uuid.uuid4()), text="I am here now")
-    assert default_reply_channel(offline.ticket) == "chat"
+    live = chat_message_ingest(session=session, client_id=str(uuid.uuid4()), text="I am here now")
+    assert live.ticket != offline.ticket
+    assert default_reply_channel(offline.ticket) == "sms"
+    assert default_reply_channel(live.ticket) == "chat"
+
+
+def test_the_reply_goes_where_the_customer_last_wrote_on_this_ticket(agent):
+    """DESIGN.md: the channel of the customer's last inbound message, on this ticket."""
+    ticket = deliver("email", "ton@example.com", "My parcel is late", subject="Parcel").ticket
+    Message.objects.create(
+        ticket=ticket, customer=ticket.customer, channel="sms", direction="in", text="Any news?"
+    )
+    assert default_reply_channel(ticket) == "sms"
+    deliver("email", "ton@example.com", "Another question entirely", subject="New topic")
+    assert default_reply_channel(ticket) == "sms", "a message on another ticket moves nothing here"
 
 
 def test_the_transcript_is_emailed_once_per_request_without_notes(roles):
