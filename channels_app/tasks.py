@@ -3,6 +3,8 @@ owns its retry policy."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import requests
 from celery import shared_task
 
@@ -12,26 +14,32 @@ from tickets.models import Attachment
 MAX_MEDIA_RETRIES = 5
 
 
-@shared_task(bind=True, max_retries=MAX_MEDIA_RETRIES, acks_late=True)
-def fetch_twilio_media(self, attachment_ids: list[int]) -> None:
-    """Downloads the Twilio-hosted media of these attachments. Attachments already
-    stored are skipped; those that failed for a passing reason are retried with
-    backoff, the others get their fetch_error."""
-    final = self.request.retries >= self.max_retries
+def media_fetch_each(task, attachment_ids: list[int], fetch: Callable[[Attachment], None]) -> None:
+    """Runs `fetch` on each of these attachments not stored yet, for any provider's
+    media task. A refusal becomes the attachment's fetch_error; a passing failure is
+    retried by `task` with backoff (30 s, 1 min, 2 min ...) until its last try, which
+    records the error too."""
+    final = task.request.retries >= task.max_retries
     retry_ids: list[int] = []
     last_error: TransientMediaError | None = None
-    with requests.Session() as session:
-        for attachment in Attachment.objects.filter(pk__in=attachment_ids, file="").exclude(source_url=""):
-            try:
-                media_fetch(attachment=attachment, session=session)
-            except MediaFetchError as exc:
+    for attachment in Attachment.objects.filter(pk__in=attachment_ids, file="").exclude(source_url=""):
+        try:
+            fetch(attachment)
+        except MediaFetchError as exc:
+            media_fetch_failed(attachment_id=attachment.pk, reason=str(exc))
+        except TransientMediaError as exc:
+            if final:
                 media_fetch_failed(attachment_id=attachment.pk, reason=str(exc))
-            except TransientMediaError as exc:
-                if final:
-                    media_fetch_failed(attachment_id=attachment.pk, reason=str(exc))
-                else:
-                    retry_ids.append(attachment.pk)
-                    last_error = exc
+            else:
+                retry_ids.append(attachment.pk)
+                last_error = exc
     if retry_ids:
-        # 30 s, 1 min, 2 min ... about 15 minutes in all.
-        raise self.retry(args=[retry_ids], exc=last_error, countdown=30 * 2**self.request.retries)
+        raise task.retry(args=[retry_ids], exc=last_error, countdown=30 * 2**task.request.retries)
+
+
+@shared_task(bind=True, max_retries=MAX_MEDIA_RETRIES, acks_late=True)
+def fetch_twilio_media(self, attachment_ids: list[int]) -> None:
+    """Downloads the Twilio-hosted media of these attachments (about 15 minutes of
+    retries in all)."""
+    with requests.Session() as session:
+        media_fetch_each(self, attachment_ids, lambda attachment: media_fetch(attachment=attachment, session=session))

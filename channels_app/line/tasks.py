@@ -7,8 +7,7 @@ from celery import shared_task
 
 from channels_app.line.contacts import TransientLineError, line_profile_refresh
 from channels_app.line.media import line_media_fetch
-from channels_app.twilio.media import MediaFetchError, TransientMediaError, media_fetch_failed
-from tickets.models import Attachment
+from channels_app.tasks import media_fetch_each
 from tickets.registry import TransientSendError
 
 MAX_MEDIA_RETRIES = 6
@@ -20,24 +19,9 @@ MAX_RESEND_RETRIES = 6
 def fetch_line_media(self, attachment_ids: list[int]) -> None:
     """Downloads the content of these attachments from LINE. Those stored already are
     skipped; those that failed for a passing reason (LINE unreachable, a video still
-    being prepared) are retried with backoff, the others get their fetch_error."""
-    final = self.request.retries >= self.max_retries
-    retry_ids: list[int] = []
-    last_error: TransientMediaError | None = None
-    for attachment in Attachment.objects.filter(pk__in=attachment_ids, file="").exclude(source_url=""):
-        try:
-            line_media_fetch(attachment=attachment)
-        except MediaFetchError as exc:
-            media_fetch_failed(attachment_id=attachment.pk, reason=str(exc))
-        except TransientMediaError as exc:
-            if final:
-                media_fetch_failed(attachment_id=attachment.pk, reason=str(exc))
-            else:
-                retry_ids.append(attachment.pk)
-                last_error = exc
-    if retry_ids:
-        # 30 s, 1 min, 2 min ... about half an hour in all.
-        raise self.retry(args=[retry_ids], exc=last_error, countdown=30 * 2**self.request.retries)
+    being prepared) are retried with backoff (about half an hour in all), the others get
+    their fetch_error."""
+    media_fetch_each(self, attachment_ids, lambda attachment: line_media_fetch(attachment=attachment))
 
 
 @shared_task(bind=True, max_retries=MAX_PROFILE_RETRIES, acks_late=True)

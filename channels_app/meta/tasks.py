@@ -7,31 +7,17 @@ import requests
 from celery import shared_task
 
 from channels_app.meta.media import meta_media_fetch
-from channels_app.twilio.media import MediaFetchError, TransientMediaError, media_fetch_failed
-from tickets.models import Attachment
+from channels_app.tasks import media_fetch_each
 
 MAX_MEDIA_RETRIES = 5
 
 
 @shared_task(bind=True, max_retries=MAX_MEDIA_RETRIES, acks_late=True)
 def fetch_meta_media(self, attachment_ids: list[int]) -> None:
-    final = self.request.retries >= self.max_retries
-    retry_ids: list[int] = []
-    last_error: TransientMediaError | None = None
     with requests.Session() as session:
-        for attachment in Attachment.objects.filter(pk__in=attachment_ids, file="").exclude(source_url=""):
-            try:
-                meta_media_fetch(attachment=attachment, session=session)
-            except MediaFetchError as exc:
-                media_fetch_failed(attachment_id=attachment.pk, reason=str(exc))
-            except TransientMediaError as exc:
-                if final:
-                    media_fetch_failed(attachment_id=attachment.pk, reason=str(exc))
-                else:
-                    retry_ids.append(attachment.pk)
-                    last_error = exc
-    if retry_ids:
-        raise self.retry(args=[retry_ids], exc=last_error, countdown=30 * 2**self.request.retries)
+        media_fetch_each(
+            self, attachment_ids, lambda attachment: meta_media_fetch(attachment=attachment, session=session)
+        )
 
 
 @shared_task(bind=True, max_retries=6, acks_late=True)
