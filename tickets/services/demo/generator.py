@@ -28,10 +28,16 @@ from tickets.services.demo.phrases import (
     THANKS,
     TOPICS,
 )
+from tickets.services.demo.rows import RowFactory
 from tickets.services.sla import CalendarSpec, business_seconds_between
 
 Status = Ticket.Status
 Delivery = Message.DeliveryStatus
+_new_customer = RowFactory(Customer)
+_new_identity = RowFactory(ContactIdentity)
+_new_ticket = RowFactory(Ticket)
+_new_message = RowFactory(Message)
+_new_activity = RowFactory(TicketActivity)
 
 CHANNEL_WEIGHTS = {
     Channel.EMAIL: 30, Channel.WHATSAPP: 20, Channel.CHAT: 16, Channel.SMS: 14, Channel.LINE: 12,
@@ -92,7 +98,13 @@ class StoryGenerator:
         self.stretch = history_days / HISTORY_DAYS
 
     def uid(self) -> str:
-        return uuid.UUID(int=self.rng.getrandbits(128), version=4).hex
+        return f"{self._uuid4_int():032x}"
+
+    def _uuid4_int(self) -> int:
+        """A random version-4 UUID as an int: what `uuid.UUID(int=..., version=4)` makes
+        of the same bits, without building the object."""
+        bits = self.rng.getrandbits(128) & ~(0xC000 << 48) & ~(0xF000 << 64)
+        return bits | (0x8000 << 48) | (4 << 76)
 
     # Customers ---------------------------------------------------------------------------
 
@@ -129,7 +141,7 @@ class StoryGenerator:
                 uid = self.uid()
                 messaging[channel] = f"U{uid}" if channel == Channel.LINE else str(int(uid[:13], 16))
         anonymous = not email and rng.random() < 0.3
-        customer = Customer(
+        customer = _new_customer(
             name="" if anonymous else name, tier=tier, language=language, created_at=self.now - timedelta(days=365)
         )
         identities = []
@@ -142,7 +154,7 @@ class StoryGenerator:
                 if kind == ContactIdentity.Kind.EMAIL:
                     local, domain = address.split("@")
                     lookup = f"{local.split('+')[0]}@{domain}"
-                identities.append(ContactIdentity(kind=kind, address=address, lookup_key=lookup, verified=True))
+                identities.append(_new_identity(kind=kind, address=address, lookup_key=lookup, verified=True))
         person = Person(0, name, first, language, tier == Customer.Tier.VIP, email, phone, chat, messaging)
         return customer, person, identities
 
@@ -253,7 +265,7 @@ class StoryGenerator:
         priority = Ticket.Priority.HIGH if person.vip else rng.choices([1, 2, 3, 4], [15, 60, 20, 5])[0]
         assigned = status != Status.NEW or rng.random() < 0.3
         subject = self._fill(rng.choice(topic.subjects[lang]), person, agent_display, values)
-        ticket = Ticket(
+        ticket = _new_ticket(
             subject=subject if channel == Channel.EMAIL else "",
             status=status,
             priority=priority,
@@ -285,21 +297,21 @@ class StoryGenerator:
                     text = self._fill(rng.choice(topic.follow_ups[lang]), person, agent_display, values)
                 if channel == Channel.EMAIL and i == 0:
                     text = self._wrap_email(text, person=person, inbound=True, agent_name=agent_display)
-                message = Message(
+                message = _new_message(
                     customer_id=person.customer_id, channel=channel, direction=Direction.IN, text=text,
                     external_id=self._external_id(channel), created_at=at,
                 )  # fmt: skip
                 if rng.random() < 0.05:
                     story.attachments.append((len(story.messages), rng.choice(self.files)))
             elif kind == "auto":
-                message = Message(
+                message = _new_message(
                     customer_id=person.customer_id, channel=channel, direction=Direction.OUT,
                     text=AUTO_ACK[lang], is_automatic=True, external_id=self._external_id(channel),
                     delivery_status=Delivery.SENT, created_at=at,
                 )  # fmt: skip
             elif kind == "note":
                 author = self.users["supervisor"] if rng.random() < 0.3 else agent
-                message = Message(
+                message = _new_message(
                     customer_id=person.customer_id, channel=channel, direction=Direction.NOTE,
                     author=author, text=rng.choice(NOTES), created_at=at,
                 )  # fmt: skip
@@ -321,7 +333,7 @@ class StoryGenerator:
                     delivery, error_code = Delivery.UNDELIVERED, "30003"
                 if last and status == Status.OPEN and agent_username == "trainee" and rng.random() < 0.5:
                     delivery = Delivery.AWAITING_APPROVAL
-                message = Message(
+                message = _new_message(
                     customer_id=person.customer_id, channel=channel, direction=Direction.OUT, author=agent, text=text,
                     external_id=None if delivery == Delivery.AWAITING_APPROVAL else self._external_id(channel),
                     delivery_status=delivery, delivery_error_code=error_code,
@@ -329,7 +341,7 @@ class StoryGenerator:
                     read_at=at + timedelta(seconds=rng.uniform(5, 600)) if delivery == Delivery.READ else None,
                     created_at=at,
                 )  # fmt: skip
-            message.idempotency_key = uuid.UUID(self.uid())
+            message.idempotency_key = uuid.UUID(int=self._uuid4_int())
             story.messages.append(message)
 
         if channel != Channel.EMAIL:
@@ -363,11 +375,11 @@ class StoryGenerator:
         ticket.updated_at = last_at
         actor = ticket.assignee
         activities = [
-            TicketActivity(kind=TicketActivity.Kind.CREATED, data={"channel": ticket.channel}, created_at=start)
+            _new_activity(kind=TicketActivity.Kind.CREATED, data={"channel": ticket.channel}, created_at=start)
         ]
         if actor is not None:
             activities.append(
-                TicketActivity(
+                _new_activity(
                     kind=TicketActivity.Kind.ASSIGNED, actor=self.users["supervisor"],
                     data={"assignee": actor.pk, "team": ticket.team_id}, created_at=start + timedelta(seconds=5),
                 )
@@ -379,26 +391,26 @@ class StoryGenerator:
             ticket.resolution_s = int((first_resolved - start).total_seconds())
             ticket.reopen_count = 1
             activities += [
-                TicketActivity(kind=TicketActivity.Kind.STATUS, actor=actor, data={"from": "open", "to": "resolved"},
+                _new_activity(kind=TicketActivity.Kind.STATUS, actor=actor, data={"from": "open", "to": "resolved"},
                                created_at=first_resolved),
-                TicketActivity(kind=TicketActivity.Kind.REOPENED, data={"reason": "customer replied"}, created_at=reopened),
-                TicketActivity(kind=TicketActivity.Kind.STATUS, data={"from": "resolved", "to": "open"}, created_at=reopened),
+                _new_activity(kind=TicketActivity.Kind.REOPENED, data={"reason": "customer replied"}, created_at=reopened),
+                _new_activity(kind=TicketActivity.Kind.STATUS, data={"from": "resolved", "to": "open"}, created_at=reopened),
             ]  # fmt: skip
         if ticket.status == Status.PENDING:
             ticket.pending_since = last_at
-            activities.append(TicketActivity(kind=TicketActivity.Kind.STATUS, actor=actor,
+            activities.append(_new_activity(kind=TicketActivity.Kind.STATUS, actor=actor,
                                              data={"from": "open", "to": "pending"}, created_at=last_at))  # fmt: skip
         if ticket.status in (Status.RESOLVED, Status.CLOSED):
             resolved = last_at + timedelta(seconds=resolve_delay)
             ticket.resolved_at = resolved
             ticket.resolution_s = int((resolved - start).total_seconds())
             ticket.updated_at = resolved
-            activities.append(TicketActivity(kind=TicketActivity.Kind.STATUS, actor=actor,
+            activities.append(_new_activity(kind=TicketActivity.Kind.STATUS, actor=actor,
                                              data={"from": "open", "to": "resolved"}, created_at=resolved))  # fmt: skip
         if ticket.status == Status.CLOSED:
             ticket.closed_at = ticket.resolved_at + timedelta(seconds=close_delay)
             ticket.updated_at = ticket.closed_at
-            activities.append(TicketActivity(kind=TicketActivity.Kind.STATUS,
+            activities.append(_new_activity(kind=TicketActivity.Kind.STATUS,
                                              data={"from": "resolved", "to": "closed"}, created_at=ticket.closed_at))  # fmt: skip
         if ticket.resolved_at is not None:
             ticket.resolution_business_s = business_seconds_between(self.calendar, start, ticket.resolved_at)
