@@ -13,7 +13,17 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, F, Q
 
-from tickets.models import ChatSessionLog, Customer, Direction, Message, Survey, Ticket, TicketActivity
+from tickets.models import (
+    ChatSessionLog,
+    Customer,
+    Direction,
+    Message,
+    SLAPolicy,
+    Survey,
+    Ticket,
+    TicketActivity,
+    TicketSLA,
+)
 from tickets.services.demo import bulk
 from tickets.services.demo.writers import CopyWriter, OrmWriter
 
@@ -41,7 +51,7 @@ def _snapshot() -> list[tuple]:
 
 
 def _wipe() -> None:
-    for model in (Survey, ChatSessionLog, Message, TicketActivity, Ticket):
+    for model in (Survey, ChatSessionLog, Message, TicketActivity, TicketSLA, Ticket):
         model.objects.all().delete()
     Customer.objects.all().delete()
 
@@ -77,6 +87,10 @@ def test_the_copied_set_is_consistent_and_the_sequences_carry_on(roles):
     oldest = Ticket.objects.filter(status="closed").order_by("created_at").first()
     assert (Ticket.objects.order_by("-created_at").first().created_at - oldest.created_at).days > 300
     assert not Ticket.objects.filter(resolved_at__isnull=False, resolution_business_s__isnull=True).exists()
+    # Every ticket on an SLA clock of the demo's policies; the late ones breached.
+    assert TicketSLA.objects.count() == 150 and SLAPolicy.objects.count() == 4
+    assert TicketSLA.objects.filter(first_response_breached_at__isnull=False).exists()
+    assert not TicketSLA.objects.filter(ticket__agent_initiated=False, first_response_due_at__isnull=True).exists()
 
     # The ids came from the tables' sequences: the helpdesk's next rows do not collide.
     top = Ticket.objects.order_by("-pk").first()

@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from tickets.models import Message, Ticket
 from tickets.services.demo import demo_logins, demo_seed
-from tickets.services.demo.generator import HISTORY_DAYS
+from tickets.services.demo.plan import HISTORY_DAYS
 
 # Mail goes to the console's dev outbox while no mail server is configured (helpdesk/settings/email.py).
 DEV_OUTBOX_EMAIL_BACKEND = "channels_app.outbox.mail.EmailBackend"

@@ -20,17 +20,18 @@ from django.utils import timezone
 from tickets.models import Channel, Customer, Ticket
 from tickets.services.demo.canned import demo_canned_seed
 from tickets.services.demo.files import demo_files
-from tickets.services.demo.generator import (
+from tickets.services.demo.generator import StoryGenerator
+from tickets.services.demo.people import demo_calendar_ensure, demo_users_ensure
+from tickets.services.demo.plan import (
     CHANNEL_WEIGHTS,
     HISTORY_DAYS,
     MESSAGING_SHARE,
     Person,
-    StoryGenerator,
     chunks,
     weighted_statuses,
 )
-from tickets.services.demo.people import demo_calendar_ensure, demo_users_ensure
 from tickets.services.demo.showcase import showcase_seed
+from tickets.services.demo.sla import SlaClock, demo_sla_policies_ensure
 from tickets.services.demo.surveys import demo_surveys_seed
 from tickets.services.demo.writers import CopyWriter, OrmWriter
 from tickets.services.sla import calendar_for_team
@@ -61,6 +62,7 @@ def demo_seed(
     addresses and provider ids never collide with earlier runs."""
     setup = demo_users_ensure()
     demo_calendar_ensure()
+    demo_sla_policies_ensure()
     demo_canned_seed(users=setup["users"])
     summary = SeedSummary()
     fresh = not Ticket.objects.exists()
@@ -74,10 +76,12 @@ def demo_seed(
     rng = random.Random(seed if fresh else f"{seed}:{offset}")
     writer_class = CopyWriter if connection.vendor == "postgresql" else OrmWriter
     writer = writer_class(batch_size=batch_size)
+    now, calendar = timezone.now(), calendar_for_team(None)
     generator = StoryGenerator(
-        rng=rng, now=timezone.now(), users=setup["users"], teams=setup["teams"], files=demo_files(),
-        messages_per_ticket=messages_per_ticket, calendar=calendar_for_team(None), history_days=history_days,
+        rng=rng, now=now, users=setup["users"], teams=setup["teams"], files=demo_files(),
+        messages_per_ticket=messages_per_ticket, calendar=calendar, history_days=history_days,
     )  # fmt: skip
+    clock = SlaClock(calendar=calendar, now=now)
 
     people: list[Person] = []
     customers = max(12, tickets // 3)
@@ -100,7 +104,9 @@ def demo_seed(
         stories = []
         for status in weighted_statuses(rng, chunk):
             channel = rng.choices(channels, weights)[0]
-            stories.append(generator.story(rng.choice(by_channel[channel]), channel, status))
+            story = generator.story(rng.choice(by_channel[channel]), channel, status)
+            story.sla = clock.row(story.ticket)
+            stories.append(story)
         messages, attachments = writer.stories(stories)
         summary.tickets += chunk
         summary.messages += messages

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tickets.models import Channel, ContactIdentity, Customer, Direction, Message, Ticket, TicketActivity
@@ -28,6 +26,7 @@ from tickets.services.demo.phrases import (
     THANKS,
     TOPICS,
 )
+from tickets.services.demo.plan import HISTORY_DAYS, MESSAGING_SHARE, RESERVED_PHONES, STATUS_PLAN, Person, Story
 from tickets.services.demo.rows import RowFactory
 from tickets.services.sla import CalendarSpec, business_seconds_between
 
@@ -38,48 +37,6 @@ _new_identity = RowFactory(ContactIdentity)
 _new_ticket = RowFactory(Ticket)
 _new_message = RowFactory(Message)
 _new_activity = RowFactory(TicketActivity)
-
-CHANNEL_WEIGHTS = {
-    Channel.EMAIL: 30, Channel.WHATSAPP: 20, Channel.CHAT: 16, Channel.SMS: 14, Channel.LINE: 12,
-    Channel.MESSENGER: 6, Channel.INSTAGRAM: 2,
-}  # fmt: skip
-# The share of customers who write from each messaging app.
-MESSAGING_SHARE = {Channel.LINE: 0.3, Channel.MESSENGER: 0.15, Channel.INSTAGRAM: 0.06}
-# New and open work is recent; resolved and closed tickets reach further back: (share,
-# youngest, oldest) in days, the resolved and closed ones stretched to the history asked for.
-STATUS_PLAN = {
-    Status.NEW: (10, 0, 2), Status.OPEN: (15, 0, 10), Status.PENDING: (10, 0, 10),
-    Status.RESOLVED: (40, 0, 60), Status.CLOSED: (25, 7, 90),
-}  # fmt: skip
-# Showcase numbers the pipeline part uses; bulk customers never get them.
-_RESERVED_PHONES = {"+66812345678", "+66895550101"}
-HISTORY_DAYS = max(oldest for _, _, oldest in STATUS_PLAN.values())
-
-
-@dataclass
-class Person:
-    customer_id: int
-    name: str
-    first: str
-    language: str
-    vip: bool
-    email: str | None
-    phone: str | None
-    chat: str | None
-    # Their LINE userId, Messenger PSID, Instagram IGSID, by channel.
-    messaging: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Story:
-    """One ticket's generated conversation, before it is written."""
-
-    ticket: Ticket
-    person: Person
-    messages: list[Message] = field(default_factory=list)
-    tags: tuple[str, ...] = ()
-    activities: list[TicketActivity] = field(default_factory=list)
-    attachments: list[tuple[int, DemoFile]] = field(default_factory=list)
 
 
 class StoryGenerator:
@@ -131,7 +88,7 @@ class StoryGenerator:
             # A bijection of the index onto 8 digits: unique numbers that do not look sequential.
             digits = f"{(index * 48271 + 13) % 10**8:08d}"
             phone = f"+66{rng.choice('689')}{digits}"
-            if phone in _RESERVED_PHONES:
+            if phone in RESERVED_PHONES:
                 phone = f"+666{digits}"
         if rng.random() < 0.3:
             chat = f"v-{self.uid()[:20]}"
@@ -415,14 +372,3 @@ class StoryGenerator:
         if ticket.resolved_at is not None:
             ticket.resolution_business_s = business_seconds_between(self.calendar, start, ticket.resolved_at)
         story.activities = activities
-
-
-def chunks(total: int, size: int) -> Iterator[int]:
-    while total > 0:
-        yield min(size, total)
-        total -= size
-
-
-def weighted_statuses(rng: random.Random, count: int) -> list[str]:
-    statuses = list(STATUS_PLAN)
-    return rng.choices(statuses, [STATUS_PLAN[s][0] for s in statuses], k=count)

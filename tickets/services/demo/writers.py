@@ -21,8 +21,9 @@ from tickets.models import (
     Tag,
     Ticket,
     TicketActivity,
+    TicketSLA,
 )
-from tickets.services.demo.generator import Person, Story
+from tickets.services.demo.plan import Person, Story
 
 TicketTag = Ticket.tags.through
 
@@ -45,6 +46,8 @@ def _link(stories: list[Story]) -> tuple[list[Message], list[TicketActivity], li
             activity.ticket_id = ticket.pk
             activities.append(activity)
         links += [(ticket.pk, name) for name in story.tags]
+        if story.sla is not None:
+            story.sla.ticket_id = ticket.pk
     return messages, activities, links
 
 
@@ -95,6 +98,7 @@ class OrmWriter:
             attachments = _attachments(stories)
             self._insert(Attachment, attachments)
             self._insert(TicketActivity, activities)
+            self._insert(TicketSLA, [story.sla for story in stories if story.sla is not None])
             self._insert(TicketTag, [TicketTag(ticket_id=t, tag_id=self._tag_id(name)) for t, name in links])
         return len(messages), len(attachments)
 
@@ -136,7 +140,8 @@ def _take_ids(cursor, model: type[models.Model], rows: Sequence[models.Model]) -
 
 
 def _copy(cursor, model: type[models.Model], rows: Iterable[models.Model], *, with_ids: bool) -> None:
-    fields = [f for f in model._meta.concrete_fields if with_ids or not f.primary_key]
+    # Without ids taken, the table numbers the rows; a key that is data (a one-to-one) always goes.
+    fields = [f for f in model._meta.concrete_fields if with_ids or not isinstance(f, models.AutoField)]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     values = attrgetter(*(f.attname for f in fields))
