@@ -33,7 +33,7 @@ from tickets.services.demo.plan import (
 from tickets.services.demo.showcase import showcase_seed
 from tickets.services.demo.sla import SlaClock, demo_sla_policies_ensure
 from tickets.services.demo.surveys import demo_surveys_seed
-from tickets.services.demo.writers import CopyWriter, OrmWriter
+from tickets.services.demo.writers import BatchPipeline, CopyWriter, OrmWriter
 from tickets.services.sla import calendar_for_team
 
 
@@ -100,19 +100,26 @@ def demo_seed(
     }
     channels = [c for c in CHANNEL_WEIGHTS if by_channel[c]]
     weights = [CHANNEL_WEIGHTS[c] for c in channels]
-    for chunk in chunks(tickets, batch_size):
-        stories = []
-        for status in weighted_statuses(rng, chunk):
-            channel = rng.choices(channels, weights)[0]
-            story = generator.story(rng.choice(by_channel[channel]), channel, status)
-            story.sla = clock.row(story.ticket)
-            stories.append(story)
-        messages, attachments = writer.stories(stories)
-        summary.tickets += chunk
-        summary.messages += messages
-        summary.attachments += attachments
+
+    def written(counts: tuple[int, int, int]) -> None:
+        summary.tickets += counts[0]
+        summary.messages += counts[1]
+        summary.attachments += counts[2]
         if progress:
-            progress(chunk)
+            progress(counts[0])
+
+    pipeline = BatchPipeline(writer.stories, threaded=writer_class is CopyWriter and not connection.in_atomic_block)
+    try:
+        for chunk in chunks(tickets, batch_size):
+            stories = []
+            for status in weighted_statuses(rng, chunk):
+                channel = rng.choices(channels, weights)[0]
+                story = generator.story(rng.choice(by_channel[channel]), channel, status)
+                story.sla = clock.row(story.ticket)
+                stories.append(story)
+            pipeline.submit(stories, then=written)
+    finally:
+        pipeline.close()
     demo_surveys_seed(tickets=Ticket.objects.filter(customer_id__gte=offset), seed=seed, writer=writer)
     demo_derived_data_rebuild(first_customer_id=offset)
     return summary
