@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://... python bench/kpis.py [--quick] [--tickets 100000] [--messages-per-ticket 10]
 
 Seeds a database of its own (created beside DATABASE_URL's, dropped at the end)
-with `manage.py seed_demo --tickets N --messages-per-ticket M --no-showcase` (which
+with `manage.py seed_demo --tickets N --messages-per-ticket M --no-showcase --days 365` (which
 writes survey answers for about half the resolved tickets and chat sessions for the
 chats), runs ANALYZE, then calls the endpoint through Django's test client with
 several filter combinations — 30 and 90 days, a channel, a team, an agent, the
@@ -45,7 +45,7 @@ def seed(*, tickets: int, messages_per_ticket: float) -> tuple[int, int, float]:
 
     started = time.monotonic()
     call_command(
-        "seed_demo", tickets=tickets, messages_per_ticket=messages_per_ticket, no_showcase=True, verbosity=1
+        "seed_demo", tickets=tickets, messages_per_ticket=messages_per_ticket, no_showcase=True, days=365, verbosity=1
     )
     vacuum_analyze()
     return Ticket.objects.count(), Message.objects.count(), time.monotonic() - started

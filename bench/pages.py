@@ -12,7 +12,7 @@ Pages:
   and the agent table (the dashboard's call);
 - `kpis_year`: the same over 365 days, without detail.
 
-Each size is seeded with `seed_demo --tickets N --messages-per-ticket 10` into a
+Each size is seeded with `seed_demo --tickets N --messages-per-ticket 10 --days 365` into a
 database of its own, beside DATABASE_URL's, then ANALYZEd. With `--keep` the
 seeded databases are kept (named `<database>_pages_<N>`) and reused by the next
 run; without it they are dropped at the end. In-process runs go through Django's
@@ -99,7 +99,7 @@ def seed(tickets: int) -> float:
 
     started = time.perf_counter()
     if not Ticket.objects.exists():
-        call_command("seed_demo", tickets=tickets, messages_per_ticket=10, batch_size=5000, verbosity=0)
+        call_command("seed_demo", tickets=tickets, messages_per_ticket=10, batch_size=5000, days=365, verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return time.perf_counter() - started

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from tests.factories import make_user
 from tickets.models import CannedResponse, Role, Team
 from tickets.services.demo import demo_users_ensure
-from tickets.services.demo_canned import demo_canned_seed
+from tickets.services.demo.canned import demo_canned_seed
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/canned-responses/"

@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from tickets.models import Message, Ticket
 from tickets.services.demo import demo_logins, demo_seed
+from tickets.services.demo.plan import HISTORY_DAYS
 
 # Mail goes to the console's dev outbox while no mail server is configured (helpdesk/settings/email.py).
 DEV_OUTBOX_EMAIL_BACKEND = "channels_app.outbox.mail.EmailBackend"
@@ -22,10 +23,10 @@ class Command(BaseCommand):
     help = (
         "Seeds a realistic demo data set: staff users with known passwords, teams, Thai and English "
         "customers, and tickets on email, SMS, WhatsApp and chat in every status. A few showcase "
-        "contacts go through the real inbound pipeline; the bulk of the tickets is written with "
-        "bulk_create in batches and bypasses the pipeline (no InboundEvent rows, no realtime events, "
-        "no follow-up tasks), with the same KPI facts the services record. Only seed_demo does that. "
-        "Running it again adds more tickets."
+        "contacts go through the real inbound pipeline; the bulk of the tickets is written in batches "
+        "(COPY on PostgreSQL, bulk_create elsewhere) and bypasses the pipeline (no InboundEvent rows, no "
+        "realtime events, no follow-up tasks), with the same KPI facts the services record. Only seed_demo "
+        "does that. Running it again adds more tickets."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,6 +36,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=1, help="Random seed: the same seed gives the same data.")
         parser.add_argument("--batch-size", type=int, default=2000, help="Tickets written per transaction.")
+        parser.add_argument(
+            "--days", type=int, default=HISTORY_DAYS,
+            help=f"How far back the resolved and closed tickets reach, in days (default {HISTORY_DAYS}).",
+        )  # fmt: skip
         parser.add_argument(
             "--if-empty", action="store_true", help="If there are tickets already, only print the logins."
         )
@@ -48,6 +53,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if options["tickets"] < 0 or options["messages_per_ticket"] < 1 or options["batch_size"] < 1:
             raise CommandError("--tickets must be >= 0, --messages-per-ticket >= 1 and --batch-size >= 1")
+        if options["days"] < 7:
+            raise CommandError("--days must be >= 7: closed tickets are a week old at least")
         if options["if_empty"] and Ticket.objects.exists():
             self.stdout.write("The database already has tickets; nothing seeded.")
             self._print_logins(options["base_url"])
@@ -65,6 +72,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 batch_size=options["batch_size"],
                 showcase=not options["no_showcase"],
+                history_days=options["days"],
                 progress=bar.update,
             )
         elapsed = time.monotonic() - started

@@ -1,18 +1,20 @@
-"""Survey answers, chat sessions and business-hours times for the demo's bulk
-tickets, so that the dashboard's CSAT, CES and NPS have answers on every channel,
-FCR sees chats resolved both while the customer was there and after they left, and
-the business-hours medians are the ones the services would have recorded."""
+"""Survey answers and chat sessions for the demo's bulk tickets, so that the
+dashboard's CSAT, CES and NPS have answers on every channel, and FCR sees chats
+resolved both while the customer was there and after they left."""
 
 from __future__ import annotations
 
 import random
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from tickets.models import Channel, ChatSessionLog, Survey, Ticket
-from tickets.services.sla import business_seconds_between, calendar_for_team
+from tickets.models import Channel, ChatSessionLog, Survey
 from tickets.services.surveys import survey_kinds, survey_scale
+
+if TYPE_CHECKING:
+    from tickets.services.demo.writers import OrmWriter
 
 # Most customers who answer are content; some are not.
 _WEIGHTS = {
@@ -23,17 +25,19 @@ _WEIGHTS = {
 ANSWER_SHARE = 0.45
 
 
-def demo_surveys_seed(*, tickets: QuerySet, seed: int, batch_size: int = 2000) -> int:
+def demo_surveys_seed(*, tickets: QuerySet, seed: int, writer: OrmWriter) -> int:
     """Answered surveys for about half the resolved tickets, one per kind the team asks,
     each answered a few minutes to hours after the resolution; chat sessions for the
     chats. Returns the number of answers."""
     rng = random.Random(f"surveys:{seed}")
     kinds = survey_kinds()
     surveys, sessions = [], []
+    answered_count = 0
     resolved = tickets.filter(resolved_at__isnull=False, agent_initiated=False).values_list(
         "pk", "customer_id", "channel", "resolved_at", "first_inbound_at", "reopen_count"
     )
-    for pk, customer_id, channel, resolved_at, first_inbound_at, reopens in resolved.iterator(chunk_size=batch_size):
+    rows = resolved.order_by("pk").iterator(chunk_size=writer.batch_size)
+    for pk, customer_id, channel, resolved_at, first_inbound_at, reopens in rows:
         if channel == Channel.CHAT and first_inbound_at:
             # Two in three chats are resolved while the customer is still there.
             stays = rng.random() < 0.67
@@ -63,27 +67,9 @@ def demo_surveys_seed(*, tickets: QuerySet, seed: int, batch_size: int = 2000) -
             # Messaging customers sometimes stop after the first question.
             if channel != Channel.EMAIL and rng.random() < 0.15:
                 break
-    ChatSessionLog.objects.bulk_create(sessions, batch_size=batch_size)
-    Survey.objects.bulk_create(surveys, batch_size=batch_size, ignore_conflicts=True)
-    _business_seconds_fill(tickets=tickets, batch_size=batch_size)
-    return len(surveys)
-
-
-def _business_seconds_fill(*, tickets: QuerySet, batch_size: int) -> None:
-    """First response and resolution in business seconds, on the default calendar, as
-    tickets.services.replies and tickets.services.tickets record them."""
-    calendar = calendar_for_team(None)
-    changed = []
-    rows = tickets.filter(first_response_business_s__isnull=True, resolution_business_s__isnull=True).values_list(
-        "pk", "created_at", "first_inbound_at", "first_response_at", "resolved_at"
-    )
-    for pk, created_at, first_inbound_at, first_response_at, resolved_at in rows.iterator(chunk_size=batch_size):
-        ticket = Ticket(pk=pk)
-        if first_inbound_at and first_response_at:
-            ticket.first_response_business_s = business_seconds_between(calendar, first_inbound_at, first_response_at)
-        if resolved_at:
-            ticket.resolution_business_s = business_seconds_between(calendar, created_at, resolved_at)
-        if first_response_at or resolved_at:
-            changed.append(ticket)
-    Ticket.objects.bulk_update(changed, ["first_response_business_s", "resolution_business_s"], batch_size=batch_size)
-
+        if len(surveys) >= writer.batch_size:
+            answered_count += len(surveys)
+            writer.surveys(surveys, sessions)
+            surveys, sessions = [], []
+    writer.surveys(surveys, sessions)
+    return answered_count + len(surveys)
