@@ -1,0 +1,127 @@
+"""The dashboard's detail: the daily trend and the agent table. Counts come from the
+daily rollups, medians from the tickets' facts."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+
+from tickets.models import KPIReplyDay, KPITicketDay
+from tickets.selectors.fcr import fcr_condition
+from tickets.selectors.kpi_percentiles import as_float, grouped_median
+from tickets.selectors.kpis import FCREdge, KPIFilters, rate, rollup_days
+
+User = get_user_model()
+
+# (day resolved, assignee) -> (tickets judged, resolved on first contact)
+FCRCells = dict[tuple[date, int | None], tuple[int, int]]
+
+
+def _cells(*, filters: KPIFilters, scope: QuerySet, edge: FCREdge) -> tuple[FCRCells, dict[date, int]]:
+    """The judged FCR per day and assignee, and the tickets created per day: the
+    rollup's days before the window's edge, and the edge day's tickets themselves."""
+    cells: FCRCells = {}
+    volume: dict[date, int] = {}
+    before_edge = Q(day__lt=edge.day)
+    per_day_and_agent = (
+        rollup_days(KPITicketDay, filters)
+        .values("day", "assignee_id")
+        .annotate(
+            created=Sum("created"),
+            judged=Sum("contact_resolved", filter=before_edge, default=0),
+            fcr=Sum("contact_fcr", filter=before_edge, default=0),
+        )
+        .order_by()
+        .values_list("day", "assignee_id", "created", "judged", "fcr")
+    )
+    for day, agent, created, judged, fcr in per_day_and_agent:
+        volume[day] = volume.get(day, 0) + created
+        if judged:
+            cells[day, agent] = (judged, fcr)
+    resolved = scope.filter(resolved_at__gte=filters.start, resolved_at__lt=filters.end)
+    at_edge = (
+        edge.tickets(resolved)
+        .filter(resolved_at__lte=edge.cutoff)
+        .values("assignee_id")
+        .annotate(n=Count("pk"), fcr=Count("pk", filter=fcr_condition()))
+        .order_by()
+        .values_list("assignee_id", "n", "fcr")
+    )
+    for agent, judged, fcr in at_edge:
+        cells[edge.day, agent] = (judged, fcr)
+    return cells, volume
+
+
+def _sum_by(cells: FCRCells, position: int) -> dict[Any, tuple[int, int]]:
+    sums: dict[Any, tuple[int, int]] = {}
+    for key, (n, fcr) in cells.items():
+        total_n, total_fcr = sums.get(key[position], (0, 0))
+        sums[key[position]] = (total_n + n, total_fcr + fcr)
+    return sums
+
+
+def kpi_detail(*, filters: KPIFilters, scope: QuerySet, edge: FCREdge, survey_counts: dict) -> dict[str, Any]:
+    cells, volume = _cells(filters=filters, scope=scope, edge=edge)
+    created = scope.filter(created_at__gte=filters.start, created_at__lt=filters.end)
+    return {
+        "trend": kpi_trend(filters=filters, created=created, cells=cells, volume=volume),
+        "agents": kpi_agents(filters=filters, created=created, cells=cells, survey_counts=survey_counts),
+    }
+
+
+def kpi_trend(*, filters: KPIFilters, created: QuerySet, cells: FCRCells, volume: dict[date, int]) -> list[dict[str, Any]]:
+    """Per day: tickets created, their median first response, and FCR."""
+    per_day = created.annotate(day=TruncDate("created_at", tzinfo=filters.time_zone))
+    first_response = grouped_median(per_day, "day", "first_response_s")
+    fcr_rows = _sum_by(cells, 0)
+    days = []
+    day = filters.date_from
+    while day <= filters.date_to:
+        judged, fcr = fcr_rows.get(day, (0, 0))
+        days.append(
+            {
+                "date": day.isoformat(),
+                "volume": volume.get(day, 0),
+                "first_response_median_s": as_float(first_response.get(day)),
+                "fcr_rate": rate(fcr, judged),
+            }
+        )
+        day += timedelta(days=1)
+    return days
+
+
+def kpi_agents(*, filters: KPIFilters, created: QuerySet, cells: FCRCells, survey_counts: dict) -> list[dict[str, Any]]:
+    """Per agent: public replies in the range, FCR of the tickets they resolved,
+    median first response of their tickets created in the range, CSAT."""
+    replies = dict(
+        rollup_days(KPIReplyDay, filters).values_list("author_id").annotate(n=Sum("replies")).order_by()
+    )
+    fcr_rows = _sum_by(cells, 1)
+    fcr_rows.pop(None, None)  # tickets resolved unassigned belong to no agent
+    first_response = grouped_median(created.filter(assignee__isnull=False), "assignee_id", "first_response_s")
+    csat_sums: dict[int, tuple[int, int]] = {}
+    for (kind, score, agent), n in survey_counts.items():
+        if kind == "csat" and agent is not None:
+            total, answers = csat_sums.get(agent, (0, 0))
+            csat_sums[agent] = (total + score * n, answers + n)
+    csat = {agent: total / answers for agent, (total, answers) in csat_sums.items()}
+    agent_ids = set(replies) | set(fcr_rows) | set(first_response) | set(csat)
+    names = {user.pk: user.get_full_name() or user.get_username() for user in User.objects.filter(pk__in=agent_ids)}
+    rows = []
+    for agent_id in agent_ids:
+        judged_n, fcr_n = fcr_rows.get(agent_id, (0, 0))
+        rows.append(
+            {
+                "agent": agent_id,
+                "name": names.get(agent_id, str(agent_id)),
+                "replies": replies.get(agent_id, 0),
+                "fcr_rate": rate(fcr_n, judged_n),
+                "first_response_median_s": as_float(first_response.get(agent_id)),
+                "csat": csat.get(agent_id),
+            }
+        )
+    return sorted(rows, key=lambda row: (-row["replies"], row["name"]))
