@@ -7,12 +7,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import BigIntegerField, Count, DateField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Cast, TruncDate
 
 from tickets.models import KPIReplyDay, KPITicketDay
 from tickets.selectors.fcr import fcr_condition
-from tickets.selectors.kpi_percentiles import as_float, grouped_median
+from tickets.selectors.kpi_percentiles import PercentileCont, as_float, grouped_median, is_postgres
 from tickets.selectors.kpis import FCREdge, KPIFilters, rate, rollup_days
 
 User = get_user_model()
@@ -22,38 +22,71 @@ FCRCells = dict[tuple[date, int | None], tuple[int, int]]
 
 
 def _cells(*, filters: KPIFilters, scope: QuerySet, edge: FCREdge) -> tuple[FCRCells, dict[date, int]]:
-    """The judged FCR per day and assignee, and the tickets created per day: the
-    rollup's days before the window's edge, and the edge day's tickets themselves."""
-    cells: FCRCells = {}
-    volume: dict[date, int] = {}
+    """The judged FCR per day and assignee, and the tickets created per day, in one
+    query: the rollup's days before the window's edge, and the edge day's tickets."""
     before_edge = Q(day__lt=edge.day)
-    per_day_and_agent = (
+    from_rollup = (
         rollup_days(KPITicketDay, filters)
-        .values("day", "assignee_id")
+        .annotate(r_day=F("day"), r_agent=F("assignee_id"))
+        .values("r_day", "r_agent")
         .annotate(
-            created=Sum("created"),
-            judged=Sum("contact_resolved", filter=before_edge, default=0),
-            fcr=Sum("contact_fcr", filter=before_edge, default=0),
+            r_created=Sum("created"),
+            r_judged=Sum("contact_resolved", filter=before_edge, default=0),
+            r_fcr=Sum("contact_fcr", filter=before_edge, default=0),
         )
         .order_by()
-        .values_list("day", "assignee_id", "created", "judged", "fcr")
     )
-    for day, agent, created, judged, fcr in per_day_and_agent:
-        volume[day] = volume.get(day, 0) + created
-        if judged:
-            cells[day, agent] = (judged, fcr)
     resolved = scope.filter(resolved_at__gte=filters.start, resolved_at__lt=filters.end)
     at_edge = (
         edge.tickets(resolved)
         .filter(resolved_at__lte=edge.cutoff)
-        .values("assignee_id")
-        .annotate(n=Count("pk"), fcr=Count("pk", filter=fcr_condition()))
+        .annotate(r_day=Value(edge.day, output_field=DateField()), r_agent=F("assignee_id"))
+        .values("r_day", "r_agent")
+        .annotate(r_created=Value(0), r_judged=Count("pk"), r_fcr=Count("pk", filter=fcr_condition()))
         .order_by()
-        .values_list("assignee_id", "n", "fcr")
     )
-    for agent, judged, fcr in at_edge:
-        cells[edge.day, agent] = (judged, fcr)
+    cells: FCRCells = {}
+    volume: dict[date, int] = {}
+    rows = from_rollup.union(at_edge, all=True).values_list("r_day", "r_agent", "r_created", "r_judged", "r_fcr")
+    for day, agent, created, judged, fcr in rows:
+        day = date.fromisoformat(day) if isinstance(day, str) else day
+        volume[day] = volume.get(day, 0) + created
+        if judged:
+            total, total_fcr = cells.get((day, agent), (0, 0))
+            cells[day, agent] = (total + judged, total_fcr + fcr)
     return cells, volume
+
+
+def _first_response_medians(created: QuerySet, filters: KPIFilters) -> tuple[dict[date, float], dict[int, float]]:
+    """The median first response per day created and per assignee: one query on
+    PostgreSQL (the two groupings side by side)."""
+    per_day = created.annotate(day=TruncDate("created_at", tzinfo=filters.time_zone))
+    assigned = created.filter(assignee__isnull=False)
+    if not is_postgres():
+        return grouped_median(per_day, "day", "first_response_s"), grouped_median(assigned, "assignee_id", "first_response_s")
+    answered = Q(first_response_s__isnull=False)
+    by_day = (
+        per_day.filter(answered)
+        .annotate(g_day=F("day"), g_agent=Cast(Value(None), BigIntegerField()))
+        .values("g_day", "g_agent")
+        .annotate(m=PercentileCont("first_response_s", 0.5))
+        .order_by()
+    )
+    by_agent = (
+        assigned.filter(answered)
+        .annotate(g_day=Cast(Value(None), DateField()), g_agent=F("assignee_id"))
+        .values("g_day", "g_agent")
+        .annotate(m=PercentileCont("first_response_s", 0.5))
+        .order_by()
+    )
+    days: dict[date, float] = {}
+    agents: dict[int, float] = {}
+    for day, agent, median in by_day.union(by_agent, all=True).values_list("g_day", "g_agent", "m"):
+        if day is not None:
+            days[day] = median
+        else:
+            agents[agent] = median
+    return days, agents
 
 
 def _sum_by(cells: FCRCells, position: int) -> dict[Any, tuple[int, int]]:
@@ -67,16 +100,17 @@ def _sum_by(cells: FCRCells, position: int) -> dict[Any, tuple[int, int]]:
 def kpi_detail(*, filters: KPIFilters, scope: QuerySet, edge: FCREdge, survey_counts: dict) -> dict[str, Any]:
     cells, volume = _cells(filters=filters, scope=scope, edge=edge)
     created = scope.filter(created_at__gte=filters.start, created_at__lt=filters.end)
+    by_day, by_agent = _first_response_medians(created, filters)
     return {
-        "trend": kpi_trend(filters=filters, created=created, cells=cells, volume=volume),
-        "agents": kpi_agents(filters=filters, created=created, cells=cells, survey_counts=survey_counts),
+        "trend": kpi_trend(filters=filters, first_response=by_day, cells=cells, volume=volume),
+        "agents": kpi_agents(filters=filters, first_response=by_agent, cells=cells, survey_counts=survey_counts),
     }
 
 
-def kpi_trend(*, filters: KPIFilters, created: QuerySet, cells: FCRCells, volume: dict[date, int]) -> list[dict[str, Any]]:
+def kpi_trend(
+    *, filters: KPIFilters, first_response: dict[date, float], cells: FCRCells, volume: dict[date, int]
+) -> list[dict[str, Any]]:
     """Per day: tickets created, their median first response, and FCR."""
-    per_day = created.annotate(day=TruncDate("created_at", tzinfo=filters.time_zone))
-    first_response = grouped_median(per_day, "day", "first_response_s")
     fcr_rows = _sum_by(cells, 0)
     days = []
     day = filters.date_from
@@ -94,7 +128,9 @@ def kpi_trend(*, filters: KPIFilters, created: QuerySet, cells: FCRCells, volume
     return days
 
 
-def kpi_agents(*, filters: KPIFilters, created: QuerySet, cells: FCRCells, survey_counts: dict) -> list[dict[str, Any]]:
+def kpi_agents(
+    *, filters: KPIFilters, first_response: dict[int, float], cells: FCRCells, survey_counts: dict
+) -> list[dict[str, Any]]:
     """Per agent: public replies in the range, FCR of the tickets they resolved,
     median first response of their tickets created in the range, CSAT."""
     replies = dict(
@@ -102,7 +138,6 @@ def kpi_agents(*, filters: KPIFilters, created: QuerySet, cells: FCRCells, surve
     )
     fcr_rows = _sum_by(cells, 1)
     fcr_rows.pop(None, None)  # tickets resolved unassigned belong to no agent
-    first_response = grouped_median(created.filter(assignee__isnull=False), "assignee_id", "first_response_s")
     csat_sums: dict[int, tuple[int, int]] = {}
     for (kind, score, agent), n in survey_counts.items():
         if kind == "csat" and agent is not None:
