@@ -22,6 +22,9 @@ class KPIDirtyDay(models.Model):
         verbose_name = _("stale KPI day")
         verbose_name_plural = _("stale KPI days")
 
+    def __str__(self) -> str:
+        return str(self.day)
+
 
 class KPIRollup(models.Model):
     day = models.DateField(_("day"))
@@ -31,6 +34,9 @@ class KPIRollup(models.Model):
 
     class Meta:
         abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel} team {self.team_id} assignee {self.assignee_id}"
 
 
 class KPITicketDay(KPIRollup):

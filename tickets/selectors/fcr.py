@@ -16,8 +16,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Case, DateTimeField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models import BooleanField as BooleanOutput
+from django.db.models import (
+    Case,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from tickets.models import Channel, ChatSessionLog, Message
 
@@ -32,10 +43,14 @@ def agent_replies() -> QuerySet:
 def resolved_in_chat_session() -> Exists:
     """The ticket was resolved while one of its chat sessions was live, and every agent
     reply went out on the chat inside that session (before the resolution)."""
-    outside = agent_replies().filter(ticket_id=OuterRef(OuterRef("pk"))).filter(
-        Q(created_at__lt=OuterRef("started_at"))
-        | Q(created_at__gt=OuterRef(OuterRef("resolved_at")))
-        | ~Q(channel=Channel.CHAT)
+    outside = (
+        agent_replies()
+        .filter(ticket_id=OuterRef(OuterRef("pk")))
+        .filter(
+            Q(created_at__lt=OuterRef("started_at"))
+            | Q(created_at__gt=OuterRef(OuterRef("resolved_at")))
+            | ~Q(channel=Channel.CHAT)
+        )
     )
     live = ChatSessionLog.objects.filter(
         Q(ended_at__isnull=True) | Q(ended_at__gte=OuterRef("resolved_at")),
@@ -68,7 +83,9 @@ def fcr_facts_computed() -> dict:
     """Ticket.fcr_one_contact and Ticket.repeat_contact_at as the definition computes
     them from the messages and sessions: annotations, or the values of an UPDATE."""
     return {
-        "fcr_one_contact": Case(When(one_contact_replies(), then=Value(True)), default=Value(False), output_field=BooleanOutput()),
+        "fcr_one_contact": Case(
+            When(one_contact_replies(), then=Value(True)), default=Value(False), output_field=BooleanOutput()
+        ),
         "repeat_contact_at": Subquery(repeat_contacts().order_by("created_at").values("created_at")[:1]),
     }
 

@@ -63,7 +63,9 @@ def _first_response_medians(created: QuerySet, filters: KPIFilters) -> tuple[dic
     per_day = created.annotate(day=TruncDate("created_at", tzinfo=filters.time_zone))
     assigned = created.filter(assignee__isnull=False)
     if not is_postgres():
-        return grouped_median(per_day, "day", "first_response_s"), grouped_median(assigned, "assignee_id", "first_response_s")
+        return grouped_median(per_day, "day", "first_response_s"), grouped_median(
+            assigned, "assignee_id", "first_response_s"
+        )
     answered = Q(first_response_s__isnull=False)
     by_day = (
         per_day.filter(answered)
@@ -133,9 +135,7 @@ def kpi_agents(
 ) -> list[dict[str, Any]]:
     """Per agent: public replies in the range, FCR of the tickets they resolved,
     median first response of their tickets created in the range, CSAT."""
-    replies = dict(
-        rollup_days(KPIReplyDay, filters).values_list("author_id").annotate(n=Sum("replies")).order_by()
-    )
+    replies = dict(rollup_days(KPIReplyDay, filters).values_list("author_id").annotate(n=Sum("replies")).order_by())
     fcr_rows = _sum_by(cells, 1)
     fcr_rows.pop(None, None)  # tickets resolved unassigned belong to no agent
     csat_sums: dict[int, tuple[int, int]] = {}

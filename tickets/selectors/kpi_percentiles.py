@@ -55,7 +55,9 @@ def _percentile_from_offset(queryset: QuerySet, field: str, percentile: float, c
         return None
     position = percentile * (count - 1)
     low = math.floor(position)
-    values = list(queryset.filter(**{f"{field}__isnull": False}).order_by(field).values_list(field, flat=True)[low : low + 2])
+    values = list(
+        queryset.filter(**{f"{field}__isnull": False}).order_by(field).values_list(field, flat=True)[low : low + 2]
+    )
     if len(values) == 1 or position == low:
         return float(values[0])
     return values[0] + (values[1] - values[0]) * (position - low)
@@ -97,7 +99,10 @@ def grouped_median(queryset: QuerySet, group: str, field: str) -> dict[Any, floa
     if is_postgres():
         return {
             key: value
-            for key, value in rows.values(group).annotate(m=PercentileCont(field, 0.5)).order_by().values_list(group, "m")
+            for key, value in rows.values(group)
+            .annotate(m=PercentileCont(field, 0.5))
+            .order_by()
+            .values_list(group, "m")
         }
     # SQLite: number the values of each group, keep the one or two around the middle.
     pairs = rows.annotate(kpi_group=F(group), kpi_value=F(field)).values("kpi_group", "kpi_value").order_by()

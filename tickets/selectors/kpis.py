@@ -34,7 +34,12 @@ from django.utils import timezone
 
 from tickets.models import Channel, KPISurveyDay, KPITagDay, KPITicketDay, Tag, Ticket
 from tickets.selectors.fcr import fcr_condition
-from tickets.selectors.kpi_percentiles import FIRST_RESPONSE_FIELDS, RESOLUTION_FIELDS, percentile_aggregates, time_summary
+from tickets.selectors.kpi_percentiles import (
+    FIRST_RESPONSE_FIELDS,
+    RESOLUTION_FIELDS,
+    percentile_aggregates,
+    time_summary,
+)
 from tickets.services.kpi_rollups import kpi_rollups_flush
 
 
@@ -97,9 +102,9 @@ class FCREdge:
     def tickets(self, resolved: QuerySet) -> QuerySet:
         return resolved.filter(agent_initiated=False, resolved_at__gte=self.start, resolved_at__lt=self.end)
 
-    def counts(self, condition: Q = Q()) -> dict[str, Count]:
+    def counts(self) -> dict[str, Count]:
         """Judged and FCR, provisional and FCR, of the edge day's tickets (as aggregates)."""
-        edge = condition & Q(agent_initiated=False, resolved_at__gte=self.start, resolved_at__lt=self.end)
+        edge = Q(agent_initiated=False, resolved_at__gte=self.start, resolved_at__lt=self.end)
         matured, young = edge & Q(resolved_at__lte=self.cutoff), edge & Q(resolved_at__gt=self.cutoff)
         return {
             "edge_judged": Count("pk", filter=matured),
@@ -118,7 +123,9 @@ def _survey_counts(filters: KPIFilters, ces_max: int) -> dict[tuple[str, int, in
     answers = rollup_days(KPISurveyDay, filters).filter(Q(kind__in=["csat", "nps"]) | Q(kind="ces", scale_max=ces_max))
     return {
         (kind, score, assignee): n
-        for kind, score, assignee, n in answers.values_list("kind", "score", "assignee_id").annotate(n=Sum("answers")).order_by()
+        for kind, score, assignee, n in answers.values_list("kind", "score", "assignee_id")
+        .annotate(n=Sum("answers"))
+        .order_by()
     }
 
 
@@ -206,7 +213,11 @@ def kpi_summary(*, filters: KPIFilters, now: datetime | None = None, detail: boo
     ces_max = 5 if settings.HELPDESK_CES_SCALE == 5 else 7
     survey_counts = _survey_counts(filters, ces_max)
     result: dict[str, Any] = {
-        "range": {"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat(), "time_zone": settings.TIME_ZONE},
+        "range": {
+            "from": filters.date_from.isoformat(),
+            "to": filters.date_to.isoformat(),
+            "time_zone": settings.TIME_ZONE,
+        },
         "filters": {"channel": filters.channel, "team": filters.team_id, "agent": filters.agent_id},
         "volume": row["volume"],
         "volume_by_channel": {channel: row[f"channel_{channel}"] for channel in Channel.values},
@@ -246,11 +257,17 @@ def kpi_ticket_rows(*, filters: KPIFilters, now: datetime | None = None) -> Quer
     """The tickets created in the range with their KPI facts, as dicts, oldest first.
     `fcr` is yes or no once the repeat-contact window has passed, empty before."""
     now = now or timezone.now()
-    judged = Q(resolved_at__isnull=False, agent_initiated=False, resolved_at__lte=now - timedelta(days=settings.FCR_WINDOW_DAYS))
+    judged = Q(
+        resolved_at__isnull=False,
+        agent_initiated=False,
+        resolved_at__lte=now - timedelta(days=settings.FCR_WINDOW_DAYS),
+    )
     return (
         Ticket.objects.filter(ticket_filters_q(filters), created_at__gte=filters.start, created_at__lt=filters.end)
         .annotate(
-            escalated=Case(When(escalated_at__isnull=False, then=Value("yes")), default=Value("no"), output_field=CharField()),
+            escalated=Case(
+                When(escalated_at__isnull=False, then=Value("yes")), default=Value("no"), output_field=CharField()
+            ),
             fcr=Case(
                 When(judged & fcr_condition(), then=Value("yes")),
                 When(judged, then=Value("no")),

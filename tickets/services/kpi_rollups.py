@@ -123,7 +123,10 @@ def _ticket_rows(within: Within) -> tuple[str, list]:
         .annotate(
             r_created=Count("pk"),
             r_escalated=Count("pk", filter=Q(escalated_at__isnull=False)),
-            r_resolved=zero, r_reopened=zero, r_contact_resolved=zero, r_contact_fcr=zero,
+            r_resolved=zero,
+            r_reopened=zero,
+            r_contact_resolved=zero,
+            r_contact_fcr=zero,
         )  # fmt: skip
         .order_by()
     )
@@ -133,7 +136,8 @@ def _ticket_rows(within: Within) -> tuple[str, list]:
         .annotate(r_day=_day("resolved_at"), **_ticket_dimensions())
         .values(*GROUP)
         .annotate(
-            r_created=zero, r_escalated=zero,
+            r_created=zero,
+            r_escalated=zero,
             r_resolved=Count("pk"),
             r_reopened=Count("pk", filter=Q(reopen_count__gt=0)),
             r_contact_resolved=Count("pk", filter=contact),
@@ -142,7 +146,10 @@ def _ticket_rows(within: Within) -> tuple[str, list]:
         .order_by()
     )
     sql, params = created.union(resolved, all=True).query.sql_with_params()
-    sums = ", ".join(f"SUM({name})" for name in ("r_created", "r_escalated", "r_resolved", "r_reopened", "r_contact_resolved", "r_contact_fcr"))
+    sums = ", ".join(
+        f"SUM({name})"
+        for name in ("r_created", "r_escalated", "r_resolved", "r_reopened", "r_contact_resolved", "r_contact_fcr")
+    )
     group = ", ".join(GROUP)
     return f"SELECT {group}, {sums} FROM ({sql}) AS both_sides GROUP BY {group}", list(params)
 
@@ -153,15 +160,25 @@ def _grouped_rows(queryset: QuerySet, columns: tuple[str, ...]) -> tuple[str, li
 
 
 def _survey_rows(within: Within) -> tuple[str, list]:
-    answers = _answers().filter(within("answered_at")).annotate(
-        r_day=_day("answered_at"), **_ticket_dimensions("ticket__"), r_kind=F("kind"), r_scale=F("scale_max"), r_score=F("score")
+    answers = (
+        _answers()
+        .filter(within("answered_at"))
+        .annotate(
+            r_day=_day("answered_at"),
+            **_ticket_dimensions("ticket__"),
+            r_kind=F("kind"),
+            r_scale=F("scale_max"),
+            r_score=F("score"),
+        )
     )
     return _grouped_rows(answers, (*GROUP, "r_kind", "r_scale", "r_score"))
 
 
 def _reply_rows(within: Within) -> tuple[str, list]:
-    replies = _replies().filter(within("created_at")).annotate(
-        r_day=_day("created_at"), **_ticket_dimensions("ticket__"), r_author=F("author_id")
+    replies = (
+        _replies()
+        .filter(within("created_at"))
+        .annotate(r_day=_day("created_at"), **_ticket_dimensions("ticket__"), r_author=F("author_id"))
     )
     return _grouped_rows(replies, (*GROUP, "r_author"))
 
@@ -199,7 +216,9 @@ def _recompute_statements(days: list[date] | None) -> list[tuple[str, list]]:
         if days is None:
             statements.append((f"DELETE FROM {rollup.table}", []))
         else:
-            statements.append((f"DELETE FROM {rollup.table} WHERE day IN ({', '.join(['%s'] * len(days))})", list(days)))
+            statements.append(
+                (f"DELETE FROM {rollup.table} WHERE day IN ({', '.join(['%s'] * len(days))})", list(days))
+            )
         sql, params = rollup.rows(within)
         statements.append((f"INSERT INTO {rollup.table} ({', '.join(rollup.columns)}) {sql}", params))
     return statements
@@ -291,9 +310,11 @@ def kpi_rollups_differences() -> list[str]:
             computed = Counter(_normalized(row) for row in cursor.fetchall())
         stored = Counter(_normalized(row) for row in rollup.model.objects.values_list(*rollup.columns))
         for row in sorted((stored - computed).keys()):
-            lines.append(f"{rollup.table}: stored {dict(zip(rollup.columns, row))} is not in the recomputation")
+            lines.append(
+                f"{rollup.table}: stored {dict(zip(rollup.columns, row, strict=True))} is not in the recomputation"
+            )
         for row in sorted((computed - stored).keys()):
-            lines.append(f"{rollup.table}: recomputed {dict(zip(rollup.columns, row))} is not stored")
+            lines.append(f"{rollup.table}: recomputed {dict(zip(rollup.columns, row, strict=True))} is not stored")
     return lines
 
 

@@ -1,31 +1,6 @@
-"""The supervisors' numbers, computed in SQL: aggregates, conditional counts and
-percentiles, in a constant number of queries whatever the number of tickets.
-
-Which date each number is about (dates are days in settings.TIME_ZONE, `to` included):
-- volume, volume by channel, top tags, escalation rate and first response time:
-  tickets *created* in the range;
-- resolution time, reopen rate and FCR: tickets *resolved* in the range;
-- CSAT, CES and NPS: answers *given* in the range;
-- backlog: active tickets now, and at the end of the range.
-The filters channel, team and agent (the assignee) apply to the tickets.
-
-FCR, as /work/shared/DESIGN.md defines it: a resolved ticket counts when it got
-exactly one public agent reply (a live chat resolved while one of its sessions was
-live, ChatSessionLog, with every agent reply on the chat inside that session, counts
-as one however many lines the agent typed), it was not reopened,
-and its customer sent no inbound message on any channel within FCR_WINDOW_DAYS
-after the resolution — auto-replies and survey answers (inbound messages marked
-automatic) excepted. A ticket resolved less than the window ago cannot be judged
-yet: `fcr_rate` counts only tickets whose window has passed, and `fcr.provisional`
-reports the younger ones separately (their FCR so far). Tickets an agent opened
-(outbound first) were no contact and are left out.
-
-Values are unrounded: only what a person reads (the dashboard, the report) is
-rounded. tickets/selectors/kpi_rows.py lists the tickets and answers behind each
-figure.
-
-Percentiles are PostgreSQL's percentile_cont (linear interpolation); on SQLite the
-same value comes from ORDER BY ... LIMIT 2 OFFSET k, one query per percentile."""
+"""The KPIs computed straight from the tickets, messages, chat sessions and survey
+answers, with FCR tested on the messages themselves: the implementation before the
+facts and rollups, kept as the oracle that the fast one must equal."""
 
 from __future__ import annotations
 
@@ -41,8 +16,6 @@ from django.db import connection
 from django.db.models import (
     Aggregate,
     Avg,
-    Case,
-    CharField,
     Count,
     DateTimeField,
     Exists,
@@ -52,8 +25,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Value,
-    When,
 )
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -493,34 +464,3 @@ def kpi_agents(*, filters: KPIFilters, scope: QuerySet, fcr_cells: FCRCells) -> 
             }
         )
     return sorted(rows, key=lambda row: (-row["replies"], row["name"]))
-
-
-# (CSV header, key of the row) for the export of one row per ticket.
-KPI_TICKET_COLUMNS: list[tuple[str, str]] = [
-    ("ticket", "pk"), ("created_at", "created_at"), ("channel", "channel"), ("status", "status"),
-    ("priority", "priority"), ("team", "team__name"), ("assignee", "assignee__username"),
-    ("first_response_s", "first_response_s"), ("first_response_business_s", "first_response_business_s"),
-    ("resolved_at", "resolved_at"), ("resolution_s", "resolution_s"), ("resolution_business_s", "resolution_business_s"),
-    ("agent_replies", "agent_reply_count"), ("reopens", "reopen_count"), ("escalated", "escalated"), ("fcr", "fcr"),
-]  # fmt: skip
-
-
-def kpi_ticket_rows(*, filters: KPIFilters, now: datetime | None = None) -> QuerySet:
-    """The tickets created in the range with their KPI facts, as dicts, oldest first.
-    `fcr` is yes or no once the repeat-contact window has passed, empty before."""
-    now = now or timezone.now()
-    judged = Q(resolved_at__isnull=False, agent_initiated=False, resolved_at__lte=now - timedelta(days=settings.FCR_WINDOW_DAYS))
-    return (
-        Ticket.objects.filter(ticket_filters_q(filters), created_at__gte=filters.start, created_at__lt=filters.end)
-        .annotate(
-            escalated=Case(When(escalated_at__isnull=False, then=Value("yes")), default=Value("no"), output_field=CharField()),
-            fcr=Case(
-                When(judged & fcr_condition(), then=Value("yes")),
-                When(judged, then=Value("no")),
-                default=Value(""),
-                output_field=CharField(),
-            ),
-        )
-        .values(*[key for _header, key in KPI_TICKET_COLUMNS])
-        .order_by("created_at", "pk")
-    )
