@@ -150,8 +150,10 @@ def test_random_events_keep_the_rollups_exact(seed, clock, agent, roles, setting
         story.step()
     assert Ticket.objects.count() > 10
     _api_queries(client, day)
-    # A constant number of queries: one day or a year, a few tickets or many.
-    assert [_api_queries(client, day), _api_queries(client, year)] == few
+    if connection.vendor == "postgresql":
+        # A constant number of queries: one day or a year, a few tickets or many. (SQLite
+        # has no percentile_cont: its percentiles take a query each, and none when empty.)
+        assert [_api_queries(client, day), _api_queries(client, year)] == few
 
     for now in (clock.now, start + timedelta(days=12), clock.now + timedelta(days=10)):
         for filters in _ranges(start):
