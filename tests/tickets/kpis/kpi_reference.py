@@ -4,141 +4,42 @@ facts and rollups, kept as the oracle that the fast one must equal."""
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.db.models import (
-    Aggregate,
     Avg,
     Count,
-    DateTimeField,
     Exists,
-    ExpressionWrapper,
-    F,
-    FloatField,
-    OuterRef,
     Q,
     QuerySet,
 )
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from tickets.models import Channel, ChatSessionLog, Message, Survey, Tag, Ticket
+from tickets.models import Channel, Message, Survey, Tag, Ticket
+from tickets.selectors.fcr import one_contact_replies, repeat_contacts
+from tickets.selectors.kpi_percentiles import (
+    FIRST_RESPONSE_FIELDS,
+    RESOLUTION_FIELDS,
+    PercentileCont,
+    grouped_median,
+)
+from tickets.selectors.kpi_percentiles import as_float as _float
+from tickets.selectors.kpi_percentiles import (
+    is_postgres as _is_postgres,
+)
+from tickets.selectors.kpi_percentiles import (
+    percentile_aggregates as _percentile_aggregates,
+)
+from tickets.selectors.kpi_percentiles import (
+    time_summary as _time_summary,
+)
+from tickets.selectors.kpis import KPIFilters, ticket_filters_q
 
 User = get_user_model()
-
-FIRST_RESPONSE_FIELDS = ("first_response_s", "first_response_business_s")
-RESOLUTION_FIELDS = ("resolution_s", "resolution_business_s")
-
-
-class PercentileCont(Aggregate):
-    """PostgreSQL's ordered-set aggregate: percentile_cont(p) WITHIN GROUP (ORDER BY x)."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(%(percentile)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression, percentile: float, **extra):
-        super().__init__(expression, percentile=float(percentile), **extra)
-
-
-class PercentilesCont(Aggregate):
-    """percentile_cont(ARRAY[p1, p2, ...]): several percentiles of one set in an array,
-    which PostgreSQL sorts once rather than once per percentile."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(%(percentiles)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-
-    def __init__(self, expression, percentiles: tuple[float, ...], **extra):
-        from django.contrib.postgres.fields import ArrayField  # needs psycopg: PostgreSQL only
-
-        array = f"ARRAY[{', '.join(repr(float(p)) for p in percentiles)}]::float8[]"
-        super().__init__(expression, percentiles=array, output_field=ArrayField(FloatField()), **extra)
-
-
-@dataclass(frozen=True, kw_only=True)
-class KPIFilters:
-    date_from: date
-    date_to: date
-    channel: str | None = None
-    team_id: int | None = None
-    agent_id: int | None = None
-
-    @property
-    def time_zone(self) -> ZoneInfo:
-        return ZoneInfo(settings.TIME_ZONE)
-
-    @property
-    def start(self) -> datetime:
-        return datetime.combine(self.date_from, time.min, self.time_zone)
-
-    @property
-    def end(self) -> datetime:
-        """Exclusive: midnight after the last day."""
-        return datetime.combine(self.date_to + timedelta(days=1), time.min, self.time_zone)
-
-
-def _is_postgres() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def ticket_filters_q(filters: KPIFilters, prefix: str = "") -> Q:
-    q = Q()
-    if filters.channel:
-        q &= Q(**{f"{prefix}channel": filters.channel})
-    if filters.team_id is not None:
-        q &= Q(**{f"{prefix}team_id": filters.team_id})
-    if filters.agent_id is not None:
-        q &= Q(**{f"{prefix}assignee_id": filters.agent_id})
-    return q
-
-
-def agent_replies() -> QuerySet:
-    """The public agent replies that FCR counts (Ticket.agent_reply_count's)."""
-    return Message.objects.filter(direction="out", is_automatic=False).exclude(
-        delivery_status=Message.DeliveryStatus.AWAITING_APPROVAL
-    )
-
-
-def resolved_in_chat_session() -> Exists:
-    """The ticket was resolved while one of its chat sessions was live, and every agent
-    reply went out on the chat inside that session (before the resolution)."""
-    outside = agent_replies().filter(ticket_id=OuterRef(OuterRef("pk"))).filter(
-        Q(created_at__lt=OuterRef("started_at"))
-        | Q(created_at__gt=OuterRef(OuterRef("resolved_at")))
-        | ~Q(channel=Channel.CHAT)
-    )
-    live = ChatSessionLog.objects.filter(
-        Q(ended_at__isnull=True) | Q(ended_at__gte=OuterRef("resolved_at")),
-        ticket_id=OuterRef("pk"),
-        started_at__lte=OuterRef("resolved_at"),
-    )
-    return Exists(live.filter(~Exists(outside)))
-
-
-def repeat_contacts() -> QuerySet:
-    """The customer's inbound contacts, on any channel, within the FCR window after the
-    ticket's resolution (auto-replies and survey answers are not contacts)."""
-    window = timedelta(days=settings.FCR_WINDOW_DAYS)
-    return Message.objects.filter(
-        customer_id=OuterRef("customer_id"),
-        direction="in",
-        is_auto_reply=False,
-        is_automatic=False,
-        created_at__gt=OuterRef("resolved_at"),
-        created_at__lte=ExpressionWrapper(OuterRef("resolved_at") + window, output_field=DateTimeField()),
-    )
-
-
-def one_contact_replies() -> Q:
-    """Exactly one public agent reply, or a chat resolved in its session however many."""
-    return Q(agent_reply_count=1) | (Q(agent_reply_count__gt=1) & resolved_in_chat_session())
 
 
 def fcr_condition() -> Q:
@@ -148,50 +49,6 @@ def fcr_condition() -> Q:
 
 def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
-
-
-def _float(value: float | None) -> float | None:
-    return None if value is None else float(value)
-
-
-def _percentile_from_offset(queryset: QuerySet, field: str, percentile: float, count: int) -> float | None:
-    """percentile_cont on databases without it: the two values around the position."""
-    if not count:
-        return None
-    position = percentile * (count - 1)
-    low = math.floor(position)
-    values = list(queryset.filter(**{f"{field}__isnull": False}).order_by(field).values_list(field, flat=True)[low : low + 2])
-    if len(values) == 1 or position == low:
-        return float(values[0])
-    return values[0] + (values[1] - values[0]) * (position - low)
-
-
-def _percentile_aggregates(fields: tuple[str, ...], condition: Q) -> dict[str, Any]:
-    aggregates: dict[str, Any] = {}
-    for field in fields:
-        has = condition & Q(**{f"{field}__isnull": False})
-        aggregates[f"{field}__n"] = Count("pk", filter=has)
-        if _is_postgres():
-            aggregates[f"{field}__p50_p90"] = PercentilesCont(field, (0.5, 0.9), filter=has)
-    return aggregates
-
-
-def _time_summary(row: dict, queryset: QuerySet, fields: tuple[str, ...]) -> dict[str, Any]:
-    wall, business = fields
-    if _is_postgres():
-        for field in fields:
-            row[f"{field}__p50"], row[f"{field}__p90"] = row[f"{field}__p50_p90"] or (None, None)
-    else:
-        for field in fields:
-            for name, p in (("p50", 0.5), ("p90", 0.9)):
-                row[f"{field}__{name}"] = _percentile_from_offset(queryset, field, p, row[f"{field}__n"])
-    return {
-        "count": row[f"{wall}__n"],
-        "median_s": _float(row[f"{wall}__p50"]),
-        "p90_s": _float(row[f"{wall}__p90"]),
-        "business_median_s": _float(row[f"{business}__p50"]),
-        "business_p90_s": _float(row[f"{business}__p90"]),
-    }
 
 
 def _survey_summary(filters: KPIFilters) -> dict[str, Any]:
@@ -289,7 +146,11 @@ def kpi_summary(*, filters: KPIFilters, now: datetime | None = None, detail: boo
         .order_by("-tickets", "name")[:10]
     )
     result: dict[str, Any] = {
-        "range": {"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat(), "time_zone": settings.TIME_ZONE},
+        "range": {
+            "from": filters.date_from.isoformat(),
+            "to": filters.date_to.isoformat(),
+            "time_zone": settings.TIME_ZONE,
+        },
         "filters": {"channel": filters.channel, "team": filters.team_id, "agent": filters.agent_id},
         "volume": row["volume"],
         "volume_by_channel": by_channel,
@@ -329,7 +190,10 @@ def judged_fcr_by_day_and_agent(*, filters: KPIFilters, scope: QuerySet, now: da
     of the daily trend and of the agent table from one pass over the repeat-contact test."""
     window = timedelta(days=settings.FCR_WINDOW_DAYS)
     judged = scope.filter(
-        resolved_at__gte=filters.start, resolved_at__lt=filters.end, agent_initiated=False, resolved_at__lte=now - window
+        resolved_at__gte=filters.start,
+        resolved_at__lt=filters.end,
+        agent_initiated=False,
+        resolved_at__lte=now - window,
     ).annotate(day=TruncDate("resolved_at", tzinfo=filters.time_zone))
     return {
         (day, agent): (n, fcr)
@@ -346,35 +210,6 @@ def _sum_by(cells: FCRCells, position: int) -> dict[Any, tuple[int, int]]:
         total_n, total_fcr = sums.get(key[position], (0, 0))
         sums[key[position]] = (total_n + n, total_fcr + fcr)
     return sums
-
-
-def grouped_median(queryset: QuerySet, group: str, field: str) -> dict[Any, float]:
-    """The median of `field` per value of the annotation or field `group`, in one query."""
-    rows = queryset.filter(**{f"{field}__isnull": False})
-    if _is_postgres():
-        return {
-            key: value
-            for key, value in rows.values(group).annotate(m=PercentileCont(field, 0.5)).order_by().values_list(group, "m")
-        }
-    # SQLite: number the values of each group, keep the one or two around the middle.
-    pairs = rows.annotate(kpi_group=F(group), kpi_value=F(field)).values("kpi_group", "kpi_value").order_by()
-    sql, params = pairs.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT g, v, rn, cnt FROM (
-                    SELECT kpi_group AS g, kpi_value AS v,
-                           ROW_NUMBER() OVER (PARTITION BY kpi_group ORDER BY kpi_value) AS rn,
-                           COUNT(*) OVER (PARTITION BY kpi_group) AS cnt
-                    FROM ({sql}) AS src
-                ) WHERE rn - 1 IN ((cnt - 1) / 2, cnt / 2)""",
-            params,
-        )
-        middle: dict[Any, list[float]] = {}
-        for key, value, _rn, _cnt in cursor.fetchall():
-            # Raw SQL skips the ORM's converters: SQLite hands dates back as text.
-            key = date.fromisoformat(key) if isinstance(key, str) else key
-            middle.setdefault(key, []).append(value)
-    return {key: sum(values) / len(values) for key, values in middle.items()}
 
 
 def kpi_trend(*, filters: KPIFilters, scope: QuerySet, fcr_cells: FCRCells) -> list[dict[str, Any]]:
@@ -447,9 +282,7 @@ def kpi_agents(*, filters: KPIFilters, scope: QuerySet, fcr_cells: FCRCells) -> 
         .order_by()
     )
     agent_ids = set(replies) | set(fcr_rows) | set(first_response) | set(csat)
-    names = {
-        user.pk: user.get_full_name() or user.get_username() for user in User.objects.filter(pk__in=agent_ids)
-    }
+    names = {user.pk: user.get_full_name() or user.get_username() for user in User.objects.filter(pk__in=agent_ids)}
     rows = []
     for agent_id in agent_ids:
         judged_n, fcr_n = fcr_rows.get(agent_id, (0, 0))
