@@ -102,6 +102,7 @@ def combinations() -> list[tuple[str, dict[str, str]]]:
     to = timezone.localtime(last).date()
     month = {"from": (to - timedelta(days=29)).isoformat(), "to": to.isoformat()}
     quarter = {"from": (to - timedelta(days=89)).isoformat(), "to": to.isoformat()}
+    year = {"from": (to - timedelta(days=364)).isoformat(), "to": to.isoformat()}
     team = Team.objects.annotate(n=Count("tickets")).order_by("-n").first()
     agent = (
         get_user_model().objects.annotate(n=Count("assigned_tickets")).order_by("-n").values_list("pk", flat=True).first()
@@ -111,6 +112,8 @@ def combinations() -> list[tuple[str, dict[str, str]]]:
         ("90 days", quarter),
         ("30 days, whatsapp", {**month, "channel": "whatsapp"}),
         ("30 days, dashboard detail", {**month, "detail": "1"}),
+        ("1 year", year),
+        ("1 year, dashboard detail", {**year, "detail": "1"}),
         ("30 days, rows behind FCR", {**month, "metric": "fcr", "rows": "1"}),
     ]
     if team is not None:

@@ -121,6 +121,22 @@ def send_kpi_reports() -> None:
 
 
 @shared_task(acks_late=True)
+def refresh_kpi_rollups() -> None:
+    """The stale KPI days, and the FCR facts of the tickets resolved within the window
+    (a contact that raced a resolution in another process)."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from tickets.services.kpi_facts import kpi_facts_reconcile
+    from tickets.services.kpi_rollups import kpi_rollups_refresh
+
+    kpi_facts_reconcile(since=timezone.now() - timedelta(days=settings.FCR_WINDOW_DAYS + 1))
+    kpi_rollups_refresh()
+
+
+@shared_task(acks_late=True)
 def deliver_webhook(delivery_id: int) -> None:
     """One attempt at an outbound webhook; the next one, if needed, is scheduled
     through the outbox by the service, so this task never retries itself."""

@@ -43,4 +43,6 @@ CELERY_BEAT_SCHEDULE["sweep-surveys-and-chat-sessions"] = {
     "task": "tickets.tasks.sweep_surveys_and_chat_sessions", "schedule": 60.0,
 }  # fmt: skip
 # The supervisors' KPI report, once per period and recipient however often this runs.
+# The KPI rollups' stale days (every read refreshes them too) and the FCR facts' check.
+CELERY_BEAT_SCHEDULE["refresh-kpi-rollups"] = {"task": "tickets.tasks.refresh_kpi_rollups", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["send-kpi-reports"] = {"task": "tickets.tasks.send_kpi_reports", "schedule": 900.0}

@@ -229,6 +229,11 @@ class Ticket(models.Model):
     pending_since = models.DateTimeField(_("pending since"), null=True, blank=True)
     paused_s = models.PositiveIntegerField(_("paused (seconds)"), default=0)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    # FCR facts (tickets/services/kpi_facts.py keeps them): one public agent reply, or a
+    # chat resolved in its live session with every agent reply inside it; and the
+    # customer's first contact within FCR_WINDOW_DAYS after the resolution.
+    fcr_one_contact = models.BooleanField(_("one contact"), default=False)
+    repeat_contact_at = models.DateTimeField(_("repeat contact at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ticket")
@@ -241,6 +246,10 @@ class Ticket(models.Model):
             models.Index(fields=["-updated_at", "-id"], name="ticket_updated_idx"),
             models.Index(fields=["created_at"], name="ticket_created_idx"),
             models.Index(fields=["resolved_at"], name="ticket_resolved_idx"),
+            # An inbound contact finds its customer's tickets resolved within the FCR window.
+            models.Index(
+                fields=["customer", "resolved_at"], condition=Q(resolved_at__isnull=False), name="ticket_customer_resolved_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,9 @@ the tickets (or survey answers) it counts, with the facts that decided it.
 Every fact comes from SQL annotations on one query per page; the reason a ticket
 is not FCR is the first of: unresolved, opened by an agent, reopened, a repeat
 contact (its channel and how long after the resolution), no reply, several
-replies (outside a live chat session)."""
+replies (outside a live chat session). The reason reads the FCR facts kept on the
+ticket (tickets/selectors/fcr.py); the repeat contact's channel and the chat session
+are looked up for the page's rows only."""
 
 from __future__ import annotations
 
@@ -12,17 +14,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, CharField, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, CharField, F, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from tickets.models import Survey, Ticket
-from tickets.selectors.kpis import (
-    KPIFilters,
-    one_contact_replies,
-    repeat_contacts,
-    resolved_in_chat_session,
-    ticket_filters_q,
-)
+from tickets.selectors.fcr import repeat_contacts, resolved_in_chat_session
+from tickets.selectors.kpis import KPIFilters, ticket_filters_q
 
 # Which tickets each figure is about (tickets/selectors/kpis.py's docstring).
 TICKET_METRICS = ("volume", "first_response", "escalated", "fcr", "resolution", "reopened")
@@ -57,7 +54,7 @@ def kpi_ticket_detail_rows(*, filters: KPIFilters, metric: str) -> QuerySet:
         scope.filter(which)
         .annotate(
             repeat_channel=Subquery(first_repeat.values("channel")[:1]),
-            repeat_at=Subquery(first_repeat.values("created_at")[:1]),
+            repeat_at=F("repeat_contact_at"),
             in_chat_session=resolved_in_chat_session(),
         )
         .annotate(
@@ -67,7 +64,7 @@ def kpi_ticket_detail_rows(*, filters: KPIFilters, metric: str) -> QuerySet:
                 When(reopen_count__gt=0, then=Value(FCRReason.REOPENED)),
                 When(repeat_at__isnull=False, then=Value(FCRReason.REPEAT_CONTACT)),
                 When(agent_reply_count=0, then=Value(FCRReason.NO_REPLY)),
-                When(~one_contact_replies(), then=Value(FCRReason.SEVERAL_REPLIES)),
+                When(fcr_one_contact=False, then=Value(FCRReason.SEVERAL_REPLIES)),
                 default=Value(""),
                 output_field=CharField(),
             )

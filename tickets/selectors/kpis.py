@@ -1,5 +1,6 @@
-"""The supervisors' numbers, computed in SQL: aggregates, conditional counts and
-percentiles, in a constant number of queries whatever the number of tickets.
+"""The supervisors' numbers: counts from the daily rollups (tickets/models/kpis.py),
+percentiles from the tickets' facts, in a constant number of queries whatever the
+range or the number of tickets.
 
 Which date each number is about (dates are days in settings.TIME_ZONE, `to` included):
 - volume, volume by channel, top tags, escalation rate and first response time:
@@ -9,86 +10,37 @@ Which date each number is about (dates are days in settings.TIME_ZONE, `to` incl
 - backlog: active tickets now, and at the end of the range.
 The filters channel, team and agent (the assignee) apply to the tickets.
 
-FCR, as /work/shared/DESIGN.md defines it: a resolved ticket counts when it got
-exactly one public agent reply (a live chat resolved while one of its sessions was
-live, ChatSessionLog, with every agent reply on the chat inside that session, counts
-as one however many lines the agent typed), it was not reopened,
-and its customer sent no inbound message on any channel within FCR_WINDOW_DAYS
-after the resolution — auto-replies and survey answers (inbound messages marked
-automatic) excepted. A ticket resolved less than the window ago cannot be judged
-yet: `fcr_rate` counts only tickets whose window has passed, and `fcr.provisional`
-reports the younger ones separately (their FCR so far). Tickets an agent opened
-(outbound first) were no contact and are left out.
+FCR is tickets/selectors/fcr.py's definition, kept on each ticket by the write path.
+A ticket resolved less than the window ago cannot be judged yet: `fcr_rate` counts
+only tickets whose window has passed, and `fcr.provisional` reports the younger ones
+separately (their FCR so far). The rollups count by day; the one day on which the
+window's edge falls (`now` minus the window) is split from the tickets themselves.
+Tickets an agent opened (outbound first) were no contact and are left out.
 
 Values are unrounded: only what a person reads (the dashboard, the report) is
 rounded. tickets/selectors/kpi_rows.py lists the tickets and answers behind each
-figure.
-
-Percentiles are PostgreSQL's percentile_cont (linear interpolation); on SQLite the
-same value comes from ORDER BY ... LIMIT 2 OFFSET k, one query per percentile."""
+figure."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db import connection
-from django.db.models import (
-    Aggregate,
-    Avg,
-    Case,
-    CharField,
-    Count,
-    DateTimeField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    FloatField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
-from django.db.models.functions import TruncDate
+from django.db.models import Case, CharField, Count, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.utils import timezone
 
-from tickets.models import Channel, ChatSessionLog, Message, Survey, Tag, Ticket
-
-User = get_user_model()
-
-FIRST_RESPONSE_FIELDS = ("first_response_s", "first_response_business_s")
-RESOLUTION_FIELDS = ("resolution_s", "resolution_business_s")
-
-
-class PercentileCont(Aggregate):
-    """PostgreSQL's ordered-set aggregate: percentile_cont(p) WITHIN GROUP (ORDER BY x)."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(%(percentile)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression, percentile: float, **extra):
-        super().__init__(expression, percentile=float(percentile), **extra)
-
-
-class PercentilesCont(Aggregate):
-    """percentile_cont(ARRAY[p1, p2, ...]): several percentiles of one set in an array,
-    which PostgreSQL sorts once rather than once per percentile."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(%(percentiles)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-
-    def __init__(self, expression, percentiles: tuple[float, ...], **extra):
-        from django.contrib.postgres.fields import ArrayField  # needs psycopg: PostgreSQL only
-
-        array = f"ARRAY[{', '.join(repr(float(p)) for p in percentiles)}]::float8[]"
-        super().__init__(expression, percentiles=array, output_field=ArrayField(FloatField()), **extra)
+from tickets.models import Channel, KPISurveyDay, KPITagDay, KPITicketDay, Tag, Ticket
+from tickets.selectors.fcr import fcr_condition
+from tickets.selectors.kpi_percentiles import (
+    FIRST_RESPONSE_FIELDS,
+    RESOLUTION_FIELDS,
+    percentile_aggregates,
+    time_summary,
+)
+from tickets.services.kpi_rollups import kpi_rollups_flush
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,11 +65,9 @@ class KPIFilters:
         return datetime.combine(self.date_to + timedelta(days=1), time.min, self.time_zone)
 
 
-def _is_postgres() -> bool:
-    return connection.vendor == "postgresql"
-
-
 def ticket_filters_q(filters: KPIFilters, prefix: str = "") -> Q:
+    """The filters on tickets (`prefix` "ticket__" from a related row); the rollups
+    carry the same columns."""
     q = Q()
     if filters.channel:
         q &= Q(**{f"{prefix}channel": filters.channel})
@@ -128,122 +78,65 @@ def ticket_filters_q(filters: KPIFilters, prefix: str = "") -> Q:
     return q
 
 
-def agent_replies() -> QuerySet:
-    """The public agent replies that FCR counts (Ticket.agent_reply_count's)."""
-    return Message.objects.filter(direction="out", is_automatic=False).exclude(
-        delivery_status=Message.DeliveryStatus.AWAITING_APPROVAL
-    )
+def rollup_days(model: type, filters: KPIFilters) -> QuerySet:
+    return model.objects.filter(ticket_filters_q(filters), day__gte=filters.date_from, day__lte=filters.date_to)
 
 
-def resolved_in_chat_session() -> Exists:
-    """The ticket was resolved while one of its chat sessions was live, and every agent
-    reply went out on the chat inside that session (before the resolution)."""
-    outside = agent_replies().filter(ticket_id=OuterRef(OuterRef("pk"))).filter(
-        Q(created_at__lt=OuterRef("started_at"))
-        | Q(created_at__gt=OuterRef(OuterRef("resolved_at")))
-        | ~Q(channel=Channel.CHAT)
-    )
-    live = ChatSessionLog.objects.filter(
-        Q(ended_at__isnull=True) | Q(ended_at__gte=OuterRef("resolved_at")),
-        ticket_id=OuterRef("pk"),
-        started_at__lte=OuterRef("resolved_at"),
-    )
-    return Exists(live.filter(~Exists(outside)))
+@dataclass(frozen=True)
+class FCREdge:
+    """The day on which the FCR window's edge falls: the rollup days before it are
+    judged, those after it are provisional, and its own tickets are split at `cutoff`."""
+
+    cutoff: datetime
+    day: date
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def at(cls, now: datetime, time_zone: ZoneInfo) -> FCREdge:
+        cutoff = now - timedelta(days=settings.FCR_WINDOW_DAYS)
+        day = timezone.localtime(cutoff, time_zone).date()
+        start = datetime.combine(day, time.min, time_zone)
+        return cls(cutoff, day, start, datetime.combine(day + timedelta(days=1), time.min, time_zone))
+
+    def tickets(self, resolved: QuerySet) -> QuerySet:
+        return resolved.filter(agent_initiated=False, resolved_at__gte=self.start, resolved_at__lt=self.end)
+
+    def counts(self) -> dict[str, Count]:
+        """Judged and FCR, provisional and FCR, of the edge day's tickets (as aggregates)."""
+        edge = Q(agent_initiated=False, resolved_at__gte=self.start, resolved_at__lt=self.end)
+        matured, young = edge & Q(resolved_at__lte=self.cutoff), edge & Q(resolved_at__gt=self.cutoff)
+        return {
+            "edge_judged": Count("pk", filter=matured),
+            "edge_fcr": Count("pk", filter=matured & fcr_condition()),
+            "edge_young": Count("pk", filter=young),
+            "edge_young_fcr": Count("pk", filter=young & fcr_condition()),
+        }
 
 
-def repeat_contacts() -> QuerySet:
-    """The customer's inbound contacts, on any channel, within the FCR window after the
-    ticket's resolution (auto-replies and survey answers are not contacts)."""
-    window = timedelta(days=settings.FCR_WINDOW_DAYS)
-    return Message.objects.filter(
-        customer_id=OuterRef("customer_id"),
-        direction="in",
-        is_auto_reply=False,
-        is_automatic=False,
-        created_at__gt=OuterRef("resolved_at"),
-        created_at__lte=ExpressionWrapper(OuterRef("resolved_at") + window, output_field=DateTimeField()),
-    )
-
-
-def one_contact_replies() -> Q:
-    """Exactly one public agent reply, or a chat resolved in its session however many."""
-    return Q(agent_reply_count=1) | (Q(agent_reply_count__gt=1) & resolved_in_chat_session())
-
-
-def fcr_condition() -> Q:
-    """The FCR test of one resolved ticket, as a condition on Ticket rows."""
-    return one_contact_replies() & Q(reopen_count=0) & ~Exists(repeat_contacts())
-
-
-def _rate(part: int, whole: int) -> float | None:
+def rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _float(value: float | None) -> float | None:
-    return None if value is None else float(value)
-
-
-def _percentile_from_offset(queryset: QuerySet, field: str, percentile: float, count: int) -> float | None:
-    """percentile_cont on databases without it: the two values around the position."""
-    if not count:
-        return None
-    position = percentile * (count - 1)
-    low = math.floor(position)
-    values = list(queryset.filter(**{f"{field}__isnull": False}).order_by(field).values_list(field, flat=True)[low : low + 2])
-    if len(values) == 1 or position == low:
-        return float(values[0])
-    return values[0] + (values[1] - values[0]) * (position - low)
-
-
-def _percentile_aggregates(fields: tuple[str, ...], condition: Q) -> dict[str, Any]:
-    aggregates: dict[str, Any] = {}
-    for field in fields:
-        has = condition & Q(**{f"{field}__isnull": False})
-        aggregates[f"{field}__n"] = Count("pk", filter=has)
-        if _is_postgres():
-            aggregates[f"{field}__p50_p90"] = PercentilesCont(field, (0.5, 0.9), filter=has)
-    return aggregates
-
-
-def _time_summary(row: dict, queryset: QuerySet, fields: tuple[str, ...]) -> dict[str, Any]:
-    wall, business = fields
-    if _is_postgres():
-        for field in fields:
-            row[f"{field}__p50"], row[f"{field}__p90"] = row[f"{field}__p50_p90"] or (None, None)
-    else:
-        for field in fields:
-            for name, p in (("p50", 0.5), ("p90", 0.9)):
-                row[f"{field}__{name}"] = _percentile_from_offset(queryset, field, p, row[f"{field}__n"])
+def _survey_counts(filters: KPIFilters, ces_max: int) -> dict[tuple[str, int, int | None], int]:
+    """(kind, score, assignee) -> answers: at most 23 rows per agent."""
+    answers = rollup_days(KPISurveyDay, filters).filter(Q(kind__in=["csat", "nps"]) | Q(kind="ces", scale_max=ces_max))
     return {
-        "count": row[f"{wall}__n"],
-        "median_s": _float(row[f"{wall}__p50"]),
-        "p90_s": _float(row[f"{wall}__p90"]),
-        "business_median_s": _float(row[f"{business}__p50"]),
-        "business_p90_s": _float(row[f"{business}__p90"]),
-    }
-
-
-def _survey_summary(filters: KPIFilters) -> dict[str, Any]:
-    ces_max = 5 if settings.HELPDESK_CES_SCALE == 5 else 7
-    scales = {"csat": range(1, 6), "ces": range(1, ces_max + 1), "nps": range(0, 11)}
-    answers = Survey.objects.filter(
-        ticket_filters_q(filters, "ticket__"),
-        status=Survey.Status.ANSWERED,
-        answered_at__gte=filters.start,
-        answered_at__lt=filters.end,
-    )
-    # At most 23 rows: one per kind and score.
-    counts = {
-        (kind, score): n
-        for kind, score, n in answers.filter(Q(kind__in=["csat", "nps"]) | Q(kind="ces", scale_max=ces_max))
-        .values_list("kind", "score")
-        .annotate(n=Count("pk"))
+        (kind, score, assignee): n
+        for kind, score, assignee, n in answers.values_list("kind", "score", "assignee_id")
+        .annotate(n=Sum("answers"))
         .order_by()
     }
-    row = {f"{kind}_{score}": counts.get((kind, score), 0) for kind, scale in scales.items() for score in scale}
+
+
+def survey_summary(counts: dict[tuple[str, int, int | None], int], ces_max: int) -> dict[str, Any]:
+    scales = {"csat": range(1, 6), "ces": range(1, ces_max + 1), "nps": range(0, 11)}
+    totals: dict[tuple[str, int], int] = {}
+    for (kind, score, _assignee), n in counts.items():
+        totals[kind, score] = totals.get((kind, score), 0) + n
 
     def distribution(kind: str) -> tuple[dict[str, int], int, float | None]:
-        counts = {str(score): row[f"{kind}_{score}"] for score in scales[kind]}
+        counts = {str(score): totals.get((kind, score), 0) for score in scales[kind]}
         total = sum(counts.values())
         average = sum(int(s) * n for s, n in counts.items()) / total if total else None
         return counts, total, average
@@ -274,35 +167,35 @@ def _survey_summary(filters: KPIFilters) -> dict[str, Any]:
 
 def kpi_summary(*, filters: KPIFilters, now: datetime | None = None, detail: bool = False) -> dict[str, Any]:
     """Every number of the KPI API. `detail` adds the daily trend and the agent table."""
-    now = now or timezone.now()
-    window = timedelta(days=settings.FCR_WINDOW_DAYS)
-    scope = Ticket.objects.filter(ticket_filters_q(filters))
-    in_range = Q(created_at__gte=filters.start, created_at__lt=filters.end)
-    resolved_in_range = Q(resolved_at__gte=filters.start, resolved_at__lt=filters.end)
-    matured = Q(agent_initiated=False, resolved_at__lte=now - window)
-    young = Q(agent_initiated=False, resolved_at__gt=now - window)
-    fcr = fcr_condition()
+    from tickets.selectors.kpi_detail import kpi_detail
 
-    created = scope.filter(in_range)
-    resolved = scope.filter(resolved_in_range)
-    # Three passes, each over the tickets it is about (an index range or two), with an
-    # aggregate per number: cheaper than one pass over every ticket that tests every
-    # aggregate's FILTER on every row.
-    row = created.aggregate(
-        volume=Count("pk"),
-        escalated=Count("pk", filter=Q(escalated_at__isnull=False)),
-        **{f"channel_{channel}": Count("pk", filter=Q(channel=channel)) for channel in Channel.values},
-        **_percentile_aggregates(FIRST_RESPONSE_FIELDS, Q()),
+    now = now or timezone.now()
+    # Days that changes made stale are recomputed first: what is read is exact.
+    kpi_rollups_flush()
+    edge = FCREdge.at(now, filters.time_zone)
+    scope = Ticket.objects.filter(ticket_filters_q(filters))
+    created = scope.filter(created_at__gte=filters.start, created_at__lt=filters.end)
+    resolved = scope.filter(resolved_at__gte=filters.start, resolved_at__lt=filters.end)
+
+    def days(field: str, condition: Q | None = None) -> Sum:
+        return Sum(field, filter=condition, default=0)
+
+    row = rollup_days(KPITicketDay, filters).aggregate(
+        volume=days("created"),
+        escalated=days("escalated"),
+        **{f"channel_{channel}": days("created", Q(channel=channel)) for channel in Channel.values},
+        resolved=days("resolved"),
+        reopened=days("reopened"),
+        eligible=days("contact_resolved", Q(day__lt=edge.day)),
+        fcr=days("contact_fcr", Q(day__lt=edge.day)),
+        young=days("contact_resolved", Q(day__gt=edge.day)),
+        young_fcr=days("contact_fcr", Q(day__gt=edge.day)),
     )
-    row |= resolved.aggregate(
-        resolved=Count("pk"),
-        reopened=Count("pk", filter=Q(reopen_count__gt=0)),
-        eligible=Count("pk", filter=matured),
-        fcr=Count("pk", filter=matured & fcr),
-        young=Count("pk", filter=young),
-        young_fcr=Count("pk", filter=young & fcr),
-        **_percentile_aggregates(RESOLUTION_FIELDS, Q()),
-    )
+    row |= created.aggregate(**percentile_aggregates(FIRST_RESPONSE_FIELDS, Q()))
+    row |= resolved.aggregate(**percentile_aggregates(RESOLUTION_FIELDS, Q()), **edge.counts())
+    judged, fcr = row["eligible"] + row["edge_judged"], row["fcr"] + row["edge_fcr"]
+    young, young_fcr = row["young"] + row["edge_young"], row["young_fcr"] + row["edge_young_fcr"]
+
     backlog_end = min(filters.end, now)
     active = Q(status__in=Ticket.ACTIVE_STATUSES)
     unresolved_at_end = Q(resolved_at__isnull=True) | Q(resolved_at__gte=backlog_end)
@@ -310,189 +203,44 @@ def kpi_summary(*, filters: KPIFilters, now: datetime | None = None, detail: boo
         now=Count("pk", filter=active),
         end_of_range=Count("pk", filter=Q(created_at__lt=backlog_end) & unresolved_at_end),
     )
-    by_channel = {channel: row[f"channel_{channel}"] for channel in Channel.values}
     top_tags = list(
-        Tag.objects.filter(tickets__in=created.values("pk"))
-        .values("name")
-        .annotate(tickets=Count("tickets"))
+        rollup_days(KPITagDay, filters)
+        .values("tag_id")
+        .annotate(name=Subquery(Tag.objects.filter(pk=OuterRef("tag_id")).values("name")), tickets=Sum("tickets"))
+        .values("name", "tickets")
         .order_by("-tickets", "name")[:10]
     )
+    ces_max = 5 if settings.HELPDESK_CES_SCALE == 5 else 7
+    survey_counts = _survey_counts(filters, ces_max)
     result: dict[str, Any] = {
-        "range": {"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat(), "time_zone": settings.TIME_ZONE},
+        "range": {
+            "from": filters.date_from.isoformat(),
+            "to": filters.date_to.isoformat(),
+            "time_zone": settings.TIME_ZONE,
+        },
         "filters": {"channel": filters.channel, "team": filters.team_id, "agent": filters.agent_id},
         "volume": row["volume"],
-        "volume_by_channel": by_channel,
-        "fcr_rate": _rate(row["fcr"], row["eligible"]),
+        "volume_by_channel": {channel: row[f"channel_{channel}"] for channel in Channel.values},
+        "fcr_rate": rate(fcr, judged),
         "fcr": {
             "window_days": settings.FCR_WINDOW_DAYS,
-            "resolved_first_contact": row["fcr"],
-            "judged": row["eligible"],
-            "provisional": {
-                "rate": _rate(row["young_fcr"], row["young"]),
-                "resolved_first_contact": row["young_fcr"],
-                "resolved": row["young"],
-            },
+            "resolved_first_contact": fcr,
+            "judged": judged,
+            "provisional": {"rate": rate(young_fcr, young), "resolved_first_contact": young_fcr, "resolved": young},
         },
-        "first_response_time": _time_summary(row, created, FIRST_RESPONSE_FIELDS),
-        "resolution_time": _time_summary(row, resolved, RESOLUTION_FIELDS),
+        "first_response_time": time_summary(row, created, FIRST_RESPONSE_FIELDS),
+        "resolution_time": time_summary(row, resolved, RESOLUTION_FIELDS),
         "resolved": row["resolved"],
         "reopened": row["reopened"],
-        "reopen_rate": _rate(row["reopened"], row["resolved"]),
-        "escalation_rate": _rate(row["escalated"], row["volume"]),
+        "reopen_rate": rate(row["reopened"], row["resolved"]),
+        "escalation_rate": rate(row["escalated"], row["volume"]),
         "backlog": backlog,
         "top_tags": top_tags,
-        **_survey_summary(filters),
+        **survey_summary(survey_counts, ces_max),
     }
     if detail:
-        fcr_cells = judged_fcr_by_day_and_agent(filters=filters, scope=scope, now=now)
-        result["trend"] = kpi_trend(filters=filters, scope=scope, fcr_cells=fcr_cells)
-        result["agents"] = kpi_agents(filters=filters, scope=scope, fcr_cells=fcr_cells)
+        result |= kpi_detail(filters=filters, scope=scope, edge=edge, survey_counts=survey_counts)
     return result
-
-
-FCRCells = dict[tuple[date, int | None], tuple[int, int]]
-
-
-def judged_fcr_by_day_and_agent(*, filters: KPIFilters, scope: QuerySet, now: datetime) -> FCRCells:
-    """(day resolved, assignee) -> (tickets judged, resolved on first contact): the FCR
-    of the daily trend and of the agent table from one pass over the repeat-contact test."""
-    window = timedelta(days=settings.FCR_WINDOW_DAYS)
-    judged = scope.filter(
-        resolved_at__gte=filters.start, resolved_at__lt=filters.end, agent_initiated=False, resolved_at__lte=now - window
-    ).annotate(day=TruncDate("resolved_at", tzinfo=filters.time_zone))
-    return {
-        (day, agent): (n, fcr)
-        for day, agent, n, fcr in judged.values("day", "assignee_id")
-        .annotate(n=Count("pk"), fcr=Count("pk", filter=fcr_condition()))
-        .order_by()
-        .values_list("day", "assignee_id", "n", "fcr")
-    }
-
-
-def _sum_by(cells: FCRCells, position: int) -> dict[Any, tuple[int, int]]:
-    sums: dict[Any, tuple[int, int]] = {}
-    for key, (n, fcr) in cells.items():
-        total_n, total_fcr = sums.get(key[position], (0, 0))
-        sums[key[position]] = (total_n + n, total_fcr + fcr)
-    return sums
-
-
-def grouped_median(queryset: QuerySet, group: str, field: str) -> dict[Any, float]:
-    """The median of `field` per value of the annotation or field `group`, in one query."""
-    rows = queryset.filter(**{f"{field}__isnull": False})
-    if _is_postgres():
-        return {
-            key: value
-            for key, value in rows.values(group).annotate(m=PercentileCont(field, 0.5)).order_by().values_list(group, "m")
-        }
-    # SQLite: number the values of each group, keep the one or two around the middle.
-    pairs = rows.annotate(kpi_group=F(group), kpi_value=F(field)).values("kpi_group", "kpi_value").order_by()
-    sql, params = pairs.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT g, v, rn, cnt FROM (
-                    SELECT kpi_group AS g, kpi_value AS v,
-                           ROW_NUMBER() OVER (PARTITION BY kpi_group ORDER BY kpi_value) AS rn,
-                           COUNT(*) OVER (PARTITION BY kpi_group) AS cnt
-                    FROM ({sql}) AS src
-                ) WHERE rn - 1 IN ((cnt - 1) / 2, cnt / 2)""",
-            params,
-        )
-        middle: dict[Any, list[float]] = {}
-        for key, value, _rn, _cnt in cursor.fetchall():
-            # Raw SQL skips the ORM's converters: SQLite hands dates back as text.
-            key = date.fromisoformat(key) if isinstance(key, str) else key
-            middle.setdefault(key, []).append(value)
-    return {key: sum(values) / len(values) for key, values in middle.items()}
-
-
-def kpi_trend(*, filters: KPIFilters, scope: QuerySet, fcr_cells: FCRCells) -> list[dict[str, Any]]:
-    """Per day: tickets created, their median first response, tickets resolved and FCR."""
-    tz = filters.time_zone
-    created = scope.filter(created_at__gte=filters.start, created_at__lt=filters.end).annotate(
-        day=TruncDate("created_at", tzinfo=tz)
-    )
-    if _is_postgres():
-        # percentile_cont skips NULLs: the count and the median come from one pass.
-        per_day = created.values("day").annotate(n=Count("pk"), m=PercentileCont("first_response_s", 0.5)).order_by()
-        volume, first_response = {}, {}
-        for day, n, median in per_day.values_list("day", "n", "m"):
-            volume[day] = n
-            if median is not None:
-                first_response[day] = median
-    else:
-        volume = dict(created.values_list("day").annotate(n=Count("pk")).order_by())
-        first_response = grouped_median(created, "day", "first_response_s")
-    fcr_rows = _sum_by(fcr_cells, 0)
-    days = []
-    day = filters.date_from
-    while day <= filters.date_to:
-        judged, fcr = fcr_rows.get(day, (0, 0))
-        days.append(
-            {
-                "date": day.isoformat(),
-                "volume": volume.get(day, 0),
-                "first_response_median_s": _float(first_response.get(day)),
-                "fcr_rate": _rate(fcr, judged),
-            }
-        )
-        day += timedelta(days=1)
-    return days
-
-
-def kpi_agents(*, filters: KPIFilters, scope: QuerySet, fcr_cells: FCRCells) -> list[dict[str, Any]]:
-    """Per agent: public replies in the range, FCR of the tickets they resolved,
-    median first response of their tickets created in the range, CSAT."""
-    replies = dict(
-        Message.objects.filter(
-            ticket_filters_q(filters, "ticket__"),
-            direction="out",
-            is_automatic=False,
-            author__isnull=False,
-            created_at__gte=filters.start,
-            created_at__lt=filters.end,
-        )
-        .values_list("author_id")
-        # COUNT(*), not COUNT(id): the partial index message_agent_reply_idx holds every
-        # column this reads, so PostgreSQL counts from the index alone.
-        .annotate(n=Count("*"))
-        .order_by()
-    )
-    fcr_rows = _sum_by(fcr_cells, 1)
-    fcr_rows.pop(None, None)  # tickets resolved unassigned belong to no agent
-    created = scope.filter(created_at__gte=filters.start, created_at__lt=filters.end, assignee__isnull=False)
-    first_response = grouped_median(created, "assignee_id", "first_response_s")
-    csat = dict(
-        Survey.objects.filter(
-            ticket_filters_q(filters, "ticket__"),
-            kind=Survey.Kind.CSAT,
-            status=Survey.Status.ANSWERED,
-            answered_at__gte=filters.start,
-            answered_at__lt=filters.end,
-            ticket__assignee__isnull=False,
-        )
-        .values_list("ticket__assignee_id")
-        .annotate(avg=Avg("score"))
-        .order_by()
-    )
-    agent_ids = set(replies) | set(fcr_rows) | set(first_response) | set(csat)
-    names = {
-        user.pk: user.get_full_name() or user.get_username() for user in User.objects.filter(pk__in=agent_ids)
-    }
-    rows = []
-    for agent_id in agent_ids:
-        judged_n, fcr_n = fcr_rows.get(agent_id, (0, 0))
-        rows.append(
-            {
-                "agent": agent_id,
-                "name": names.get(agent_id, str(agent_id)),
-                "replies": replies.get(agent_id, 0),
-                "fcr_rate": _rate(fcr_n, judged_n),
-                "first_response_median_s": _float(first_response.get(agent_id)),
-                "csat": _float(csat.get(agent_id)),
-            }
-        )
-    return sorted(rows, key=lambda row: (-row["replies"], row["name"]))
 
 
 # (CSV header, key of the row) for the export of one row per ticket.
@@ -509,11 +257,17 @@ def kpi_ticket_rows(*, filters: KPIFilters, now: datetime | None = None) -> Quer
     """The tickets created in the range with their KPI facts, as dicts, oldest first.
     `fcr` is yes or no once the repeat-contact window has passed, empty before."""
     now = now or timezone.now()
-    judged = Q(resolved_at__isnull=False, agent_initiated=False, resolved_at__lte=now - timedelta(days=settings.FCR_WINDOW_DAYS))
+    judged = Q(
+        resolved_at__isnull=False,
+        agent_initiated=False,
+        resolved_at__lte=now - timedelta(days=settings.FCR_WINDOW_DAYS),
+    )
     return (
         Ticket.objects.filter(ticket_filters_q(filters), created_at__gte=filters.start, created_at__lt=filters.end)
         .annotate(
-            escalated=Case(When(escalated_at__isnull=False, then=Value("yes")), default=Value("no"), output_field=CharField()),
+            escalated=Case(
+                When(escalated_at__isnull=False, then=Value("yes")), default=Value("no"), output_field=CharField()
+            ),
             fcr=Case(
                 When(judged & fcr_condition(), then=Value("yes")),
                 When(judged, then=Value("no")),

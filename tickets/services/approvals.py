@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from tickets import events
 from tickets.models import Direction, Message, Notification, TicketActivity
 from tickets.services.console import notifications_create
+from tickets.services.kpi_rollups import kpi_days_mark
 from tickets.services.replies import ReplyError, reply_approve
 from tickets.services.sanitize import strip_control_chars
 
@@ -53,6 +54,7 @@ def reply_reject(*, message: Message, approver, note: str) -> Message:
     message.delivery_status = Message.DeliveryStatus.NONE
     message.metadata = {**message.metadata, "rejected_by": approver.pk, "rejection_note": note[:2000]}
     message.save(update_fields=["direction", "delivery_status", "metadata"])
+    kpi_days_mark([message.created_at])  # no longer a reply in the agent's count
     TicketActivity.objects.create(
         ticket=message.ticket,
         kind=TicketActivity.Kind.APPROVAL,

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from tickets import events
 from tickets.models import ChatSessionLog, Ticket
+from tickets.services.kpi_facts import ticket_fcr_facts_refresh
 
 
 def chat_session_touch(*, ticket_id: int, customer_id: int, visitor: str, at: datetime | None = None) -> ChatSessionLog:
@@ -41,6 +42,8 @@ def chat_session_end(*, ticket_id: int, reason: str, at: datetime | None = None)
         ended_at=at, end_reason=reason
     )
     if ended:
+        # Whether the ticket was resolved while the session was live.
+        ticket_fcr_facts_refresh(ticket_ids=[ticket_id])
         frame = {"type": "ended", "ticket": ticket_id, "reason": reason}
         events.publish_on_commit([events.chat_visitor_group(visitor) for _pk, visitor in live], frame)
         ticket = Ticket.objects.filter(pk=ticket_id).first()
@@ -61,9 +64,13 @@ def chat_session_idle_sweep(*, now: datetime | None = None) -> int:
     timeout = timedelta(minutes=settings.HELPDESK_CHAT_IDLE_MINUTES)
     ended = 0
     stale = ChatSessionLog.objects.filter(ended_at__isnull=True, last_activity_at__lt=now - timeout)
-    for session_id, last in stale.values_list("pk", "last_activity_at")[:1000]:
-        ended += ChatSessionLog.objects.filter(pk=session_id, ended_at__isnull=True).update(
+    ticket_ids = []
+    for session_id, ticket_id, last in stale.values_list("pk", "ticket_id", "last_activity_at")[:1000]:
+        if ChatSessionLog.objects.filter(pk=session_id, ended_at__isnull=True).update(
             ended_at=last + timeout, end_reason=ChatSessionLog.EndReason.IDLE
-        )
+        ):
+            ended += 1
+            ticket_ids.append(ticket_id)
+    ticket_fcr_facts_refresh(ticket_ids=ticket_ids)
     return ended
 

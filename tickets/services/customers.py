@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from tickets import integration_events
 from tickets.models import ContactIdentity, Customer, CustomerMerge, IdentityClaim, Message, Ticket, TicketActivity
 from tickets.services.identities import NormalizedAddress, normalize_address
+from tickets.services.kpi_facts import customer_fcr_facts_refresh
 
 
 class MergeError(ValueError):
@@ -178,6 +179,8 @@ def customer_merge(*, source: Customer, target: Customer, actor=None) -> Custome
     source.merged_into = target
     source.save(update_fields=["merged_into"])
     record.save()
+    # The source's contacts now count as the target's repeat contacts, and back.
+    customer_fcr_facts_refresh(customer_ids=[source.pk, target.pk])
     integration_events.customer_merged(source_id=source.pk, target_id=target.pk)
     return target
 
@@ -227,6 +230,7 @@ def customer_merge_undo(*, merge: CustomerMerge, actor=None) -> Customer:
             for ticket_id in merge.ticket_ids
         ]
     )
+    customer_fcr_facts_refresh(customer_ids=[source.pk, target.pk])
     merge.undone_at, merge.undone_by = timezone.now(), actor
     merge.save(update_fields=["undone_at", "undone_by"])
     return source

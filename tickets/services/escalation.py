@@ -36,6 +36,7 @@ from tickets.models import (
 )
 from tickets.services import tickets as ticket_services
 from tickets.services.console import notifications_create
+from tickets.services.kpi_rollups import kpi_ticket_days_mark
 from tickets.services.replies import reply_create
 from tickets.services.sentiment import contains_phrase, tokenize
 from tickets.services.sla import CalendarSpec, business_seconds_between, calendar_for_team, ticket_sla_refresh
@@ -230,7 +231,8 @@ def _fire(rule: EscalationRule, ticket_id: int, *, event: str, now: datetime) ->
                 kind=TicketActivity.Kind.ESCALATED,
                 data={"rule": rule.pk, "name": rule.name, "event": event, "actions": done},
             )
-            Ticket.objects.filter(pk=ticket_id, escalated_at__isnull=True).update(escalated_at=now)
+            if Ticket.objects.filter(pk=ticket_id, escalated_at__isnull=True).update(escalated_at=now):
+                kpi_ticket_days_mark(ticket_ids=[ticket_id])
     except IntegrityError:
         return False  # it fired already, in this event or a racing one
     return True

@@ -42,6 +42,8 @@ from tickets.services import delivery, surveys
 from tickets.services.conversations import conversation_key, conversation_lock
 from tickets.services.customers import customer_resolve
 from tickets.services.filenames import filename_clean
+from tickets.services.kpi_facts import kpi_inbound_contact
+from tickets.services.kpi_rollups import kpi_days_mark
 from tickets.services.outbox import outbox_task
 from tickets.services.sanitize import html_to_text, sanitize_html, strip_control_chars
 from tickets.services.tickets import ticket_id_from_subject, ticket_set_status
@@ -225,6 +227,8 @@ def _process(event: InboundEvent, msg: InboundMessage) -> tuple[str, Message | N
         created_at=now,
     )
     pending_media = _store_attachments(message, msg.attachments)
+    if survey is None and not msg.is_auto_reply:
+        kpi_inbound_contact(customer_id=customer.pk, at=now)
     if survey is not None:
         surveys.survey_record_reply(survey=survey, message=message)
     else:
@@ -319,6 +323,7 @@ def _ticket_open(msg: InboundMessage, customer: Customer, now) -> Ticket:
         last_inbound_at=now,
     )
     TicketActivity.objects.create(ticket=ticket, kind=TicketActivity.Kind.CREATED, data={"channel": msg.channel})
+    kpi_days_mark([now])
     return ticket
 
 

@@ -30,6 +30,8 @@ from tickets.models import (
 )
 from tickets.services.escalation_events import escalation_enqueue
 from tickets.services.filenames import filename_clean
+from tickets.services.kpi_facts import ticket_fcr_facts_refresh
+from tickets.services.kpi_rollups import kpi_days_mark
 from tickets.services.outbox import outbox_task
 from tickets.services.sanitize import sanitize_html, strip_control_chars
 from tickets.services.sla import first_response_business_seconds
@@ -205,6 +207,10 @@ def reply_create(
         ticket.status = Ticket.Status.OPEN
         fields.append("status")
     ticket.save(update_fields=fields)
+    if direction == Direction.OUT and not is_automatic:
+        # The day's reply count, and the FCR facts that the reply count decides.
+        kpi_days_mark([now])
+        ticket_fcr_facts_refresh(ticket_ids=[ticket.pk])
     events.publish_message_created(message)
     if status == Message.DeliveryStatus.QUEUED:
         _enqueue_delivery(message)
@@ -226,6 +232,7 @@ def reply_approve(*, message: Message, approver) -> Message:
     fields = _record_first_response(ticket, now)
     ticket.updated_at = now
     ticket.save(update_fields=[*fields, "updated_at"])
+    ticket_fcr_facts_refresh(ticket_ids=[ticket.pk])
     TicketActivity.objects.create(
         ticket=ticket, kind=TicketActivity.Kind.APPROVAL, actor=approver, data={"message": message.pk}
     )

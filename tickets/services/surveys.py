@@ -31,6 +31,7 @@ from tickets import events
 from tickets.inbound import InboundMessage
 from tickets.models import Channel, Customer, Direction, Message, Survey, SurveyOptOut, Ticket
 from tickets.services.autoack import CHANNEL_COMMAND
+from tickets.services.kpi_rollups import kpi_days_mark
 from tickets.services.replies import reply_create
 
 logger = logging.getLogger(__name__)
@@ -316,6 +317,7 @@ def survey_answer(*, survey: Survey, score: int | None, comment: str = "", messa
     survey.answered_at = timezone.now()
     survey.answer_message = message
     survey.save(update_fields=["score", "comment", "status", "answered_at", "answer_message"])
+    kpi_days_mark([survey.answered_at])
     events.publish_ticket_changed(survey.ticket, changes={"survey_answered": survey.kind})
     survey_ask_next(survey=survey)
     return survey

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from tickets import events
 from tickets.models import Tag, Team, Ticket, TicketActivity
 from tickets.services.escalation_events import escalation_enqueue
+from tickets.services.kpi_facts import ticket_fcr_facts_refresh
+from tickets.services.kpi_rollups import kpi_days_mark, kpi_ticket_days_mark
 from tickets.services.sla import sla_status_changed
 from tickets.services.surveys import survey_schedule
 
@@ -67,6 +69,7 @@ def ticket_set_status(*, ticket: Ticket, status: str, actor=None, reason: str = 
         )
     now = timezone.now()
     previous = ticket.status
+    resolved_before = ticket.resolved_at
     fields = ["status", "updated_at"]
     paused_from = ticket.pending_since
     if previous == Status.PENDING:
@@ -94,6 +97,10 @@ def ticket_set_status(*, ticket: Ticket, status: str, actor=None, reason: str = 
     # The SLA clock: business time spent pending, and the resolution's business seconds.
     fields += sla_status_changed(ticket=ticket, previous=previous, paused_from=paused_from, now=now)
     ticket.save(update_fields=fields)
+    if "resolved_at" in fields or "reopen_count" in fields:
+        # The day it was resolved on before, and the facts (and day) of this resolution.
+        kpi_days_mark([resolved_before])
+        ticket_fcr_facts_refresh(ticket_ids=[ticket.pk])
     _record(ticket, TicketActivity.Kind.STATUS, actor=actor, **{"from": previous, "to": status})
     events.publish_ticket_changed(ticket, changes={"status": status, "from": previous})
     if status == Status.RESOLVED:
@@ -115,6 +122,7 @@ def ticket_assign(*, ticket: Ticket, assignee=None, team: Team | None = None, ac
         return ticket
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=fields)
+    kpi_ticket_days_mark(ticket_ids=[ticket.pk], with_replies_and_answers=True)
     _record(
         ticket,
         TicketActivity.Kind.ASSIGNED,
@@ -150,6 +158,7 @@ def ticket_add_tags(*, ticket: Ticket, names: list[str], actor=None) -> Ticket:
         return ticket
     Tag.objects.bulk_create([Tag(name=name) for name in new], ignore_conflicts=True)
     ticket.tags.add(*Tag.objects.filter(name__in=new))
+    kpi_days_mark([ticket.created_at])
     _record(ticket, TicketActivity.Kind.TAGGED, actor=actor, tags=new)
     events.publish_ticket_changed(ticket, changes={"tags_added": new})
     return ticket
@@ -181,5 +190,6 @@ def ticket_create(
         updated_at=now,
     )
     _record(ticket, TicketActivity.Kind.CREATED, actor=actor, channel=channel)
+    kpi_days_mark([now])
     events.publish_ticket_changed(ticket, changes={"created": True})
     return ticket

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from tests.factories import make_user
 from tests.tickets.sla.helpers import deliver_now
 from tickets.models import Customer, Role, Survey, Ticket
+from tickets.services.kpi_rollups import rebuild_kpi_rollups
 from tickets.services.replies import reply_create
 from tickets.services.surveys import survey_answer
 from tickets.services.tickets import subject_token, ticket_assign, ticket_set_status
@@ -113,6 +114,7 @@ def test_the_repeat_contact_window_is_what_decides(october, agent_client):
     # Had B's SMS come on day 3 instead, B would not be FCR either.
     Ticket.objects.filter(channel="sms", customer=october["b"].customer).update(created_at=october["b"].resolved_at)
     october["b"].customer.messages.filter(channel="sms").update(created_at=october["b"].resolved_at.replace(day=4))
+    rebuild_kpi_rollups()  # the history was edited around the services
     assert kpis(agent_client, **{"from": "2026-10-01", "to": "2026-10-01"})["fcr_rate"] == 0.0
 
 
@@ -201,7 +203,8 @@ def test_a_constant_number_of_queries(october, agent_client, agent, clock, run, 
     clock.set("2026-11-20 10:00")
     assert _count_queries(agent_client, params) == first
     # Every number, the trend and the agent table: a handful of queries, the request's included.
-    assert first <= (16 if connection.vendor == "postgresql" else 26)
+    # (SQLite refreshes the stale days of the rollups one statement at a time.)
+    assert first <= (16 if connection.vendor == "postgresql" else 36)
 
 
 def test_filters_trend_and_agent_table(october, agent_client, agent):

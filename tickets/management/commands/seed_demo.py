@@ -14,6 +14,7 @@ from tqdm import tqdm
 from tickets.models import Message, Ticket
 from tickets.services.demo import demo_logins, demo_seed
 from tickets.services.demo.plan import HISTORY_DAYS
+from tickets.services.kpi_rollups import rebuild_kpi_rollups
 
 # Mail goes to the console's dev outbox while no mail server is configured (helpdesk/settings/email.py).
 DEV_OUTBOX_EMAIL_BACKEND = "channels_app.outbox.mail.EmailBackend"
@@ -75,6 +76,8 @@ class Command(BaseCommand):
                 history_days=options["days"],
                 progress=bar.update,
             )
+        # The bulk load went around the services: the KPI facts and rollups follow it.
+        rebuild_kpi_rollups()
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(

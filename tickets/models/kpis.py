@@ -1,0 +1,94 @@
+"""Daily KPI rollups: exact counts per day (in settings.TIME_ZONE) and per ticket
+dimension (channel, team, assignee), recomputed from the tickets' facts for the days
+a change marks stale. The dashboard sums them instead of scanning every ticket.
+
+Team and assignee are plain ids, not foreign keys: a rollup row is a number about
+the past and outlives neither nor needs them."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class KPIDirtyDay(models.Model):
+    """A day whose rollups a change made stale, written in the change's transaction.
+    Append-only: the refresh deletes the rows it read, so a change committed while it
+    ran leaves its own row for the next one."""
+
+    day = models.DateField(_("day"))
+
+    class Meta:
+        verbose_name = _("stale KPI day")
+        verbose_name_plural = _("stale KPI days")
+
+    def __str__(self) -> str:
+        return str(self.day)
+
+
+class KPIRollup(models.Model):
+    day = models.DateField(_("day"))
+    channel = models.CharField(_("channel"), max_length=10)
+    team_id = models.BigIntegerField(_("team"), null=True)
+    assignee_id = models.BigIntegerField(_("assignee"), null=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel} team {self.team_id} assignee {self.assignee_id}"
+
+
+class KPITicketDay(KPIRollup):
+    """Tickets created on the day (volume, escalated) and resolved on the day
+    (resolved, reopened, and those a customer opened: contact_resolved, contact_fcr)."""
+
+    created = models.PositiveIntegerField(_("created"), default=0)
+    escalated = models.PositiveIntegerField(_("escalated"), default=0)
+    resolved = models.PositiveIntegerField(_("resolved"), default=0)
+    reopened = models.PositiveIntegerField(_("reopened"), default=0)
+    contact_resolved = models.PositiveIntegerField(_("resolved contacts"), default=0)
+    contact_fcr = models.PositiveIntegerField(_("resolved on first contact"), default=0)
+
+    class Meta:
+        verbose_name = _("KPI day of tickets")
+        verbose_name_plural = _("KPI days of tickets")
+        indexes = [models.Index(fields=["day"], name="kpi_ticket_day_idx")]
+
+
+class KPISurveyDay(KPIRollup):
+    """Survey answers given on the day, per question, scale and score."""
+
+    kind = models.CharField(_("kind"), max_length=4)
+    scale_max = models.PositiveSmallIntegerField(_("highest score"))
+    score = models.PositiveSmallIntegerField(_("score"))
+    answers = models.PositiveIntegerField(_("answers"), default=0)
+
+    class Meta:
+        verbose_name = _("KPI day of survey answers")
+        verbose_name_plural = _("KPI days of survey answers")
+        indexes = [models.Index(fields=["day"], name="kpi_survey_day_idx")]
+
+
+class KPIReplyDay(KPIRollup):
+    """Agents' public replies written on the day, per author."""
+
+    author_id = models.BigIntegerField(_("author"))
+    replies = models.PositiveIntegerField(_("replies"), default=0)
+
+    class Meta:
+        verbose_name = _("KPI day of agent replies")
+        verbose_name_plural = _("KPI days of agent replies")
+        indexes = [models.Index(fields=["day"], name="kpi_reply_day_idx")]
+
+
+class KPITagDay(KPIRollup):
+    """Tickets created on the day, per tag."""
+
+    tag_id = models.BigIntegerField(_("tag"))
+    tickets = models.PositiveIntegerField(_("tickets"), default=0)
+
+    class Meta:
+        verbose_name = _("KPI day of tags")
+        verbose_name_plural = _("KPI days of tags")
+        indexes = [models.Index(fields=["day"], name="kpi_tag_day_idx")]

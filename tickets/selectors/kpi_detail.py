@@ -1,0 +1,162 @@
+"""The dashboard's detail: the daily trend and the agent table. Counts come from the
+daily rollups, medians from the tickets' facts."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import BigIntegerField, Count, DateField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Cast, TruncDate
+
+from tickets.models import KPIReplyDay, KPITicketDay
+from tickets.selectors.fcr import fcr_condition
+from tickets.selectors.kpi_percentiles import PercentileCont, as_float, grouped_median, is_postgres
+from tickets.selectors.kpis import FCREdge, KPIFilters, rate, rollup_days
+
+User = get_user_model()
+
+# (day resolved, assignee) -> (tickets judged, resolved on first contact)
+FCRCells = dict[tuple[date, int | None], tuple[int, int]]
+
+
+def _cells(*, filters: KPIFilters, scope: QuerySet, edge: FCREdge) -> tuple[FCRCells, dict[date, int]]:
+    """The judged FCR per day and assignee, and the tickets created per day, in one
+    query: the rollup's days before the window's edge, and the edge day's tickets."""
+    before_edge = Q(day__lt=edge.day)
+    from_rollup = (
+        rollup_days(KPITicketDay, filters)
+        .annotate(r_day=F("day"), r_agent=F("assignee_id"))
+        .values("r_day", "r_agent")
+        .annotate(
+            r_created=Sum("created"),
+            r_judged=Sum("contact_resolved", filter=before_edge, default=0),
+            r_fcr=Sum("contact_fcr", filter=before_edge, default=0),
+        )
+        .order_by()
+    )
+    resolved = scope.filter(resolved_at__gte=filters.start, resolved_at__lt=filters.end)
+    at_edge = (
+        edge.tickets(resolved)
+        .filter(resolved_at__lte=edge.cutoff)
+        .annotate(r_day=Value(edge.day, output_field=DateField()), r_agent=F("assignee_id"))
+        .values("r_day", "r_agent")
+        .annotate(r_created=Value(0), r_judged=Count("pk"), r_fcr=Count("pk", filter=fcr_condition()))
+        .order_by()
+    )
+    cells: FCRCells = {}
+    volume: dict[date, int] = {}
+    rows = from_rollup.union(at_edge, all=True).values_list("r_day", "r_agent", "r_created", "r_judged", "r_fcr")
+    for day, agent, created, judged, fcr in rows:
+        day = date.fromisoformat(day) if isinstance(day, str) else day
+        volume[day] = volume.get(day, 0) + created
+        if judged:
+            total, total_fcr = cells.get((day, agent), (0, 0))
+            cells[day, agent] = (total + judged, total_fcr + fcr)
+    return cells, volume
+
+
+def _first_response_medians(created: QuerySet, filters: KPIFilters) -> tuple[dict[date, float], dict[int, float]]:
+    """The median first response per day created and per assignee: one query on
+    PostgreSQL (the two groupings side by side)."""
+    per_day = created.annotate(day=TruncDate("created_at", tzinfo=filters.time_zone))
+    assigned = created.filter(assignee__isnull=False)
+    if not is_postgres():
+        return grouped_median(per_day, "day", "first_response_s"), grouped_median(
+            assigned, "assignee_id", "first_response_s"
+        )
+    answered = Q(first_response_s__isnull=False)
+    by_day = (
+        per_day.filter(answered)
+        .annotate(g_day=F("day"), g_agent=Cast(Value(None), BigIntegerField()))
+        .values("g_day", "g_agent")
+        .annotate(m=PercentileCont("first_response_s", 0.5))
+        .order_by()
+    )
+    by_agent = (
+        assigned.filter(answered)
+        .annotate(g_day=Cast(Value(None), DateField()), g_agent=F("assignee_id"))
+        .values("g_day", "g_agent")
+        .annotate(m=PercentileCont("first_response_s", 0.5))
+        .order_by()
+    )
+    days: dict[date, float] = {}
+    agents: dict[int, float] = {}
+    for day, agent, median in by_day.union(by_agent, all=True).values_list("g_day", "g_agent", "m"):
+        if day is not None:
+            days[day] = median
+        else:
+            agents[agent] = median
+    return days, agents
+
+
+def _sum_by(cells: FCRCells, position: int) -> dict[Any, tuple[int, int]]:
+    sums: dict[Any, tuple[int, int]] = {}
+    for key, (n, fcr) in cells.items():
+        total_n, total_fcr = sums.get(key[position], (0, 0))
+        sums[key[position]] = (total_n + n, total_fcr + fcr)
+    return sums
+
+
+def kpi_detail(*, filters: KPIFilters, scope: QuerySet, edge: FCREdge, survey_counts: dict) -> dict[str, Any]:
+    cells, volume = _cells(filters=filters, scope=scope, edge=edge)
+    created = scope.filter(created_at__gte=filters.start, created_at__lt=filters.end)
+    by_day, by_agent = _first_response_medians(created, filters)
+    return {
+        "trend": kpi_trend(filters=filters, first_response=by_day, cells=cells, volume=volume),
+        "agents": kpi_agents(filters=filters, first_response=by_agent, cells=cells, survey_counts=survey_counts),
+    }
+
+
+def kpi_trend(
+    *, filters: KPIFilters, first_response: dict[date, float], cells: FCRCells, volume: dict[date, int]
+) -> list[dict[str, Any]]:
+    """Per day: tickets created, their median first response, and FCR."""
+    fcr_rows = _sum_by(cells, 0)
+    days = []
+    day = filters.date_from
+    while day <= filters.date_to:
+        judged, fcr = fcr_rows.get(day, (0, 0))
+        days.append(
+            {
+                "date": day.isoformat(),
+                "volume": volume.get(day, 0),
+                "first_response_median_s": as_float(first_response.get(day)),
+                "fcr_rate": rate(fcr, judged),
+            }
+        )
+        day += timedelta(days=1)
+    return days
+
+
+def kpi_agents(
+    *, filters: KPIFilters, first_response: dict[int, float], cells: FCRCells, survey_counts: dict
+) -> list[dict[str, Any]]:
+    """Per agent: public replies in the range, FCR of the tickets they resolved,
+    median first response of their tickets created in the range, CSAT."""
+    replies = dict(rollup_days(KPIReplyDay, filters).values_list("author_id").annotate(n=Sum("replies")).order_by())
+    fcr_rows = _sum_by(cells, 1)
+    fcr_rows.pop(None, None)  # tickets resolved unassigned belong to no agent
+    csat_sums: dict[int, tuple[int, int]] = {}
+    for (kind, score, agent), n in survey_counts.items():
+        if kind == "csat" and agent is not None:
+            total, answers = csat_sums.get(agent, (0, 0))
+            csat_sums[agent] = (total + score * n, answers + n)
+    csat = {agent: total / answers for agent, (total, answers) in csat_sums.items()}
+    agent_ids = set(replies) | set(fcr_rows) | set(first_response) | set(csat)
+    names = {user.pk: user.get_full_name() or user.get_username() for user in User.objects.filter(pk__in=agent_ids)}
+    rows = []
+    for agent_id in agent_ids:
+        judged_n, fcr_n = fcr_rows.get(agent_id, (0, 0))
+        rows.append(
+            {
+                "agent": agent_id,
+                "name": names.get(agent_id, str(agent_id)),
+                "replies": replies.get(agent_id, 0),
+                "fcr_rate": rate(fcr_n, judged_n),
+                "first_response_median_s": as_float(first_response.get(agent_id)),
+                "csat": csat.get(agent_id),
+            }
+        )
+    return sorted(rows, key=lambda row: (-row["replies"], row["name"]))

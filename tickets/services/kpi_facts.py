@@ -1,0 +1,89 @@
+"""The FCR facts kept on each ticket (Ticket.fcr_one_contact, Ticket.repeat_contact_at),
+recomputed from tickets/selectors/fcr.py's definition where something they depend on
+changes: an agent reply or its approval, a resolution or reopening, a chat session
+ending, a merge or its undoing. An inbound contact sets repeat_contact_at on its
+customer's tickets resolved within the window with one indexed UPDATE.
+
+Each change also marks the days whose rollups it makes stale
+(tickets/services/kpi_rollups.py), in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import F, Q, QuerySet
+
+from tickets.models import Ticket
+from tickets.selectors.fcr import fcr_facts_computed
+from tickets.services.kpi_rollups import kpi_days_mark
+
+
+def ticket_fcr_facts_refresh(*, ticket_ids: Iterable[int]) -> None:
+    """Recomputes the facts of these tickets; their resolution days go stale."""
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return
+    Ticket.objects.filter(pk__in=ids).update(**fcr_facts_computed())
+    kpi_days_mark(Ticket.objects.filter(pk__in=ids, resolved_at__isnull=False).values_list("resolved_at", flat=True))
+
+
+def all_fcr_facts_refresh(*, chunk: int = 5000) -> None:
+    """Every ticket's facts, a range of ids at a time (rebuild_kpi_rollups marks no day:
+    it recomputes them all)."""
+    last = Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    for start in range(0, last + 1, chunk):
+        Ticket.objects.filter(pk__gte=start, pk__lt=start + chunk).update(**fcr_facts_computed())
+
+
+def customer_fcr_facts_refresh(*, customer_ids: Iterable[int]) -> None:
+    """After messages or tickets changed customer (a merge or its undoing): the repeat
+    contacts of every resolved ticket of these customers."""
+    ticket_ids = Ticket.objects.filter(customer_id__in=list(customer_ids), resolved_at__isnull=False).values_list(
+        "pk", flat=True
+    )
+    ticket_fcr_facts_refresh(ticket_ids=list(ticket_ids))
+
+
+def kpi_inbound_contact(*, customer_id: int, at: datetime) -> None:
+    """A customer's inbound contact at `at` (not an auto-reply, not a survey answer) is
+    the repeat contact of their tickets resolved in the FCR window before it."""
+    window = timedelta(days=settings.FCR_WINDOW_DAYS)
+    earlier = Ticket.objects.filter(
+        Q(repeat_contact_at__isnull=True) | Q(repeat_contact_at__gt=at),
+        customer_id=customer_id,
+        resolved_at__gte=at - window,
+        resolved_at__lt=at,
+    )
+    hit = list(earlier.values_list("pk", "resolved_at"))
+    if hit:
+        earlier.filter(pk__in=[pk for pk, _resolved in hit]).update(repeat_contact_at=at)
+        kpi_days_mark(resolved for _pk, resolved in hit)
+
+
+def fcr_facts_stale(tickets: QuerySet) -> QuerySet:
+    """The tickets whose kept facts differ from the definition's, with both."""
+    computed = {f"computed_{name}": expression for name, expression in fcr_facts_computed().items()}
+    repeat, computed_repeat = "repeat_contact_at", "computed_repeat_contact_at"
+    return (
+        tickets.annotate(**computed)
+        .filter(
+            ~Q(fcr_one_contact=F("computed_fcr_one_contact"))
+            | Q(**{f"{repeat}__isnull": True, f"{computed_repeat}__isnull": False})
+            | Q(**{f"{repeat}__isnull": False, f"{computed_repeat}__isnull": True})
+            | Q(**{f"{repeat}__lt": F(computed_repeat)})
+            | Q(**{f"{repeat}__gt": F(computed_repeat)})
+        )
+        .values("pk", "fcr_one_contact", "computed_fcr_one_contact", repeat, computed_repeat)
+        .order_by("pk")
+    )
+
+
+def kpi_facts_reconcile(*, since: datetime) -> int:
+    """Recomputes the facts of the tickets resolved since `since` that differ from the
+    definition: what a contact racing a resolution in another process left behind
+    (neither saw the other's uncommitted row). Returns how many were fixed."""
+    stale = [row["pk"] for row in fcr_facts_stale(Ticket.objects.filter(resolved_at__gte=since))]
+    ticket_fcr_facts_refresh(ticket_ids=stale)
+    return len(stale)

@@ -1,0 +1,322 @@
+"""The daily KPI rollups (tickets/models/kpis.py), kept exact.
+
+A change that moves a number writes a KPIDirtyDay row for each day it touches, in
+its own transaction. The refresh claims the stale days (DELETE ... RETURNING, so a
+change committed meanwhile keeps its row for the next refresh) and recomputes those
+days of every rollup from the tickets' facts, under an advisory lock so that two
+processes never interleave. It runs from Celery beat and before every KPI read, so
+reads are always exact. `rebuild_kpi_rollups()` recomputes everything (after a bulk
+load) and `kpi_rollups_differences()` proves the stored rows equal a full
+recomputation (`manage.py rebuild_kpi_rollups --check`)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from tickets.models import KPIDirtyDay, KPIReplyDay, KPISurveyDay, KPITagDay, KPITicketDay, Message, Survey, Ticket
+from tickets.selectors.fcr import fcr_condition
+
+# pg_advisory_xact_lock key of the refresh ("KPIROLUP" read as a number).
+REFRESH_LOCK = 0x4B5049524F4C5550
+DIMENSIONS = ("day", "channel", "team_id", "assignee_id")
+
+
+def _time_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def local_day(moment: datetime) -> date:
+    return timezone.localtime(moment, _time_zone()).date()
+
+
+def kpi_days_mark(moments: Iterable[datetime | date | None]) -> None:
+    """The days (or the days of these moments) go stale, in the current transaction."""
+    days = {
+        moment if not isinstance(moment, datetime) else local_day(moment) for moment in moments if moment is not None
+    }
+    if days:
+        KPIDirtyDay.objects.bulk_create([KPIDirtyDay(day=day) for day in sorted(days)])
+
+
+def kpi_ticket_days_mark(*, ticket_ids: Iterable[int], with_replies_and_answers: bool = False) -> None:
+    """The days a ticket is counted on: created and resolved; and, for a change of its
+    channel, team or assignee, the days of its agents' replies and survey answers."""
+    ids = list(ticket_ids)
+    moments: list[datetime | date | None] = []
+    for created, resolved in Ticket.objects.filter(pk__in=ids).values_list("created_at", "resolved_at"):
+        moments += [created, resolved]
+    if with_replies_and_answers:
+        replies = _replies().filter(ticket_id__in=ids).annotate(r_day=_day("created_at"))
+        answers = _answers().filter(ticket_id__in=ids).annotate(r_day=_day("answered_at"))
+        days = replies.values_list("r_day", flat=True).union(answers.values_list("r_day", flat=True))
+        moments += [date.fromisoformat(day) if isinstance(day, str) else day for day in days]
+    kpi_days_mark(moments)
+
+
+def _day(field: str) -> TruncDate:
+    return TruncDate(field, tzinfo=_time_zone())
+
+
+def _replies() -> QuerySet:
+    return Message.objects.filter(direction="out", is_automatic=False, author__isnull=False)
+
+
+def _answers() -> QuerySet:
+    return Survey.objects.filter(status=Survey.Status.ANSWERED, score__isnull=False)
+
+
+Within = Callable[[str], Q]
+
+
+def _within_days(days: list[date] | None) -> Within:
+    """A condition "field falls on one of `days`" (every day when None), as index
+    ranges: one per run of consecutive days."""
+
+    def within(field: str) -> Q:
+        condition = Q(**{f"{field}__isnull": False})
+        if days is None:
+            return condition
+        runs: list[list[date]] = []
+        for day in sorted(set(days)):
+            if runs and day == runs[-1][1] + timedelta(days=1):
+                runs[-1][1] = day
+            else:
+                runs.append([day, day])
+        tz = _time_zone()
+        any_run = Q()
+        for first, last in runs:
+            start = datetime.combine(first, time.min, tz)
+            end = datetime.combine(last + timedelta(days=1), time.min, tz)
+            any_run |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
+        return condition & any_run
+
+    return within
+
+
+def _ticket_dimensions(prefix: str = "") -> dict:
+    return {
+        "r_channel": F(f"{prefix}channel"),
+        "r_team": F(f"{prefix}team_id"),
+        "r_assignee": F(f"{prefix}assignee_id"),
+    }
+
+
+GROUP = ("r_day", "r_channel", "r_team", "r_assignee")
+
+
+def _ticket_rows(within: Within) -> tuple[str, list]:
+    zero = Value(0)
+    created = (
+        Ticket.objects.filter(within("created_at"))
+        .annotate(r_day=_day("created_at"), **_ticket_dimensions())
+        .values(*GROUP)
+        .annotate(
+            r_created=Count("pk"),
+            r_escalated=Count("pk", filter=Q(escalated_at__isnull=False)),
+            r_resolved=zero,
+            r_reopened=zero,
+            r_contact_resolved=zero,
+            r_contact_fcr=zero,
+        )  # fmt: skip
+        .order_by()
+    )
+    contact = Q(agent_initiated=False)
+    resolved = (
+        Ticket.objects.filter(within("resolved_at"))
+        .annotate(r_day=_day("resolved_at"), **_ticket_dimensions())
+        .values(*GROUP)
+        .annotate(
+            r_created=zero,
+            r_escalated=zero,
+            r_resolved=Count("pk"),
+            r_reopened=Count("pk", filter=Q(reopen_count__gt=0)),
+            r_contact_resolved=Count("pk", filter=contact),
+            r_contact_fcr=Count("pk", filter=contact & fcr_condition()),
+        )  # fmt: skip
+        .order_by()
+    )
+    sql, params = created.union(resolved, all=True).query.sql_with_params()
+    sums = ", ".join(
+        f"SUM({name})"
+        for name in ("r_created", "r_escalated", "r_resolved", "r_reopened", "r_contact_resolved", "r_contact_fcr")
+    )
+    group = ", ".join(GROUP)
+    return f"SELECT {group}, {sums} FROM ({sql}) AS both_sides GROUP BY {group}", list(params)
+
+
+def _grouped_rows(queryset: QuerySet, columns: tuple[str, ...]) -> tuple[str, list]:
+    sql, params = queryset.values(*columns).annotate(r_n=Count("*")).order_by().query.sql_with_params()
+    return f"SELECT {', '.join(columns)}, r_n FROM ({sql}) AS grouped", list(params)
+
+
+def _survey_rows(within: Within) -> tuple[str, list]:
+    answers = (
+        _answers()
+        .filter(within("answered_at"))
+        .annotate(
+            r_day=_day("answered_at"),
+            **_ticket_dimensions("ticket__"),
+            r_kind=F("kind"),
+            r_scale=F("scale_max"),
+            r_score=F("score"),
+        )
+    )
+    return _grouped_rows(answers, (*GROUP, "r_kind", "r_scale", "r_score"))
+
+
+def _reply_rows(within: Within) -> tuple[str, list]:
+    replies = (
+        _replies()
+        .filter(within("created_at"))
+        .annotate(r_day=_day("created_at"), **_ticket_dimensions("ticket__"), r_author=F("author_id"))
+    )
+    return _grouped_rows(replies, (*GROUP, "r_author"))
+
+
+def _tag_rows(within: Within) -> tuple[str, list]:
+    tagged = Ticket.tags.through.objects.filter(within("ticket__created_at")).annotate(
+        r_day=_day("ticket__created_at"), **_ticket_dimensions("ticket__"), r_tag=F("tag_id")
+    )
+    return _grouped_rows(tagged, (*GROUP, "r_tag"))
+
+
+@dataclass(frozen=True)
+class Rollup:
+    model: type
+    columns: tuple[str, ...]
+    rows: Callable[[Within], tuple[str, list]]
+
+    @property
+    def table(self) -> str:
+        return self.model._meta.db_table
+
+
+ROLLUPS = (
+    Rollup(KPITicketDay, (*DIMENSIONS, "created", "escalated", "resolved", "reopened", "contact_resolved", "contact_fcr"), _ticket_rows),
+    Rollup(KPISurveyDay, (*DIMENSIONS, "kind", "scale_max", "score", "answers"), _survey_rows),
+    Rollup(KPIReplyDay, (*DIMENSIONS, "author_id", "replies"), _reply_rows),
+    Rollup(KPITagDay, (*DIMENSIONS, "tag_id", "tickets"), _tag_rows),
+)  # fmt: skip
+
+
+def _recompute_statements(days: list[date] | None) -> list[tuple[str, list]]:
+    within = _within_days(days)
+    statements = []
+    for rollup in ROLLUPS:
+        if days is None:
+            statements.append((f"DELETE FROM {rollup.table}", []))
+        else:
+            statements.append(
+                (f"DELETE FROM {rollup.table} WHERE day IN ({', '.join(['%s'] * len(days))})", list(days))
+            )
+        sql, params = rollup.rows(within)
+        statements.append((f"INSERT INTO {rollup.table} ({', '.join(rollup.columns)}) {sql}", params))
+    return statements
+
+
+def _execute(statements: list[tuple[str, list]]) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One round trip: the deletes and inserts as data-modifying CTEs of one
+            # statement, which all see the same snapshot (an insert never meets the
+            # delete of its own table).
+            parts = [f"s{n} AS ({sql})" for n, (sql, _params) in enumerate(statements)]
+            cursor.execute(f"WITH {', '.join(parts)} SELECT 1", [p for _sql, params in statements for p in params])
+        else:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+
+
+def _lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK])
+
+
+def _claim_stale_days() -> list[date]:
+    """Deletes the stale-day rows this transaction sees and returns their days; on
+    PostgreSQL it takes the refresh lock in the same statement when there are any.
+    (A claim needs no lock: a row another refresh deleted first is skipped. The
+    recomputation that follows does, and its statements start after the lock.)"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH claimed AS (DELETE FROM {KPIDirtyDay._meta.db_table} RETURNING day)"
+                " SELECT DISTINCT day, pg_advisory_xact_lock(%s) IS NULL FROM claimed",
+                [REFRESH_LOCK],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+    # SQLite has one writer at a time: what it reads is what it deletes.
+    rows = list(KPIDirtyDay.objects.values_list("pk", "day"))
+    KPIDirtyDay.objects.filter(pk__lte=max((pk for pk, _day in rows), default=0)).delete()
+    return sorted({day for _pk, day in rows})
+
+
+def kpi_rollups_refresh() -> int:
+    """Recomputes the days that changes marked stale; returns how many. On PostgreSQL
+    one statement when nothing is stale, two otherwise: cheap enough before every read."""
+    with transaction.atomic():
+        days = _claim_stale_days()
+        if days:
+            _execute(_recompute_statements(days))
+        return len(days)
+
+
+def kpi_rollups_flush() -> None:
+    """Before a KPI read: the stale days, if any, are recomputed first."""
+    if connection.vendor == "postgresql" or KPIDirtyDay.objects.exists():
+        kpi_rollups_refresh()
+
+
+def rebuild_kpi_rollups(*, facts: bool = True) -> None:
+    """Recomputes every ticket's FCR facts (unless `facts` is False) and every rollup
+    from scratch: after a bulk load that went around the services."""
+    from tickets.services.kpi_facts import all_fcr_facts_refresh
+
+    with transaction.atomic():
+        _lock()
+        if facts:
+            all_fcr_facts_refresh()
+        KPIDirtyDay.objects.all().delete()
+        _execute(_recompute_statements(None))
+
+
+def kpi_rollups_differences() -> list[str]:
+    """How the stored facts and rollups differ from a full recomputation, one line per
+    differing row (empty when they are equal)."""
+    from tickets.services.kpi_facts import fcr_facts_stale
+
+    kpi_rollups_flush()
+    lines = [
+        f"ticket {row['pk']}: fcr_one_contact {row['fcr_one_contact']} (computed {row['computed_fcr_one_contact']}),"
+        f" repeat_contact_at {row['repeat_contact_at']} (computed {row['computed_repeat_contact_at']})"
+        for row in fcr_facts_stale(Ticket.objects.all())
+    ]
+    within = _within_days(None)
+    for rollup in ROLLUPS:
+        sql, params = rollup.rows(within)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            computed = Counter(_normalized(row) for row in cursor.fetchall())
+        stored = Counter(_normalized(row) for row in rollup.model.objects.values_list(*rollup.columns))
+        for row in sorted((stored - computed).keys()):
+            lines.append(
+                f"{rollup.table}: stored {dict(zip(rollup.columns, row, strict=True))} is not in the recomputation"
+            )
+        for row in sorted((computed - stored).keys()):
+            lines.append(f"{rollup.table}: recomputed {dict(zip(rollup.columns, row, strict=True))} is not stored")
+    return lines
+
+
+def _normalized(row: tuple) -> tuple:
+    return tuple("" if value is None else str(value) for value in row)
