@@ -19,6 +19,7 @@ from .core import (  # noqa: F401
     TicketActivity,
     attachment_upload_to,
 )
+from .counters import InboxCounter  # noqa: F401
 from .outbox import OutboxItem  # noqa: F401
 from .reports import KPIReportDelivery, KPIReportPreference  # noqa: F401
 from .rules import EscalationRule, RuleFiring  # noqa: F401
