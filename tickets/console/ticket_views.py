@@ -69,14 +69,19 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     """The customer's messages before the `before` cursor, oldest first, as the HTML the
     page puts above what it shows; it ends with the link to the page before, if any."""
-    ticket = get_object_or_404(Ticket.objects.only("id", "customer_id"), pk=pk)
+    ticket = get_object_or_404(Ticket.objects.select_related("customer").only("id", "customer"), pk=pk)
     try:
         page = customer_timeline_page(
             customer_id=ticket.customer_id, cursor=request.GET.get("before", ""), size=TIMELINE_PAGE
         )
     except InvalidCursor:
         return HttpResponse(_("This link to older messages is not valid."), status=400, content_type="text/plain")
-    context = {"ticket": ticket, "timeline": page.rows[::-1], "older_url": _older_url(ticket.pk, page)}
+    context = {
+        "ticket": ticket,
+        "customer": ticket.customer,
+        "timeline": page.rows[::-1],
+        "older_url": _older_url(ticket.pk, page),
+    }
     return render(request, "console/_timeline_page.html", context)
 
 

@@ -15,15 +15,17 @@ SELECT {DIMENSIONS}, sum(n) FROM folded GROUP BY {DIMENSIONS} HAVING sum(n) <> 0
 """
 
 _DIRECT = f"SELECT {DIMENSIONS}, count(*) AS n FROM tickets_ticket GROUP BY {DIMENSIONS}"
-_COUNTED = f"SELECT {DIMENSIONS}, sum(n) AS n FROM tickets_inboxcounter GROUP BY {DIMENSIONS} HAVING sum(n) <> 0"
 
-# One statement, so one snapshot: writers may go on while it runs.
+# One statement, so one snapshot: writers may go on while it runs. No assignee or
+# no team is -1 here, so that those combinations join too (NULL never equals NULL).
+_KEYED = "status, channel, priority, coalesce(assignee_id, -1) AS assignee, coalesce(team_id, -1) AS team"
 _MISMATCHES = f"""
-SELECT {DIMENSIONS}, coalesce(direct.n, 0), coalesce(counted.n, 0)
-FROM ({_DIRECT}) AS direct
-FULL JOIN ({_COUNTED}) AS counted USING ({DIMENSIONS})
+SELECT status, channel, priority, nullif(assignee, -1), nullif(team, -1), coalesce(direct.n, 0), coalesce(counted.n, 0)
+FROM (SELECT {_KEYED}, count(*) AS n FROM tickets_ticket GROUP BY 1, 2, 3, 4, 5) AS direct
+FULL JOIN (SELECT {_KEYED}, sum(n) AS n FROM tickets_inboxcounter GROUP BY 1, 2, 3, 4, 5) AS counted
+    USING (status, channel, priority, assignee, team)
 WHERE coalesce(direct.n, 0) <> coalesce(counted.n, 0)
-ORDER BY {DIMENSIONS}
+ORDER BY 1, 2, 3, 4, 5
 """
 
 
