@@ -94,6 +94,13 @@ def sweep_sla_breaches() -> None:
     sla_sweep()
 
 
+@shared_task(acks_late=True)
+def fold_inbox_counters() -> None:
+    from tickets.services.inbox_counters import inbox_counters_fold
+
+    inbox_counters_fold()
+
+
 @shared_task(bind=True, max_retries=3, acks_late=True)
 def send_survey(self, ticket_id: int, resolution_number: int) -> None:
     from tickets.services.surveys import survey_send

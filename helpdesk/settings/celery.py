@@ -38,6 +38,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Escalation rules over the active tickets (bounded batches), and SLA breaches.
     "sweep-escalation-rules": {"task": "tickets.tasks.sweep_escalation_rules", "schedule": 60.0},
     "sweep-sla-breaches": {"task": "tickets.tasks.sweep_sla_breaches", "schedule": 60.0},
+    # The inbox counters' deltas, folded into one row per combination (PostgreSQL).
+    "fold-inbox-counters": {"task": "tickets.tasks.fold_inbox_counters", "schedule": 60.0},
     # Knowledge base: suggestions viewed without a request afterwards count as deflected.
     "kb-deflection-sweep": {"task": "kb.tasks.deflection_sweep", "schedule": 300.0},
 }

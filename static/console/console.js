@@ -173,6 +173,51 @@
     }
   }
 
+  /* ---- Ticket page: the latest messages show first; older ones are fetched as the
+     agent scrolls up (or presses the button), keeping what they read in place. ---- */
+  const timelineBox = ticketPage ? document.getElementById("cn-timeline") : null;
+  if (timelineBox) {
+    // On a wide screen the timeline scrolls by itself; on a phone the page does.
+    const ownScroll = getComputedStyle(timelineBox).overflowY !== "visible";
+    const height = () => (ownScroll ? timelineBox.scrollHeight : document.documentElement.scrollHeight);
+    const latest = timelineBox.querySelector("[data-testid=message]:last-of-type");
+    if (ownScroll) timelineBox.scrollTop = timelineBox.scrollHeight;
+    else latest?.scrollIntoView({ block: "end" });
+    let loading = false;
+    const observer = new IntersectionObserver((entries) => {
+      for (const entry of entries) if (entry.isIntersecting) loadOlder(entry.target);
+    }, { root: ownScroll ? timelineBox : null, rootMargin: "300px 0px 0px 0px" });
+    const watch = (marker) => {
+      observer.observe(marker);
+      marker.querySelector("button")?.addEventListener("click", () => loadOlder(marker));
+    };
+    async function loadOlder(marker) {
+      if (loading || !marker.isConnected) return;
+      loading = true;
+      try {
+        const response = await fetch(marker.dataset.url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } });
+        if (!response.ok) return;
+        const template = document.createElement("template");
+        template.innerHTML = (await response.text()).trim();
+        // A message the socket already brought is not shown twice.
+        for (const message of template.content.querySelectorAll("[data-testid=message]")) {
+          if (document.getElementById(message.id)) message.remove();
+        }
+        observer.unobserve(marker);
+        const before = height();
+        marker.replaceWith(template.content);
+        const grown = height() - before;
+        if (ownScroll) timelineBox.scrollTop += grown; else window.scrollBy(0, grown);
+        const next = timelineBox.querySelector(".cn-older");
+        if (next) watch(next);
+      } finally {
+        loading = false;
+      }
+    }
+    const first = timelineBox.querySelector(".cn-older");
+    if (first) watch(first);
+  }
+
   /* ---- Inbox: live. Any change fetches the view's rows and counts again (the
      server knows the filters, the search and the order) and they are swapped in
      place, keeping the agent's selection and ticked boxes. ---- */
@@ -196,6 +241,8 @@
       template.innerHTML = await response.text();
       const views = template.content.getElementById("cn-views");
       if (views) document.getElementById("cn-views")?.replaceWith(views);
+      const saved = template.content.getElementById("cn-saved-list");
+      if (saved) document.getElementById("cn-saved-list")?.replaceWith(saved);
       const rows = template.content.getElementById("cn-rows");
       const current = document.getElementById("cn-rows");
       if (!rows || !current) return;

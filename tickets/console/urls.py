@@ -1,24 +1,25 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tickets.console import canned_views, claim_views, contacts_views, sla_views, views
+from tickets.console import canned_views, claim_views, contacts_views, inbox_views, sla_views, ticket_views, views
 
 app_name = "console"
 
 urlpatterns = [
     path("login/", views.ConsoleLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="console:login"), name="logout"),
-    path("", views.inbox, name="inbox"),
-    path("bulk/", views.bulk, name="bulk"),
-    path("views/", views.saved_view_save, name="saved-view-save"),
-    path("views/<int:pk>/delete/", views.saved_view_delete, name="saved-view-delete"),
-    path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
-    path("tickets/<int:pk>/row/", views.ticket_row, name="ticket-row"),
+    path("", inbox_views.inbox, name="inbox"),
+    path("bulk/", inbox_views.bulk, name="bulk"),
+    path("views/", inbox_views.saved_view_save, name="saved-view-save"),
+    path("views/<int:pk>/delete/", inbox_views.saved_view_delete, name="saved-view-delete"),
+    path("tickets/<int:pk>/", ticket_views.ticket_detail, name="ticket"),
+    path("tickets/<int:pk>/timeline/", ticket_views.ticket_timeline, name="timeline"),
+    path("tickets/<int:pk>/row/", inbox_views.ticket_row, name="ticket-row"),
     path("tickets/<int:pk>/reply/", views.ticket_reply, name="reply"),
     path("tickets/<int:pk>/update/", views.ticket_update, name="ticket-update"),
     path("tickets/<int:pk>/canned/<int:canned_id>/", views.canned_render, name="canned"),
     path("tickets/<int:pk>/macro/", views.macro_apply, name="macro"),
-    path("messages/<int:pk>/", views.message_partial, name="message"),
+    path("messages/<int:pk>/", ticket_views.message_partial, name="message"),
     path("inline/<int:pk>/", views.attachment_inline, name="inline-image"),
     path("tickets/new/", contacts_views.conversation_start, name="ticket-new"),
     path("contacts/", contacts_views.contact_list, name="contacts"),

@@ -4,7 +4,6 @@ calls one service or selector, and answers."""
 from __future__ import annotations
 
 from functools import wraps
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -19,28 +18,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kb.selectors import article_suggestions, preferred_language
-from tickets.console.forms import (
-    ApprovalForm,
-    BulkActionForm,
-    InboxFilterForm,
-    MacroApplyForm,
-    ReplyForm,
-    SavedViewForm,
-    TicketUpdateForm,
-)
+from tickets.console.forms import ApprovalForm, MacroApplyForm, ReplyForm, TicketUpdateForm
 from tickets.console.signin import ConsoleSignInForm
-from tickets.models import AgentProfile, Attachment, Message, Ticket
+from tickets.models import Attachment, Message, Ticket
 from tickets.permissions import is_agent, is_supervisor
 from tickets.selectors import console as console_selectors
-from tickets.selectors.inbox import TicketFilters, ticket_list
-from tickets.selectors.timeline import customer_timeline
-from tickets.services import approvals, canned, console, saved_views
-from tickets.services.replies import ReplyError, default_reply_channel, reply_channel_options
+from tickets.services import approvals, canned, console
+from tickets.services.replies import ReplyError
 from tickets.services.tickets import InvalidTransition
 
 PAGE_SIZE = 50
-TIMELINE_SIZE = 100
 
 
 def _signed_in_and(check):
@@ -78,185 +65,6 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return redirect(target)
     return redirect(fallback)
-
-
-@require_GET
-@agent_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    form = InboxFilterForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
-        return render(request, "console/inbox.html", {"form": form, "page": None, "view": "all"}, status=400)
-    view = (form.cleaned_data.get("view") if form.is_bound else "") or "mine"
-    inbox_query = console_selectors.InboxQuery(
-        view=view,
-        filters=form.ticket_filters() if form.is_bound else TicketFilters(),
-        query=form.cleaned_data.get("q", "") if form.is_bound else "",
-        sort=form.cleaned_data.get("sort", "") if form.is_bound else "",
-    )
-    tickets = console_selectors.inbox_tickets(user=request.user, inbox=inbox_query)
-    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    params.pop("partial", None)
-    # The live inbox fetches its rows and counts again whenever something changes.
-    template = "console/_inbox_live.html" if request.GET.get("partial") else "console/inbox.html"
-    return render(
-        request,
-        template,
-        {
-            "form": form,
-            "page": page,
-            "view": view,
-            "views": _view_tabs(request, view),
-            "query_string": params.urlencode(),
-            "filters_active": any(request.GET.get(name) for name in form.fields if name not in ("view", "q")),
-            "bulk_form": BulkActionForm(),
-            "saved_views": console_selectors.saved_views_for(user=request.user),
-            "saved_view_form": SavedViewForm(initial={"query": params.urlencode()}),
-            "sort_params": [(key, value) for key in params for value in params.getlist(key) if key != "sort"],
-        },
-    )
-
-
-@require_POST
-@agent_required
-def saved_view_save(request: HttpRequest) -> HttpResponse:
-    form = SavedViewForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _back(request, reverse("console:inbox"))
-    try:
-        view = saved_views.saved_view_save(user=request.user, name=form.cleaned_data["name"], query=form.cleaned_data["query"])
-    except saved_views.SavedViewError as exc:
-        messages.error(request, str(exc))
-        return _back(request, reverse("console:inbox"))
-    return redirect(reverse("console:inbox") + "?" + view.query)
-
-
-@require_POST
-@agent_required
-def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    saved_views.saved_view_delete(user=request.user, view_id=pk)
-    return _back(request, reverse("console:inbox"))
-
-
-def _view_tabs(request: HttpRequest, current: str) -> list[dict]:
-    labels = {
-        "mine": _("Mine"),
-        "unassigned": _("Unassigned"),
-        "team": _("My teams"),
-        "all": _("All"),
-        "sla_at_risk": _("SLA at risk"),
-    }
-    counts = console_selectors.inbox_counts(user=request.user)
-    return [
-        {
-            "key": key,
-            "label": labels[key],
-            "count": counts.get(key),
-            "url": reverse("console:inbox") + "?" + urlencode({"view": key}),
-            "active": key == current,
-        }
-        for key in console_selectors.INBOX_VIEWS
-    ]
-
-
-@require_GET
-@agent_required
-def ticket_row(request: HttpRequest, pk: int) -> HttpResponse:
-    """One inbox row, fetched by the inbox when a live event says the ticket changed."""
-    ticket = get_object_or_404(ticket_list(), pk=pk)
-    return render(request, "console/_ticket_row.html", {"ticket": ticket})
-
-
-@require_POST
-@agent_required
-def bulk(request: HttpRequest) -> HttpResponse:
-    form = BulkActionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _back(request, reverse("console:inbox"))
-    data = form.cleaned_data
-    action = data["action"]
-    try:
-        updated = console.tickets_bulk_update(
-            ticket_ids=data["tickets"],
-            actor=request.user,
-            assignee=request.user if action == "assign_me" else data.get("assignee") if action == "assign" else None,
-            unassign=action == "unassign",
-            status=data.get("status") or "" if action == "status" else "",
-            priority=data.get("priority") if action == "priority" else None,
-            tags=[data["tag"]] if action == "tag" else None,
-        )
-    except console.BulkActionError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("%(count)d tickets updated.") % {"count": len(updated)})
-    return _back(request, reverse("console:inbox"))
-
-
-@require_GET
-@agent_required
-def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        ticket = console_selectors.ticket_for_console(ticket_id=pk)
-    except Ticket.DoesNotExist:
-        raise Http404 from None
-    timeline = list(customer_timeline(customer_id=ticket.customer_id)[:TIMELINE_SIZE])
-    timeline.reverse()
-    identity_kinds = {identity.kind for identity in ticket.customer.identities.all()}
-    channel_options = reply_channel_options(ticket=ticket, identity_kinds=identity_kinds)
-    reply_channel = default_reply_channel(ticket, options=channel_options)
-    context = {
-        "ticket": ticket,
-        "customer": ticket.customer,
-        "timeline": timeline,
-        "timeline_truncated": len(timeline) == TIMELINE_SIZE,
-        "reply_form": ReplyForm(initial={"channel": reply_channel, "kind": "reply"}),
-        "update_form": TicketUpdateForm(
-            initial={"status": ticket.status, "priority": ticket.priority, "assignee": ticket.assignee_id}
-        ),
-        "reply_channel": reply_channel,
-        "channel_options": channel_options,
-        "whatsapp_window_open": console_selectors.whatsapp_window_open(customer_id=ticket.customer_id),
-        "past_tickets": console_selectors.customer_past_tickets(
-            customer_id=ticket.customer_id, exclude_ticket_id=ticket.pk
-        ),
-        "activities": console_selectors.ticket_activities(ticket_id=ticket.pk),
-        "feedback": console_selectors.customer_feedback(customer_id=ticket.customer_id),
-        "canned_menu": console_selectors.canned_menu(user=request.user),
-        "macros": console_selectors.macro_list(),
-        "in_training": AgentProfile.objects.filter(user=request.user, in_training=True).exists(),
-        "kb_suggestions": _kb_suggestions(ticket, timeline, user=request.user),
-    }
-    return render(request, "console/ticket.html", context)
-
-
-def _kb_suggestions(ticket: Ticket, timeline: list[Message], *, user) -> list:
-    """Knowledge-base articles for what the customer last asked on this ticket."""
-    last_question = next(
-        (m.text for m in reversed(timeline) if m.ticket_id == ticket.pk and m.direction == "in"), ""
-    )
-    text = f"{ticket.subject} {last_question}".strip()
-    if not text:
-        return []
-    lang = preferred_language(ticket.customer.language)
-    return [hit.article for hit in article_suggestions(text=text, lang=lang, limit=5, user=user)]
-
-
-@require_GET
-@agent_required
-def message_partial(request: HttpRequest, pk: int) -> HttpResponse:
-    """One timeline entry, fetched by the ticket page when a live event announces it."""
-    message = get_object_or_404(
-        Message.objects.select_related("author", "customer").prefetch_related("attachments"), pk=pk
-    )
-    current = request.GET.get("ticket", "")
-    return render(
-        request,
-        "console/_message.html",
-        {"message": message, "current_ticket_id": int(current) if current.isdigit() else None},
-    )
 
 
 def _wants_json(request: HttpRequest) -> bool:

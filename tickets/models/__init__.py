@@ -19,6 +19,7 @@ from .core import (  # noqa: F401
     TicketActivity,
     attachment_upload_to,
 )
+from .counters import InboxCounter  # noqa: F401
 from .kpis import KPIDirtyDay, KPIReplyDay, KPISurveyDay, KPITagDay, KPITicketDay  # noqa: F401
 from .outbox import OutboxItem  # noqa: F401
 from .reports import KPIReportDelivery, KPIReportPreference  # noqa: F401

@@ -165,6 +165,11 @@ class Tag(models.Model):
         return self.name
 
 
+# The inbox lists active tickets; its keyset pages read these partial indexes, one per
+# order it offers, which stay small however many tickets were ever resolved.
+_ACTIVE = Q(status__in=("new", "open", "pending"))
+
+
 class Ticket(models.Model):
     class Status(models.TextChoices):
         NEW = "new", _("New")
@@ -250,6 +255,11 @@ class Ticket(models.Model):
             models.Index(
                 fields=["customer", "resolved_at"], condition=Q(resolved_at__isnull=False), name="ticket_customer_resolved_idx"
             ),
+            models.Index(fields=["-updated_at", "-id"], condition=_ACTIVE, name="ticket_active_updated_idx"),
+            models.Index(fields=["assignee", "-updated_at", "-id"], condition=_ACTIVE, name="ticket_active_assignee_idx"),
+            models.Index(fields=["team", "-updated_at", "-id"], condition=_ACTIVE, name="ticket_active_team_idx"),
+            models.Index(fields=["created_at", "id"], condition=_ACTIVE, name="ticket_active_created_idx"),
+            models.Index(fields=["-priority", "-updated_at", "-id"], condition=_ACTIVE, name="ticket_active_priority_idx"),
         ]
 
     def __str__(self) -> str:

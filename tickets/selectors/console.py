@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +26,7 @@ from tickets.models import (
     TicketActivity,
 )
 from tickets.selectors.inbox import TicketFilters, ticket_list
+from tickets.selectors.keyset import Key, KeysetPage, keyset_page
 from tickets.selectors.search import ticket_search
 
 STAFF_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
@@ -38,12 +39,18 @@ INBOX_SORTS = [
     ("priority", _("Priority")),
     ("due", _("SLA due soonest")),
 ]
-_SORT_ORDERS = {
-    "newest": ("-created_at", "-id"),
-    "oldest": ("created_at", "id"),
-    "priority": ("-priority", "-updated_at", "-id"),
-    "due": (F("sla__first_response_due_at").asc(nulls_last=True), F("sla__resolution_due_at").asc(nulls_last=True), "id"),
+_TIME_THEN_ID = [Key("updated_at", descending=True, is_time=True), Key("id", descending=True)]
+_SOONEST_DUE = [
+    Key("sla__first_response_due_at", nullable=True, is_time=True),
+    Key("sla__resolution_due_at", nullable=True, is_time=True),
+]
+_SORT_KEYS = {
+    "newest": [Key("created_at", descending=True, is_time=True), Key("id", descending=True)],
+    "oldest": [Key("created_at", is_time=True), Key("id")],
+    "priority": [Key("priority", descending=True), *_TIME_THEN_ID],
+    "due": [*_SOONEST_DUE, Key("id")],
 }
+_AT_RISK_KEYS = [*_SOONEST_DUE, Key("priority", descending=True), Key("id")]
 # WhatsApp lets a business write freely only within 24 hours of the customer's last
 # message; later, only approved templates go out.
 WHATSAPP_WINDOW = timedelta(hours=24)
@@ -65,23 +72,21 @@ def _at_risk(now) -> Q:
 
 
 def sla_at_risk(tickets: QuerySet[Ticket], *, now=None) -> QuerySet[Ticket]:
-    """Active tickets past their SLA warning time, the soonest due first."""
-    now = now or timezone.now()
-    return (
-        tickets.filter(status__in=Ticket.ACTIVE_STATUSES)
-        .filter(_at_risk(now))
-        .order_by(
-            F("sla__first_response_due_at").asc(nulls_last=True),
-            F("sla__resolution_due_at").asc(nulls_last=True),
-            "-priority",
-            "id",
-        )
-    )
+    """Active tickets past their SLA warning time."""
+    return tickets.filter(status__in=Ticket.ACTIVE_STATUSES).filter(_at_risk(now or timezone.now()))
+
+
+def inbox_order(inbox: InboxQuery) -> list[Key]:
+    """The keys of the view's order: the chosen sort, else soonest due first for
+    "SLA at risk" and last activity first for the rest."""
+    if inbox.sort in _SORT_KEYS:
+        return _SORT_KEYS[inbox.sort]
+    return _AT_RISK_KEYS if inbox.view == "sla_at_risk" else _TIME_THEN_ID
 
 
 def inbox_tickets(*, user, inbox: InboxQuery) -> QuerySet[Ticket]:
-    """The tickets of one inbox view, filtered and searched. Without a status filter a
-    view shows the active tickets."""
+    """The tickets of one inbox view, filtered, searched and in the view's order.
+    Without a status filter a view shows the active tickets."""
     filters = inbox.filters
     if not filters.status:
         filters = replace(filters, status=list(Ticket.ACTIVE_STATUSES))
@@ -95,25 +100,17 @@ def inbox_tickets(*, user, inbox: InboxQuery) -> QuerySet[Ticket]:
     tickets = ticket_search(tickets, inbox.query)
     if inbox.view == "sla_at_risk":
         tickets = sla_at_risk(tickets)
-    if inbox.sort in _SORT_ORDERS:
-        tickets = tickets.order_by(*_SORT_ORDERS[inbox.sort])
-    return tickets
+    return tickets.order_by(*(key.order() for key in inbox_order(inbox)))
+
+
+def inbox_page(*, user, inbox: InboxQuery, cursor: str = "", size: int = 50) -> KeysetPage:
+    """One page of the view after `cursor` (LIMIT size+1, no count). Raises
+    InvalidCursor for a cursor that is not one of ours."""
+    return keyset_page(inbox_tickets(user=user, inbox=inbox), keys=inbox_order(inbox), cursor=cursor, size=size)
 
 
 def saved_views_for(*, user) -> list[SavedView]:
     return list(SavedView.objects.filter(user=user).order_by("name"))
-
-
-def inbox_counts(*, user) -> dict[str, int]:
-    """The badge on each inbox view, in one query."""
-    active = Ticket.objects.filter(status__in=Ticket.ACTIVE_STATUSES)
-    now = timezone.now()
-    return active.aggregate(
-        mine=Count("id", filter=Q(assignee=user)),
-        unassigned=Count("id", filter=Q(assignee__isnull=True)),
-        all=Count("id"),
-        sla_at_risk=Count("id", filter=_at_risk(now)),
-    )
 
 
 def ticket_for_console(*, ticket_id: int) -> Ticket:

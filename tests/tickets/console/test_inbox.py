@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from tests.factories import deliver, make_user
 from tickets.models import AgentProfile, Role, Team, Ticket, TicketActivity, TicketSLA
+from tickets.services.saved_views import saved_view_save
 from tickets.services.tickets import ticket_add_tags, ticket_assign, ticket_set_priority, ticket_set_status
 
 pytestmark = pytest.mark.django_db
@@ -102,6 +103,9 @@ def test_bad_filter_values_get_a_400_not_a_500(agent_browser):
 
 def test_the_inbox_page_costs_the_same_queries_for_5_and_50_rows(agent_browser, agent, django_assert_num_queries):
     team = Team.objects.create(name="Support")
+    # Counted from the counters, counted up to a cap, and not counted (a search).
+    for name, query in [("Email", "view=all&channel=email"), ("Tagged", "view=all&tag=tag1"), ("Words", "q=help")]:
+        saved_view_save(user=agent, name=name, query=query)
     tickets = []
     for n in range(50):
         ticket = new_ticket(n)
@@ -116,6 +120,31 @@ def test_the_inbox_page_costs_the_same_queries_for_5_and_50_rows(agent_browser, 
     Ticket.objects.update(status=Ticket.Status.OPEN)
     with django_assert_num_queries(len(five_rows)):
         assert len(row_ids(agent_browser.get("/console/?view=mine"))) == 50
+
+
+def test_older_pages_walk_every_ticket_once_in_each_order(agent_browser, monkeypatch):
+    monkeypatch.setattr("tickets.console.inbox_views.PAGE_SIZE", 5)
+    for n in range(23):
+        ticket = new_ticket(n)
+        ticket_set_priority(ticket=ticket, priority=[1, 2, 3, 4][n % 4])
+        TicketSLA.objects.create(ticket=ticket, first_response_due_at=timezone.now() + timedelta(hours=n % 5) if n % 3 else None)
+    expected_all = set(Ticket.objects.values_list("pk", flat=True))
+    for sort in ["", "newest", "oldest", "priority", "due"]:
+        url, seen, sizes = f"/console/?view=all&sort={sort}", [], []
+        while url:
+            with CaptureQueriesContext(connection) as queries:
+                response = agent_browser.get(url)
+            sizes.append(len(queries))
+            seen += row_ids(response)
+            older = re.search(r'href="([^"]+)" rel="next"', response.content.decode())
+            url = "/console/" + older.group(1).replace("&amp;", "&") if older else ""
+        assert sorted(seen) == sorted(expected_all) and len(seen) == len(expected_all), sort
+        assert len(sizes) == 5 and len(set(sizes[1:])) == 1, (sort, sizes)
+        if sort == "priority":
+            priorities = [Ticket.objects.get(pk=pk).priority for pk in seen]
+            assert priorities == sorted(priorities, reverse=True)
+    assert agent_browser.get("/console/?view=all&after=garbage").status_code == 400
+    assert "not valid any more" in agent_browser.get("/console/?view=all&after=WyJ4Il0").content.decode()
 
 
 def test_bulk_actions_go_through_the_services(agent_browser, agent, board):

@@ -174,17 +174,49 @@ def test_the_whatsapp_window_shows_in_the_reply_box(agent_browser):
     assert 'data-testid="whatsapp-window"' not in agent_browser.get(f"/console/tickets/{sms_only.pk}/").content.decode()
 
 
-def test_the_ticket_page_costs_the_same_queries_for_5_and_50_messages(agent_browser, django_assert_max_num_queries):
+def test_the_ticket_page_costs_the_same_queries_for_a_short_and_a_long_history(
+    agent_browser, django_assert_max_num_queries
+):
     ticket = deliver("sms", "+66812345678", "message 0").ticket
     for n in range(1, 5):
         deliver("sms", "+66812345678", f"message {n}")
     with CaptureQueriesContext(connection) as five:
         assert len(timeline_ids(agent_browser.get(f"/console/tickets/{ticket.pk}/"))) == 5
-    for n in range(5, 50):
+    for n in range(5, 80):
         deliver("whatsapp" if n % 2 else "sms", "+66812345678", f"message {n}")
     # At most: the knowledge base caches its vocabulary after the first page.
     with django_assert_max_num_queries(len(five)):
-        assert len(timeline_ids(agent_browser.get(f"/console/tickets/{ticket.pk}/"))) == 50
+        page = agent_browser.get(f"/console/tickets/{ticket.pk}/")
+    latest = list(Message.objects.filter(ticket__customer=ticket.customer).order_by("-created_at", "-id")[:30])
+    assert timeline_ids(page) == [m.pk for m in reversed(latest)]
+    assert 'data-testid="older-messages"' in page.content.decode()
+
+
+def test_older_messages_come_page_by_page_until_the_first(agent_browser, django_assert_num_queries):
+    ticket = deliver("sms", "+66812345678", "message 0").ticket
+    for n in range(1, 70):
+        deliver("sms", "+66812345678", f"message {n}")
+    expected = list(Message.objects.filter(customer=ticket.customer).order_by("created_at", "id").values_list("pk", flat=True))
+    page = agent_browser.get(f"/console/tickets/{ticket.pk}/").content.decode()
+    seen = timeline_ids_of(page)
+    counts = []
+    while (older := re.search(r'data-testid="older-messages" data-url="([^"]+)"', page)) is not None:
+        with CaptureQueriesContext(connection) as queries:
+            response = agent_browser.get(html.unescape(older.group(1)))
+        counts.append(len(queries))
+        assert response.status_code == 200
+        page = response.content.decode()
+        seen = timeline_ids_of(page) + seen
+    assert seen == expected
+    assert len(set(counts)) == 1, counts
+    assert "message 0" in page
+    bad = agent_browser.get(f"/console/tickets/{ticket.pk}/timeline/", {"before": "not-a-cursor"})
+    assert bad.status_code == 400
+    assert agent_browser.get("/console/tickets/999999/timeline/").status_code == 404
+
+
+def timeline_ids_of(page: str) -> list[int]:
+    return [int(pk) for pk in re.findall(r'data-testid="message" data-message-id="(\d+)"', page)]
 
 
 XSS = '<script>alert("x")</script>'

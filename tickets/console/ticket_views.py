@@ -1,0 +1,112 @@
+"""The ticket page: the latest messages of the customer, older ones fetched as the
+agent scrolls up, and the single entries the live page fetches."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from kb.selectors import article_suggestions, preferred_language
+from tickets.console.forms import ReplyForm, TicketUpdateForm
+from tickets.console.views import agent_required
+from tickets.models import AgentProfile, Message, Ticket
+from tickets.selectors import console as console_selectors
+from tickets.selectors.keyset import InvalidCursor, KeysetPage
+from tickets.selectors.timeline import customer_timeline_page
+from tickets.services.replies import default_reply_channel, reply_channel_options
+
+TIMELINE_PAGE = 30
+
+
+def _older_url(ticket_id: int, page: KeysetPage) -> str:
+    if not page.next_cursor:
+        return ""
+    return reverse("console:timeline", args=[ticket_id]) + "?before=" + page.next_cursor
+
+
+@require_GET
+@agent_required
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        ticket = console_selectors.ticket_for_console(ticket_id=pk)
+    except Ticket.DoesNotExist:
+        raise Http404 from None
+    page = customer_timeline_page(customer_id=ticket.customer_id, size=TIMELINE_PAGE)
+    timeline = page.rows[::-1]
+    identity_kinds = {identity.kind for identity in ticket.customer.identities.all()}
+    channel_options = reply_channel_options(ticket=ticket, identity_kinds=identity_kinds)
+    reply_channel = default_reply_channel(ticket, options=channel_options)
+    context = {
+        "ticket": ticket,
+        "customer": ticket.customer,
+        "timeline": timeline,
+        "older_url": _older_url(ticket.pk, page),
+        "reply_form": ReplyForm(initial={"channel": reply_channel, "kind": "reply"}),
+        "update_form": TicketUpdateForm(
+            initial={"status": ticket.status, "priority": ticket.priority, "assignee": ticket.assignee_id}
+        ),
+        "reply_channel": reply_channel,
+        "channel_options": channel_options,
+        "whatsapp_window_open": console_selectors.whatsapp_window_open(customer_id=ticket.customer_id),
+        "past_tickets": console_selectors.customer_past_tickets(
+            customer_id=ticket.customer_id, exclude_ticket_id=ticket.pk
+        ),
+        "activities": console_selectors.ticket_activities(ticket_id=ticket.pk),
+        "feedback": console_selectors.customer_feedback(customer_id=ticket.customer_id),
+        "canned_menu": console_selectors.canned_menu(user=request.user),
+        "macros": console_selectors.macro_list(),
+        "in_training": AgentProfile.objects.filter(user=request.user, in_training=True).exists(),
+        "kb_suggestions": _kb_suggestions(ticket, timeline, user=request.user),
+    }
+    return render(request, "console/ticket.html", context)
+
+
+@require_GET
+@agent_required
+def ticket_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """The customer's messages before the `before` cursor, oldest first, as the HTML the
+    page puts above what it shows; it ends with the link to the page before, if any."""
+    ticket = get_object_or_404(Ticket.objects.select_related("customer").only("id", "customer"), pk=pk)
+    try:
+        page = customer_timeline_page(
+            customer_id=ticket.customer_id, cursor=request.GET.get("before", ""), size=TIMELINE_PAGE
+        )
+    except InvalidCursor:
+        return HttpResponse(_("This link to older messages is not valid."), status=400, content_type="text/plain")
+    context = {
+        "ticket": ticket,
+        "customer": ticket.customer,
+        "timeline": page.rows[::-1],
+        "older_url": _older_url(ticket.pk, page),
+    }
+    return render(request, "console/_timeline_page.html", context)
+
+
+def _kb_suggestions(ticket: Ticket, timeline: list[Message], *, user) -> list:
+    """Knowledge-base articles for what the customer last asked on this ticket."""
+    last_question = next(
+        (m.text for m in reversed(timeline) if m.ticket_id == ticket.pk and m.direction == "in"), ""
+    )
+    text = f"{ticket.subject} {last_question}".strip()
+    if not text:
+        return []
+    lang = preferred_language(ticket.customer.language)
+    return [hit.article for hit in article_suggestions(text=text, lang=lang, limit=5, user=user)]
+
+
+@require_GET
+@agent_required
+def message_partial(request: HttpRequest, pk: int) -> HttpResponse:
+    """One timeline entry, fetched by the ticket page when a live event announces it."""
+    message = get_object_or_404(
+        Message.objects.select_related("author", "customer").prefetch_related("attachments"), pk=pk
+    )
+    current = request.GET.get("ticket", "")
+    return render(
+        request,
+        "console/_message.html",
+        {"message": message, "current_ticket_id": int(current) if current.isdigit() else None},
+    )

@@ -1,0 +1,119 @@
+"""The numbers beside the inbox's views and the agent's saved views.
+
+Whatever the counter table can answer (status, channel, priority, assignee and team)
+is summed from it in one query: exact, and as cheap at a million tickets as at ten.
+The rest cannot be kept as counters: "SLA at risk" changes with the clock, and a
+tag filter joins the tags. Those are counted up to CAP in one more query (the page
+shows "999+" beyond). A saved view with a text search shows no number: counting it
+would run the search on every page view."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from urllib.parse import parse_qsl
+
+from django.db import connection
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+
+from tickets.models import Channel, InboxCounter, SavedView, Team, Ticket
+from tickets.selectors.console import INBOX_VIEWS, InboxQuery, inbox_tickets
+from tickets.selectors.inbox import TicketFilters
+from tickets.services.inbox_counters import counters_supported
+
+CAP = 1000
+
+
+def inbox_query_from_string(query: str) -> InboxQuery:
+    """A saved view's query string as the inbox reads it; values the inbox would
+    refuse are left out (saved views are cleaned when saved)."""
+    params: dict[str, list[str]] = {}
+    for key, value in parse_qsl(query.lstrip("?")):
+        params.setdefault(key, []).append(value)
+
+    def first(key: str) -> str:
+        return (params.get(key) or [""])[0]
+
+    def number(key: str) -> int | None:
+        value = first(key)
+        return int(value) if value.isdigit() and len(value) < 10 else None
+
+    priorities = [int(p) for p in params.get("priority", []) if p.isdigit() and int(p) in Ticket.Priority.values]
+    filters = TicketFilters(
+        status=[s for s in params.get("status", []) if s in Ticket.Status.values] or None,
+        channel=[c for c in params.get("channel", []) if c in Channel.values] or None,
+        priority=priorities or None,
+        team_id=number("team"),
+        assignee_id=number("assignee"),
+        tag=first("tag").lower(),
+    )
+    view = first("view") if first("view") in INBOX_VIEWS else "mine"
+    return InboxQuery(view=view, filters=filters, query=first("q"), sort=first("sort"))
+
+
+def _counted_condition(inbox: InboxQuery, *, user) -> Q | None:
+    """The tickets of `inbox` in terms of the counted columns (which the ticket table
+    and the counter table share), or None when they cannot say it."""
+    filters = inbox.filters
+    if inbox.query or filters.tag or filters.customer_id is not None or inbox.view == "sla_at_risk":
+        return None
+    condition = Q(status__in=filters.status or Ticket.ACTIVE_STATUSES)
+    if filters.channel:
+        condition &= Q(channel__in=filters.channel)
+    if filters.priority:
+        condition &= Q(priority__in=filters.priority)
+    if filters.team_id is not None:
+        condition &= Q(team_id=filters.team_id)
+    if inbox.view == "mine":
+        condition &= Q(assignee_id=user.pk)
+    elif inbox.view == "unassigned" or filters.unassigned:
+        condition &= Q(assignee_id__isnull=True)
+    elif filters.assignee_id is not None:
+        condition &= Q(assignee_id=filters.assignee_id)
+    if inbox.view == "team":
+        condition &= Q(team_id__in=Team.objects.filter(agents__user=user).values("pk"))
+    return condition
+
+
+def _capped_counts(querysets: dict[str, object]) -> dict[str, int]:
+    """Each queryset counted up to CAP, all in one statement."""
+    if not querysets:
+        return {}
+    parts, params = [], []
+    for tickets in querysets.values():
+        sql, sql_params = tickets.order_by().values("pk")[:CAP].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")
+        params.extend(sql_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return dict(zip(querysets, row, strict=True))
+
+
+def inbox_counts(*, user, saved_views: list[SavedView] = ()) -> dict[str, int | None]:
+    """The count of each inbox view (by key) and each saved view (by "saved-<id>"):
+    two queries whatever the number of tickets. None where there is no count."""
+    queries = {key: InboxQuery(view=key) for key in INBOX_VIEWS}
+    queries |= {f"saved-{view.pk}": inbox_query_from_string(view.query) for view in saved_views}
+    counted, capped, counts = {}, {}, {}
+    for key, inbox in queries.items():
+        condition = _counted_condition(inbox, user=user)
+        if condition is not None:
+            counted[key] = condition
+        elif inbox.query:
+            counts[key] = None
+        else:
+            capped[key] = inbox_tickets(user=user, inbox=replace(inbox, sort=""))
+    if counters_supported():
+        totals = InboxCounter.objects.aggregate(
+            **{key: Coalesce(Sum("n", filter=condition), 0) for key, condition in counted.items()}
+        )
+    else:
+        totals = Ticket.objects.aggregate(**{key: Count("pk", filter=condition) for key, condition in counted.items()})
+    return counts | totals | _capped_counts(capped)
+
+
+def count_label(count: int | None) -> str:
+    if count is None:
+        return ""
+    return f"{CAP - 1}+" if count >= CAP else str(count)
