@@ -34,6 +34,7 @@ from tickets.models import AgentProfile, Attachment, Message, Ticket
 from tickets.permissions import is_agent, is_supervisor
 from tickets.selectors import console as console_selectors
 from tickets.selectors.inbox import TicketFilters, ticket_list
+from tickets.selectors.search import SearchPaginator
 from tickets.selectors.timeline import customer_timeline
 from tickets.services import approvals, canned, console, saved_views
 from tickets.services.replies import ReplyError, default_reply_channel, reply_channel_options
@@ -94,7 +95,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         sort=form.cleaned_data.get("sort", "") if form.is_bound else "",
     )
     tickets = console_selectors.inbox_tickets(user=request.user, inbox=inbox_query)
-    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = SearchPaginator if inbox_query.query.strip() else Paginator
+    page = paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     params.pop("partial", None)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from tickets import integration_events
 from tickets.models import ContactIdentity, Customer, CustomerMerge, IdentityClaim, Message, Ticket, TicketActivity
 from tickets.services.identities import NormalizedAddress, normalize_address
+from tickets.services.search_documents import search_documents_customer_changed
 
 
 class MergeError(ValueError):
@@ -34,13 +35,16 @@ def _identity_create(*, normalized: NormalizedAddress, customer: Customer | None
     concurrent first contacts from the same address."""
     try:
         with transaction.atomic():
-            customer = customer or Customer.objects.create(name=name[:200])
-            return ContactIdentity.objects.create(
-                customer=customer,
+            identity = ContactIdentity.objects.create(
+                customer=customer or Customer.objects.create(name=name[:200]),
                 kind=normalized.kind,
                 address=normalized.address,
                 lookup_key=normalized.lookup_key,
             )
+            if customer is not None:
+                # A known customer's tickets are found by the new address too.
+                search_documents_customer_changed(customer_ids=[customer.pk])
+            return identity
     except IntegrityError:
         return ContactIdentity.objects.select_related("customer").get(
             kind=normalized.kind, address=normalized.address
@@ -100,6 +104,7 @@ def _named(customer: Customer, name: str) -> Customer:
     if name and not customer.name:
         Customer.objects.filter(pk=customer.pk, name="").update(name=name[:200])
         customer.name = name[:200]
+        search_documents_customer_changed(customer_ids=[customer.pk])
     return customer
 
 
@@ -178,6 +183,7 @@ def customer_merge(*, source: Customer, target: Customer, actor=None) -> Custome
     source.merged_into = target
     source.save(update_fields=["merged_into"])
     record.save()
+    search_documents_customer_changed(customer_ids=[target.pk])
     integration_events.customer_merged(source_id=source.pk, target_id=target.pk)
     return target
 
@@ -216,6 +222,7 @@ def customer_merge_undo(*, merge: CustomerMerge, actor=None) -> Customer:
         target.save(update_fields=changed)
     source.merged_into = None
     source.save(update_fields=["merged_into"])
+    search_documents_customer_changed(customer_ids=[source.pk, target.pk])
     TicketActivity.objects.bulk_create(
         [
             TicketActivity(

@@ -44,6 +44,7 @@ from tickets.services.customers import customer_resolve
 from tickets.services.filenames import filename_clean
 from tickets.services.outbox import outbox_task
 from tickets.services.sanitize import html_to_text, sanitize_html, strip_control_chars
+from tickets.services.search_documents import search_document_append, search_document_create
 from tickets.services.tickets import ticket_id_from_subject, ticket_set_status
 
 logger = logging.getLogger(__name__)
@@ -224,6 +225,7 @@ def _process(event: InboundEvent, msg: InboundMessage) -> tuple[str, Message | N
         metadata={**msg.metadata, "survey_answer": survey.pk} if survey is not None else msg.metadata,
         created_at=now,
     )
+    search_document_append(ticket_id=ticket.pk, text=message.text)
     pending_media = _store_attachments(message, msg.attachments)
     if survey is not None:
         surveys.survey_record_reply(survey=survey, message=message)
@@ -319,6 +321,7 @@ def _ticket_open(msg: InboundMessage, customer: Customer, now) -> Ticket:
         last_inbound_at=now,
     )
     TicketActivity.objects.create(ticket=ticket, kind=TicketActivity.Kind.CREATED, data={"channel": msg.channel})
+    search_document_create(ticket=ticket)
     return ticket
 
 

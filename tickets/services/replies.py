@@ -32,6 +32,7 @@ from tickets.services.escalation_events import escalation_enqueue
 from tickets.services.filenames import filename_clean
 from tickets.services.outbox import outbox_task
 from tickets.services.sanitize import sanitize_html, strip_control_chars
+from tickets.services.search_documents import search_document_append
 from tickets.services.sla import first_response_business_seconds
 
 
@@ -192,6 +193,7 @@ def reply_create(
         idempotency_key=idempotency_key or uuid.uuid4(),
         created_at=now,
     )
+    search_document_append(ticket_id=ticket.pk, text=text)
     for upload in attachments:
         _attachment_store(message=message, upload=upload)
     fields = ["updated_at"]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from tickets import events
 from tickets.models import Tag, Team, Ticket, TicketActivity
 from tickets.services.escalation_events import escalation_enqueue
+from tickets.services.search_documents import search_document_create
 from tickets.services.sla import sla_status_changed
 from tickets.services.surveys import survey_schedule
 
@@ -181,5 +182,6 @@ def ticket_create(
         updated_at=now,
     )
     _record(ticket, TicketActivity.Kind.CREATED, actor=actor, channel=channel)
+    search_document_create(ticket=ticket)
     events.publish_ticket_changed(ticket, changes={"created": True})
     return ticket

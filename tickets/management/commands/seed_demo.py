@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from tickets.models import Message, Ticket
 from tickets.services.demo import demo_logins, demo_seed
+from tickets.services.search_documents import rebuild_search_documents
 
 # Mail goes to the console's dev outbox while no mail server is configured (helpdesk/settings/email.py).
 DEV_OUTBOX_EMAIL_BACKEND = "channels_app.outbox.mail.EmailBackend"
@@ -67,6 +68,8 @@ class Command(BaseCommand):
                 showcase=not options["no_showcase"],
                 progress=bar.update,
             )
+        # The bulk-written tickets bypass the write path that keeps the search documents.
+        rebuild_search_documents()
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
