@@ -7,7 +7,7 @@ Needs a seeded database (it reads, never writes): `manage.py seed_demo --tickets
 messages), with the search documents built (`manage.py rebuild_search_documents`).
 Every query runs the inbox's "All" view as the console does
 (tickets.selectors.console.inbox_tickets): the first page of 50 rows and the count
-the paginator shows (capped at 1,000). The queries are words from inside the messages (English, a
+the pager needs (the first page and whether there is another). The queries are words from inside the messages (English, a
 tracking number, Thai segmented by newmm), a ticket reference and one customer's
 phone in four spellings and email in two. `--explain` prints PostgreSQL's EXPLAIN
 ANALYZE of each page query. `--quick` times 3 rounds instead of 10, still at the

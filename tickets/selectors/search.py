@@ -17,9 +17,10 @@ order that stops at the page. So a search first asks the GIN index for at most
 CANDIDATES matching tickets (LIMIT, no ordering: it stops there):
 - fewer: these are all the matches, and the page is read by primary key and sorted,
   a bounded amount of work however the view filters;
-- more: the word is common (one ticket in twenty or more), and the page walks the
+- more: the word is common (one ticket in a hundred or more), and the page walks the
   view's activity index, testing each ticket's document, until the page is full: about
-  twenty tickets per row shown. The count shown stops at COUNT_CAP.
+  a hundred tickets per row shown at worst. The pager counts no further than the page
+  it shows (SearchPaginator).
 SQLite (the embedded default) matches each word as a substring of the documents.
 """
 
@@ -28,9 +29,9 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import BooleanField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 
@@ -42,8 +43,8 @@ MAX_QUERY = 200
 MAX_WORDS = 6
 # Prefix matching from this length: shorter prefixes match most of the vocabulary.
 PREFIX_CHARS = 3
-CANDIDATES = 5_000
-COUNT_CAP = 1_000
+CANDIDATES = 1_000
+MAX_PAGES = 100
 # Looks like a phone number: digits with the usual separators, maybe a scheme.
 _PHONE = re.compile(r"(?i)^(?:whatsapp:|tel:|sms:)?\s*\+?[\d\s().-]{6,}$")
 _SEARCH_DOCUMENT = "(customer_terms || message_terms)"
@@ -116,16 +117,38 @@ def ticket_search(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
         return tickets.none()
     documents = _matching_documents(terms)
     found = list(documents.values_list("ticket_id", flat=True)[: CANDIDATES + 1])
-    condition = Q(pk__in=found) if len(found) <= CANDIDATES else Q(pk__in=documents.values("ticket_id"))
+    if len(found) <= CANDIDATES:
+        condition = Q(pk__in=found)
+    else:
+        # A scalar subquery, which PostgreSQL never turns into a join: it is tested
+        # ticket by ticket as the view's index order goes, and the LIMIT stops it.
+        own = documents.filter(ticket_id=OuterRef("pk")).annotate(found=Value(True)).values("found")[:1]
+        tickets = tickets.alias(search_found=Subquery(own, output_field=BooleanField()))
+        condition = Q(search_found=True)
     if number is not None:
         condition |= Q(pk=number)
     return tickets.filter(condition)
 
 
 class SearchPaginator(Paginator):
-    """Counts matches up to COUNT_CAP: past that, a count would read every match of a
-    common word, and nobody pages that far."""
+    """Counts no further than the page asked for needs, and one more row that tells
+    whether an older page exists: a count of every match of a common word would read
+    most tickets. `total_known` says whether the count is the whole of it."""
+
+    def get_page(self, number) -> Page:
+        try:
+            self.wanted = min(max(int(number), 1), MAX_PAGES)
+        except (TypeError, ValueError):
+            self.wanted = 1
+        return super().get_page(self.wanted)
 
     @cached_property
     def count(self) -> int:
-        return self.object_list.order_by()[:COUNT_CAP].count()
+        limit = getattr(self, "wanted", 1) * self.per_page + 1
+        # In the page's order: a common word's matches are then found where the page
+        # found them, on the newest tickets, not looked for across all of them.
+        return self.object_list.values("pk")[:limit].count()
+
+    @property
+    def total_known(self) -> bool:
+        return self.count <= getattr(self, "wanted", 1) * self.per_page
