@@ -44,6 +44,35 @@ def _thai_words(run: str) -> tuple[str, ...]:
     return tuple(piece for piece in (p.strip() for p in pieces) if len(piece) > 1)
 
 
+@functools.cache
+def _thai_dictionary() -> frozenset[str]:
+    from pythainlp.corpus import thai_words
+
+    return thai_words()
+
+
+@functools.lru_cache(maxsize=100_000)
+def _thai_pieces(word: str) -> tuple[str, ...]:
+    """The dictionary words inside a Thai compound, cut at character-cluster boundaries
+    (never between a consonant and its vowel): รับเงิน -> รับ, เงิน. A document holds
+    them too, so that a query finds a word that newmm left inside a longer one."""
+    if len(word) < 4:
+        return ()
+    from pythainlp.tokenize import subword_tokenize
+
+    bounds = [0]
+    for cluster in subword_tokenize(word, engine="tcc"):
+        bounds.append(bounds[-1] + len(cluster))
+    dictionary = _thai_dictionary()
+    pieces = {
+        word[start:end]
+        for i, start in enumerate(bounds[:-1])
+        for end in bounds[i + 1 :]
+        if end - start >= 2 and word[start:end] != word and word[start:end] in dictionary
+    }
+    return tuple(sorted(pieces))
+
+
 def words(text: str) -> list[str]:
     """The words of a text in order, lower-cased, repeats kept."""
     out: list[str] = []
@@ -53,6 +82,20 @@ def words(text: str) -> list[str]:
             out.extend(_thai_words(run))
         elif len(run) <= MAX_WORD_CHARS:
             out.append(run)
+    return out
+
+
+def runs(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Each run of a text (a Thai run, or a word of another script) with its words:
+    what a query asks for, where a Thai run may stand whole in a document that newmm
+    cut differently ("เงินคืน" in one, "เงิน" and "คืน" in the other)."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for match in _WORDS.finditer((text or "").lower()):
+        run = match.group()
+        if _THAI_RUN.match(run):
+            out.append((run, _thai_words(run)))
+        elif len(run) <= MAX_WORD_CHARS:
+            out.append((run, (run,)))
     return out
 
 
@@ -77,6 +120,7 @@ def phone_term(raw: str) -> str | None:
 def document_terms(text: str) -> set[str]:
     """What a text adds to a search document: its words and the phone numbers in it."""
     terms = set(words(text))
+    terms.update(piece for word in list(terms) if _THAI_RUN.match(word) for piece in _thai_pieces(word))
     if text and any(ch.isdigit() for ch in text):
         terms.update(term for term in map(phone_term, _PHONE_LIKE.findall(text)) if term)
     return terms

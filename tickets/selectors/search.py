@@ -36,7 +36,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 
 from tickets.models import ContactIdentity, Customer, Ticket, TicketSearchDocument
-from tickets.search_text import phone_term, words
+from tickets.search_text import phone_term, runs, words
 from tickets.services.identities import InvalidAddress, normalize_address
 
 MAX_QUERY = 200
@@ -80,19 +80,30 @@ def address_customer_ids(query: str) -> list[int]:
     return list(identities.values_list("customer_id", flat=True).distinct()[:50])
 
 
-def _tsquery(terms: list[str]) -> str:
-    """Every term, as a prefix where it is long enough; a Thai word always, because
-    newmm may keep it inside a longer word in a sentence ("มา" in "มาถึง")."""
-    return " & ".join(
-        "'" + term.replace("'", "''") + "'" + (":*" if len(term) >= PREFIX_CHARS or _THAI.match(term) else "")
-        for term in terms
-    )
+def _lexeme(term: str) -> str:
+    """A term for to_tsquery, as a prefix where it is long enough; a Thai word always,
+    because newmm may keep it inside a longer word in a sentence ("มา" in "มาถึง")."""
+    prefix = len(term) >= PREFIX_CHARS or _THAI.match(term)
+    return "'" + term.replace("'", "''") + "'" + (":*" if prefix else "")
 
 
-def _matching_documents(terms: list[str]) -> QuerySet[TicketSearchDocument]:
+def _tsquery(query: str, terms: list[str]) -> str:
+    """Every term; a Thai run of several words also matches as one longer word."""
+    clauses = []
+    for run, run_words in runs(query):
+        wanted = [word for word in run_words if word in terms]
+        if not wanted:
+            continue
+        together = " & ".join(_lexeme(word) for word in wanted)
+        clauses.append(f"({_lexeme(run)} | ({together}))" if len(wanted) > 1 and _THAI.match(run) else together)
+    return " & ".join(clauses) or " & ".join(_lexeme(term) for term in terms)
+
+
+def _matching_documents(query: str, terms: list[str]) -> QuerySet[TicketSearchDocument]:
     documents = TicketSearchDocument.objects.all()
     if connection.vendor == "postgresql":
-        return documents.filter(RawSQL(f"{_SEARCH_DOCUMENT} @@ %s::tsquery", [_tsquery(terms)], output_field=BooleanField()))
+        tsquery = _tsquery(query, terms)
+        return documents.filter(RawSQL(f"{_SEARCH_DOCUMENT} @@ %s::tsquery", [tsquery], output_field=BooleanField()))
     for term in terms:
         documents = documents.filter(Q(customer_terms__contains=term) | Q(message_terms__contains=term))
     return documents
@@ -115,7 +126,7 @@ def ticket_search(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
     terms = search_words(query)
     if not terms:
         return tickets.none()
-    documents = _matching_documents(terms)
+    documents = _matching_documents(query, terms)
     found = list(documents.values_list("ticket_id", flat=True)[: CANDIDATES + 1])
     if len(found) <= CANDIDATES:
         condition = Q(pk__in=found)
