@@ -19,6 +19,7 @@ from channels_app.line.client import TRANSPORT_ERRORS, api_error_message, line_a
 from channels_app.models import LineLinkCode, MessagingContact
 from tickets.models import Channel, ContactIdentity, Customer
 from tickets.services.customers import MergeError, customer_merge
+from tickets.services.search_documents import search_documents_customer_changed
 
 logger = logging.getLogger(__name__)
 Platform = MessagingContact.Platform
@@ -83,7 +84,8 @@ def line_profile_refresh(*, user_id: str) -> MessagingContact:
         identity = ContactIdentity.objects.filter(kind=ContactIdentity.Kind.LINE, address=user_id).first()
         if identity is not None and name:
             # Only a name that is empty, or is the one LINE gave before, is LINE's to change.
-            Customer.objects.filter(pk=identity.customer_id, name__in=["", contact.applied_name]).update(name=name)
+            if Customer.objects.filter(pk=identity.customer_id, name__in=["", contact.applied_name]).update(name=name):
+                search_documents_customer_changed(customer_ids=[identity.customer_id])
         contact.display_name = name
         contact.applied_name = name or contact.applied_name
         contact.picture_url = (profile.picture_url or "")[:1000]

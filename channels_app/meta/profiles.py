@@ -17,6 +17,7 @@ from django.utils import timezone
 from channels_app.health import channel_error_record
 from channels_app.models import MessagingContact
 from tickets.models import ContactIdentity, Customer
+from tickets.services.search_documents import search_documents_customer_changed
 
 _FIELDS = {"messenger": "first_name,last_name,profile_pic", "instagram": "name,username,profile_pic"}
 PROFILE_MAX_AGE = timedelta(hours=24)
@@ -68,7 +69,8 @@ def meta_profile_refresh(*, channel: str, user_id: str) -> MessagingContact:
         identity = ContactIdentity.objects.filter(kind=channel, address=user_id).first()
         if identity is not None and name:
             # Only a name that is empty, or is the one Meta gave before, is Meta's to change.
-            Customer.objects.filter(pk=identity.customer_id, name__in=["", contact.applied_name]).update(name=name)
+            if Customer.objects.filter(pk=identity.customer_id, name__in=["", contact.applied_name]).update(name=name):
+                search_documents_customer_changed(customer_ids=[identity.customer_id])
         contact.display_name = name
         contact.applied_name = name or contact.applied_name
         contact.picture_url = str(profile.get("profile_pic") or "")[:1000]

@@ -24,6 +24,7 @@ from .kpis import KPIDirtyDay, KPIReplyDay, KPISurveyDay, KPITagDay, KPITicketDa
 from .outbox import OutboxItem  # noqa: F401
 from .reports import KPIReportDelivery, KPIReportPreference  # noqa: F401
 from .rules import EscalationRule, RuleFiring  # noqa: F401
+from .search import TicketSearchDocument  # noqa: F401
 from .security import IdempotentRequest, IdentityClaim, SignInAttempt  # noqa: F401
 from .sentiment import MessageSentiment  # noqa: F401
 from .sla import BusinessCalendar, BusinessHours, Holiday, SLAPolicy, TicketSLA  # noqa: F401

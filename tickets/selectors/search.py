@@ -1,59 +1,59 @@
 """The console's search: what agents type into the search box.
 
-- A ticket reference: "HD-123", "#123" or "123".
-- An address in any spelling: "0812345678", "+66 81 234 5678", "whatsapp:+66...",
-  "Mixed.Case@Example.com", each normalized as the pipeline does, then found on the
-  (kind, address) index.
-- Words, found in ticket subjects, customer names and the text of every message
-  (a tracking number, a sentence of an email). Thai has no spaces between words, so
-  a Thai query is segmented with pythainlp's newmm (as the knowledge base does) and
-  each word must appear; the match itself is a substring match, served on
-  PostgreSQL by trigram indexes (migration 0012), so a word inside a longer Thai
-  run is found as well.
+- A ticket reference: "HD-123", "#123" (or "123", which is also searched as a word).
+- An address in any spelling: "0812345678", "+66 81 234 5678", "66812345678",
+  "whatsapp:+66...", "Mixed.Case@Example.com", normalized as the pipeline does and
+  found exactly on the identities' (kind, address) index.
+- Words, found in each ticket's search document (tickets.models.search): the subject,
+  the text of every message (a tracking number, Thai segmented by newmm), the
+  customer's name and addresses, and phone numbers written in messages. Every word
+  must appear; a Thai word, or another of three letters or more, also finds longer
+  words it starts ("refund" finds "refunded", "มา" finds "มาถึง").
+
+On PostgreSQL a GIN index answers words. Results keep the inbox's order (last activity
+first), not a text rank: a rank must be computed for every match before the first page
+is known, which for a common word is most tickets, whereas last activity is an index
+order that stops at the page. So a search first asks the GIN index for at most
+CANDIDATES matching tickets (LIMIT, no ordering: it stops there):
+- fewer: these are all the matches, and the page is read by primary key and sorted,
+  a bounded amount of work however the view filters;
+- more: the word is common (one ticket in a hundred or more), and the page walks the
+  view's activity index, testing each ticket's document, until the page is full: about
+  a hundred tickets per row shown at worst. The inbox pages by keyset (LIMIT n+1), so
+  nothing counts the matches.
+SQLite (the embedded default) matches each word as a substring of the documents.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
 
-from tickets.models import ContactIdentity, Customer, Message, Ticket
+from tickets.models import ContactIdentity, Customer, Ticket, TicketSearchDocument
+from tickets.search_text import phone_term, runs, words
 from tickets.services.identities import InvalidAddress, normalize_address
 
 MAX_QUERY = 200
 MAX_WORDS = 6
-MAX_ID_LIST = 5_000
+# Prefix matching from this length: shorter prefixes match most of the vocabulary.
+PREFIX_CHARS = 3
+CANDIDATES = 1_000
 # Looks like a phone number: digits with the usual separators, maybe a scheme.
 _PHONE = re.compile(r"(?i)^(?:whatsapp:|tel:|sms:)?\s*\+?[\d\s().-]{6,}$")
-_THAI = re.compile(r"[\u0E00-\u0E7F]+")
-_SPLIT = re.compile(r"[\s,;]+")
-
-
-@lru_cache(maxsize=1)
-def _newmm():
-    from pythainlp.tokenize import word_tokenize
-
-    return word_tokenize
+_SEARCH_DOCUMENT = "(customer_terms || message_terms)"
+_THAI = re.compile(r"[\u0e00-\u0e7f]")
 
 
 def search_words(query: str) -> list[str]:
-    """The words a query asks for: split on spaces, Thai runs segmented by newmm.
-    Thai one-letter pieces (a lone vowel sign or particle) mean nothing alone and
-    are dropped; so are repeats."""
-    words: list[str] = []
-    for chunk in _SPLIT.split(query.strip()):
-        if not chunk:
-            continue
-        if _THAI.fullmatch(chunk) and len(chunk) > 3:
-            pieces = [piece.strip() for piece in _newmm()(chunk, engine="newmm", keep_whitespace=False)]
-            words.extend(piece for piece in pieces if len(piece) > 1)
-        else:
-            words.append(chunk)
-    unique = list(dict.fromkeys(words))
-    return unique[:MAX_WORDS]
+    """The words a query asks for, as the documents hold them; a phone number is one
+    word, its E.164 digits."""
+    if _PHONE.match(query) and (digits := phone_term(query.split(":")[-1])):
+        return [digits]
+    return list(dict.fromkeys(words(query)))[:MAX_WORDS]
 
 
 def _ticket_number(query: str) -> int | None:
@@ -69,32 +69,41 @@ def address_customer_ids(query: str) -> list[int]:
         normalized = normalize_address(query)
     except InvalidAddress:
         return []
-    identities = ContactIdentity.objects.filter(kind=normalized.kind).filter(
-        Q(address=normalized.address) | Q(lookup_key=normalized.lookup_key)
-    )
+    addresses = Q(address=normalized.address) | Q(lookup_key=normalized.lookup_key)
+    if normalized.kind == ContactIdentity.Kind.PHONE and (digits := phone_term(query.split(":")[-1])):
+        # "66812345678": the country code without its plus.
+        addresses |= Q(address=f"+{digits}")
+    identities = ContactIdentity.objects.filter(kind=normalized.kind).filter(addresses)
     return list(identities.values_list("customer_id", flat=True).distinct()[:50])
 
 
-def _all_words(field: str, words: list[str]) -> Q:
-    condition = Q()
-    for word in words:
-        condition &= Q(**{f"{field}__icontains": word})
-    return condition
+def _lexeme(term: str) -> str:
+    """A term for to_tsquery, as a prefix where it is long enough; a Thai word always,
+    because newmm may keep it inside a longer word in a sentence ("มา" in "มาถึง")."""
+    prefix = len(term) >= PREFIX_CHARS or _THAI.match(term)
+    return "'" + term.replace("'", "''") + "'" + (":*" if prefix else "")
 
 
-def _word_ticket_ids(query: str, words: list[str]) -> QuerySet:
-    """The ids of the tickets whose subject, customer name or any message has every
-    word: one UNION of index scans (each branch on its trigram index), which the
-    inbox's query joins, instead of an OR that would test every ticket."""
-    ids = Message.objects.filter(_all_words("text", words)).values("ticket_id").union(
-        Ticket.objects.filter(_all_words("subject", words)).values("id"),
-        Ticket.objects.filter(customer__in=Customer.objects.filter(_all_words("name", words))).values("id"),
-    )
-    if any(ch.isdigit() for ch in query) or "@" in query:
-        # A partial address ("5678", "@example.com") is found among the addresses.
-        partial = ContactIdentity.objects.filter(address__icontains=query.strip()).values("customer_id")
-        ids = ids.union(Ticket.objects.filter(customer__in=partial).values("id"))
-    return ids
+def _tsquery(query: str, terms: list[str]) -> str:
+    """Every term; a Thai run of several words also matches as one longer word."""
+    clauses = []
+    for run, run_words in runs(query):
+        wanted = [word for word in run_words if word in terms]
+        if not wanted:
+            continue
+        together = " & ".join(_lexeme(word) for word in wanted)
+        clauses.append(f"({_lexeme(run)} | ({together}))" if len(wanted) > 1 and _THAI.match(run) else together)
+    return " & ".join(clauses) or " & ".join(_lexeme(term) for term in terms)
+
+
+def _matching_documents(query: str, terms: list[str]) -> QuerySet[TicketSearchDocument]:
+    documents = TicketSearchDocument.objects.all()
+    if connection.vendor == "postgresql":
+        tsquery = _tsquery(query, terms)
+        return documents.filter(RawSQL(f"{_SEARCH_DOCUMENT} @@ %s::tsquery", [tsquery], output_field=BooleanField()))
+    for term in terms:
+        documents = documents.filter(Q(customer_terms__contains=term) | Q(message_terms__contains=term))
+    return documents
 
 
 def ticket_search(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
@@ -111,15 +120,19 @@ def ticket_search(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
         # Merged-away customers' tickets moved to the customer they were merged into.
         live = Customer.objects.filter(pk__in=customer_ids).values_list("merged_into_id", "pk")
         return tickets.filter(customer_id__in={merged or pk for merged, pk in live})
-    words = search_words(query)
-    if not words:
+    terms = search_words(query)
+    if not terms:
         return tickets.none()
-    ids = _word_ticket_ids(query, words)
-    # Read the matching ids first: when they are not too many (up to 5,000), the
-    # inbox then fetches those tickets by primary key, where PostgreSQL would
-    # otherwise walk every ticket in activity order testing each against the set.
-    found = [row[0] for row in ids.values_list("ticket_id")[: MAX_ID_LIST + 1]]
-    condition = Q(pk__in=found) if len(found) <= MAX_ID_LIST else Q(pk__in=ids)
+    documents = _matching_documents(query, terms)
+    found = list(documents.values_list("ticket_id", flat=True)[: CANDIDATES + 1])
+    if len(found) <= CANDIDATES:
+        condition = Q(pk__in=found)
+    else:
+        # A scalar subquery, which PostgreSQL never turns into a join: it is tested
+        # ticket by ticket as the view's index order goes, and the LIMIT stops it.
+        own = documents.filter(ticket_id=OuterRef("pk")).annotate(found=Value(True)).values("found")[:1]
+        tickets = tickets.alias(search_found=Subquery(own, output_field=BooleanField()))
+        condition = Q(search_found=True)
     if number is not None:
         condition |= Q(pk=number)
     return tickets.filter(condition)

@@ -12,6 +12,7 @@ from tickets.services.console import notifications_create
 from tickets.services.kpi_rollups import kpi_days_mark
 from tickets.services.replies import ReplyError, reply_approve
 from tickets.services.sanitize import strip_control_chars
+from tickets.services.search_documents import search_documents_rebuild
 
 
 def _awaiting(message: Message) -> Message:
@@ -39,6 +40,8 @@ def reply_approve_with_edit(*, message: Message, approver, text: str | None = No
             message.html = ""
             message.metadata = {**message.metadata, "edited_by": approver.pk}
             message.save(update_fields=["text", "html", "metadata"])
+            # The words of the text as sent, not of the draft.
+            search_documents_rebuild(ticket_ids=[message.ticket_id])
     message = reply_approve(message=message, approver=approver)
     _tell_author(message, _("Your reply on %(ticket)s was approved.") % {"ticket": message.ticket.reference})
     return message

@@ -27,6 +27,7 @@ from django.utils import timezone
 from tickets.models import ContactIdentity, Customer, IdentityClaim
 from tickets.services.customers import customer_merge, live_customer
 from tickets.services.identities import InvalidAddress, normalize_address, normalize_email
+from tickets.services.search_documents import search_documents_customer_changed
 from tickets.services.throttle import counter_incr, hashed_key
 
 Method = IdentityClaim.Method
@@ -68,6 +69,7 @@ def claim_confirm(*, claim_id: int, method: str, user=None) -> Customer:
             lookup_key=normalize_address(claim.address).lookup_key,
             verified=True,
         )
+        search_documents_customer_changed(customer_ids=[customer.pk])
         return customer
     target = live_customer(owner.customer)
     ContactIdentity.objects.filter(pk=owner.pk).update(verified=True)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from tickets.models import ContactIdentity, Customer
 from tickets.services.identities import InvalidAddress, normalize_address
 from tickets.services.sanitize import strip_control_chars
+from tickets.services.search_documents import search_documents_customer_changed
 
 
 class ContactError(ValueError):
@@ -26,6 +27,7 @@ def customer_update(*, customer: Customer, name: str, tier: str, language: str, 
     customer.language = strip_control_chars(language).strip()[:8]
     customer.notes = strip_control_chars(notes).strip()
     customer.save(update_fields=["name", "tier", "language", "notes"])
+    search_documents_customer_changed(customer_ids=[customer.pk])
     return customer
 
 
@@ -48,13 +50,15 @@ def identity_add(*, customer: Customer, address: str) -> ContactIdentity:
         )
     try:
         with transaction.atomic():
-            return ContactIdentity.objects.create(
+            identity = ContactIdentity.objects.create(
                 customer=customer,
                 kind=normalized.kind,
                 address=normalized.address,
                 lookup_key=normalized.lookup_key,
                 verified=True,
             )
+            search_documents_customer_changed(customer_ids=[customer.pk])
+            return identity
     except IntegrityError as exc:
         raise ContactError(_("%(address)s was just added elsewhere.") % {"address": normalized.address}) from exc
 
@@ -64,3 +68,4 @@ def identity_remove(*, identity: ContactIdentity) -> None:
     if ContactIdentity.objects.filter(customer_id=identity.customer_id).count() <= 1:
         raise ContactError(_("A customer keeps at least one address."))
     identity.delete()
+    search_documents_customer_changed(customer_ids=[identity.customer_id])

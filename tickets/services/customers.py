@@ -10,6 +10,7 @@ from tickets import integration_events
 from tickets.models import ContactIdentity, Customer, CustomerMerge, IdentityClaim, Message, Ticket, TicketActivity
 from tickets.services.identities import NormalizedAddress, normalize_address
 from tickets.services.kpi_facts import customer_fcr_facts_refresh
+from tickets.services.search_documents import search_documents_customer_changed
 
 
 class MergeError(ValueError):
@@ -35,13 +36,16 @@ def _identity_create(*, normalized: NormalizedAddress, customer: Customer | None
     concurrent first contacts from the same address."""
     try:
         with transaction.atomic():
-            customer = customer or Customer.objects.create(name=name[:200])
-            return ContactIdentity.objects.create(
-                customer=customer,
+            identity = ContactIdentity.objects.create(
+                customer=customer or Customer.objects.create(name=name[:200]),
                 kind=normalized.kind,
                 address=normalized.address,
                 lookup_key=normalized.lookup_key,
             )
+            if customer is not None:
+                # A known customer's tickets are found by the new address too.
+                search_documents_customer_changed(customer_ids=[customer.pk])
+            return identity
     except IntegrityError:
         return ContactIdentity.objects.select_related("customer").get(
             kind=normalized.kind, address=normalized.address
@@ -101,6 +105,7 @@ def _named(customer: Customer, name: str) -> Customer:
     if name and not customer.name:
         Customer.objects.filter(pk=customer.pk, name="").update(name=name[:200])
         customer.name = name[:200]
+        search_documents_customer_changed(customer_ids=[customer.pk])
     return customer
 
 
@@ -181,6 +186,7 @@ def customer_merge(*, source: Customer, target: Customer, actor=None) -> Custome
     record.save()
     # The source's contacts now count as the target's repeat contacts, and back.
     customer_fcr_facts_refresh(customer_ids=[source.pk, target.pk])
+    search_documents_customer_changed(customer_ids=[target.pk])
     integration_events.customer_merged(source_id=source.pk, target_id=target.pk)
     return target
 
@@ -219,6 +225,7 @@ def customer_merge_undo(*, merge: CustomerMerge, actor=None) -> Customer:
         target.save(update_fields=changed)
     source.merged_into = None
     source.save(update_fields=["merged_into"])
+    search_documents_customer_changed(customer_ids=[source.pk, target.pk])
     TicketActivity.objects.bulk_create(
         [
             TicketActivity(

@@ -46,6 +46,7 @@ from tickets.services.kpi_facts import kpi_inbound_contact
 from tickets.services.kpi_rollups import kpi_days_mark
 from tickets.services.outbox import outbox_task
 from tickets.services.sanitize import html_to_text, sanitize_html, strip_control_chars
+from tickets.services.search_documents import search_document_append, search_document_create
 from tickets.services.tickets import ticket_id_from_subject, ticket_set_status
 
 logger = logging.getLogger(__name__)
@@ -226,6 +227,7 @@ def _process(event: InboundEvent, msg: InboundMessage) -> tuple[str, Message | N
         metadata={**msg.metadata, "survey_answer": survey.pk} if survey is not None else msg.metadata,
         created_at=now,
     )
+    search_document_append(ticket_id=ticket.pk, text=message.text)
     pending_media = _store_attachments(message, msg.attachments)
     if survey is None and not msg.is_auto_reply:
         kpi_inbound_contact(customer_id=customer.pk, at=now)
@@ -324,6 +326,7 @@ def _ticket_open(msg: InboundMessage, customer: Customer, now) -> Ticket:
     )
     TicketActivity.objects.create(ticket=ticket, kind=TicketActivity.Kind.CREATED, data={"channel": msg.channel})
     kpi_days_mark([now])
+    search_document_create(ticket=ticket)
     return ticket
 
 

@@ -31,6 +31,7 @@ from tickets.models import (
 from tickets.models.surveys import Survey
 from tickets.selectors.portal import portal_customer_messages, portal_ticket_list
 from tickets.services.identities import InvalidAddress, normalize_address
+from tickets.services.search_documents import search_documents_rebuild
 
 logger = logging.getLogger(__name__)
 
@@ -240,6 +241,8 @@ def customer_erase(*, customer: Customer, actor) -> ErasureResult:
         user.email = user.first_name = user.last_name = ""
         user.set_unusable_password()
         user.save(update_fields=["is_active", "email", "first_name", "last_name", "password"])
+    # Nothing the customer said or was called stays findable by the console's search.
+    search_documents_rebuild(ticket_ids=Ticket.objects.filter(customer_id__in=customer_ids).values_list("pk", flat=True))
     if first_erasure:
         Customer.objects.filter(pk=customer.pk).update(erased_at=timezone.now())
     logger.info(

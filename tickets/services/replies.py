@@ -34,6 +34,7 @@ from tickets.services.kpi_facts import ticket_fcr_facts_refresh
 from tickets.services.kpi_rollups import kpi_days_mark
 from tickets.services.outbox import outbox_task
 from tickets.services.sanitize import sanitize_html, strip_control_chars
+from tickets.services.search_documents import search_document_append
 from tickets.services.sla import first_response_business_seconds
 
 
@@ -197,6 +198,7 @@ def reply_create(
         idempotency_key=idempotency_key or uuid.uuid4(),
         created_at=now,
     )
+    search_document_append(ticket_id=ticket.pk, text=text)
     for upload in attachments:
         _attachment_store(message=message, upload=upload)
     fields = ["updated_at"]

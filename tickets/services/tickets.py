@@ -16,6 +16,7 @@ from tickets.models import Tag, Team, Ticket, TicketActivity
 from tickets.services.escalation_events import escalation_enqueue
 from tickets.services.kpi_facts import ticket_fcr_facts_refresh
 from tickets.services.kpi_rollups import kpi_days_mark, kpi_ticket_days_mark
+from tickets.services.search_documents import search_document_create
 from tickets.services.sla import sla_status_changed
 from tickets.services.surveys import survey_schedule
 
@@ -191,5 +192,6 @@ def ticket_create(
     )
     _record(ticket, TicketActivity.Kind.CREATED, actor=actor, channel=channel)
     kpi_days_mark([now])
+    search_document_create(ticket=ticket)
     events.publish_ticket_changed(ticket, changes={"created": True})
     return ticket

@@ -15,6 +15,7 @@ from tickets.models import Message, Ticket
 from tickets.services.demo import demo_logins, demo_seed
 from tickets.services.demo.plan import HISTORY_DAYS
 from tickets.services.kpi_rollups import rebuild_kpi_rollups
+from tickets.services.search_documents import rebuild_search_documents
 
 # Mail goes to the console's dev outbox while no mail server is configured (helpdesk/settings/email.py).
 DEV_OUTBOX_EMAIL_BACKEND = "channels_app.outbox.mail.EmailBackend"
@@ -78,6 +79,8 @@ class Command(BaseCommand):
             )
         # The bulk load went around the services: the KPI facts and rollups follow it.
         rebuild_kpi_rollups()
+        # The bulk-written tickets bypass the write path that keeps the search documents.
+        rebuild_search_documents()
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
