@@ -34,7 +34,7 @@ def drop_index(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0017_outbound_webhooks"),
+        ("tickets", "0019_inbox_counters"),
     ]
 
     operations = [
