@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -48,6 +49,26 @@ def autoack_text(*, ticket: Ticket, sla: TicketSLA, now) -> str:
     )
 
 
+def autoack_first_contacts(messages: list[Message]) -> list[Message]:
+    """The messages, of those given, that may be the first request of their ticket:
+    the only ones `autoack_send` may acknowledge, found for all of them in one query."""
+    tickets = {message.ticket_id for message in messages}
+    first = dict(
+        _requests(Message.objects.filter(ticket_id__in=tickets))
+        .values("ticket_id")
+        .annotate(first=Min("created_at"))
+        .values_list("ticket_id", "first")
+    )
+    return [message for message in messages if first.get(message.ticket_id) == message.created_at]
+
+
+def _requests(messages):
+    # A request that follows a keyword is the first one the team is asked to answer.
+    return messages.filter(direction=Direction.IN, is_auto_reply=False, is_automatic=False).exclude(
+        metadata__has_key=CHANNEL_COMMAND
+    )
+
+
 def autoack_send(*, message: Message) -> Message | None:
     """Acknowledges the first inbound message of a new ticket."""
     if not settings.HELPDESK_AUTOACK_ENABLED or message.channel not in settings.HELPDESK_AUTOACK_CHANNELS:
@@ -59,11 +80,7 @@ def autoack_send(*, message: Message) -> Message | None:
     ticket = Ticket.objects.select_related("customer").get(pk=message.ticket_id)
     if ticket.agent_initiated or ticket.first_response_at is not None or not ticket.is_active:
         return None
-    # A request that follows a keyword is the first one the team is asked to answer.
-    earlier = Message.objects.filter(
-        ticket=ticket, direction=Direction.IN, is_auto_reply=False, is_automatic=False
-    ).exclude(metadata__has_key=CHANNEL_COMMAND)
-    if earlier.filter(created_at__lt=message.created_at).exists():
+    if _requests(Message.objects.filter(ticket=ticket, created_at__lt=message.created_at)).exists():
         return None
     sla = ticket_sla_start(ticket=ticket)
     now = timezone.now()
