@@ -11,7 +11,7 @@ from django.db.models import Min
 
 from tickets.models import Direction, Message
 from tickets.services.assignment import agents_available, ticket_auto_assign
-from tickets.services.autoack import autoack_first_contacts, autoack_send
+from tickets.services.autoack import autoacks_send
 from tickets.services.escalation import escalation_evaluate_many
 from tickets.services.sentiment import sentiments_record
 from tickets.services.sla import tickets_sla_start
@@ -21,7 +21,7 @@ from tickets.services.webhooks import webhook_subscriptions_read_once
 def inbound_followups(*, message_ids: list[int]) -> None:
     # Auto-replies and survey answers (inbound automatic messages) are not contacts.
     messages = list(
-        Message.objects.select_related("ticket")
+        Message.objects.select_related("ticket__customer")
         .filter(pk__in=message_ids, direction=Direction.IN, is_auto_reply=False, is_automatic=False)
         .order_by("pk")
     )
@@ -34,8 +34,7 @@ def inbound_followups(*, message_ids: list[int]) -> None:
     sentiments_record(messages=messages)
     tickets_sla_start(tickets=list(tickets.values()))
     with webhook_subscriptions_read_once():
-        for message in autoack_first_contacts(messages):
-            autoack_send(message=message)
+        autoacks_send(messages=messages)
     escalation_evaluate_many(ticket_ids=list(tickets), event="inbound")
 
 

@@ -140,8 +140,10 @@ def business_add(calendar: CalendarSpec | BusinessCalendar | None, start: dateti
 
 
 def is_business_hours(team: Team | int | None = None, at: datetime | None = None) -> bool:
-    spec = calendar_for_team(team)
-    at = at or timezone.now()
+    return calendar_is_open(calendar_for_team(team), at or timezone.now())
+
+
+def calendar_is_open(spec: CalendarSpec, at: datetime) -> bool:
     local_day = at.astimezone(spec.time_zone).date()
     return any(opens <= at < closes for opens, closes in _intervals(spec, local_day))
 
