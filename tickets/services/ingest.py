@@ -42,9 +42,6 @@ DONE = (EventStatus.PROCESSED, EventStatus.DUPLICATE, EventStatus.IGNORED)
 # A failed event is retried this often by itself; `replay_inbound_events` does the rest.
 MAX_AUTOMATIC_ATTEMPTS = 5
 
-__all__ = ["InvalidInbound", "IngestResult", "inbound_accept", "ingest"]
-
-
 @dataclass(frozen=True)
 class IngestResult:
     event: InboundEvent
