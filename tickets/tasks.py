@@ -47,15 +47,20 @@ def sweep_agent_presence() -> None:
 
 @shared_task(bind=True, max_retries=5, acks_late=True)
 def inbound_followups_batch(self, message_ids: list[int]) -> None:
-    """The follow-ups of a batch of inbound messages. Each message's follow-ups are
-    idempotent, so a batch redelivered after a worker died is harmless; only the
-    messages whose follow-ups failed are retried."""
-    from tickets.services.followups import inbound_followups as run_followups
+    """The follow-ups of a batch of inbound messages, set-based. They are idempotent,
+    so a batch redelivered after a worker died is harmless. A batch that fails goes
+    again message by message, and only the messages whose follow-ups failed are retried."""
+    from tickets.services.followups import inbound_followups
 
+    try:
+        inbound_followups(message_ids=message_ids)
+        return
+    except Exception:
+        logger.info("follow-ups of %d messages go again one by one", len(message_ids), exc_info=True)
     failed: list[int] = []
     for message_id in message_ids:
         try:
-            run_followups(message_id=message_id)
+            inbound_followups(message_ids=[message_id])
         except Exception:
             logger.exception("follow-ups of message %s failed", message_id)
             failed.append(message_id)

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tickets import pipeline_worker
 from tickets.inbound import InboundMessage
@@ -113,3 +114,37 @@ def test_an_accepted_event_is_processed_by_the_next_pass_and_its_follow_ups_rela
     assert inbound_events_process_pending() == 1
     assert Message.objects.filter(direction=Direction.IN).count() == 1
     assert InboundEvent.objects.filter(status=InboundEvent.Status.DUPLICATE).count() == 1
+
+
+def _accept_sms(numbers, *, prefix: str) -> None:
+    for number in numbers:
+        inbound_accept(InboundMessage(channel="sms", external_id=f"{prefix}{number:06d}", sender=phone(number), text="hello"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_takes_as_many_statements_for_forty_messages_as_for_ten(accepted_not_processed, settings):
+    # The follow-ups run here too (eager Celery), but not the sends of acknowledgements.
+    settings.HELPDESK_AUTOACK_ENABLED = False
+
+    def statements(numbers) -> int:
+        _accept_sms(numbers, prefix="SMsize")
+        with CaptureQueriesContext(connection) as queries:
+            assert inbound_events_process_pending() == len(numbers)
+        return len(queries)
+
+    assert statements(range(10)) == statements(range(100, 140))
+    assert Ticket.objects.count() == 50
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_that_fails_leaves_the_rest_of_its_batch_processed(accepted_not_processed):
+    _accept_sms(range(5), prefix="SMok")
+    inbound_accept(InboundMessage(channel="sms", external_id="SMbad", sender=phone(9), text="hi", customer_id=999_999))
+    _accept_sms(range(5, 8), prefix="SMok")
+
+    assert inbound_events_process_pending() == 9
+
+    statuses = dict(InboundEvent.objects.values_list("external_id", "status"))
+    assert statuses.pop("SMbad") == InboundEvent.Status.FAILED
+    assert set(statuses.values()) == {InboundEvent.Status.PROCESSED}
+    assert Message.objects.filter(direction=Direction.IN, external_id__startswith="SMok").count() == 8

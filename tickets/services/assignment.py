@@ -21,6 +21,19 @@ from tickets.services.tickets import ticket_assign
 User = get_user_model()
 
 
+def _available_agents():
+    now = timezone.now()
+    return AgentProfile.objects.filter(
+        presence=AgentProfile.Presence.ONLINE, last_seen_at__gte=now - STALE_AFTER, user__is_active=True
+    )
+
+
+def agents_available() -> bool:
+    """Whether any agent could take a ticket now: when none can, a batch of new
+    tickets skips asking ticket by ticket."""
+    return _available_agents().exists()
+
+
 @transaction.atomic
 def ticket_auto_assign(*, ticket: Ticket) -> User | None:
     """Assigns the ticket to the longest-idle online agent of its team with room
@@ -29,9 +42,7 @@ def ticket_auto_assign(*, ticket: Ticket) -> User | None:
     if ticket.assignee_id is not None or ticket.status not in Ticket.ACTIVE_STATUSES:
         return None
     now = timezone.now()
-    candidates = AgentProfile.objects.filter(
-        presence=AgentProfile.Presence.ONLINE, last_seen_at__gte=now - STALE_AFTER, user__is_active=True
-    )
+    candidates = _available_agents()
     if ticket.team_id is not None:
         candidates = candidates.filter(teams=ticket.team_id)
     profiles = list(candidates.select_for_update(of=("self",)).order_by("pk"))

@@ -101,6 +101,40 @@ def customer_resolve(*, sender: str, name: str = "", extra_addresses: list[str] 
     return _named(customer, name)
 
 
+def customers_resolve_many(senders: list[tuple[str, str]]) -> list[Customer]:
+    """`customer_resolve` for many (sender, name) pairs without further addresses, in
+    their order: one query finds the known senders, and one INSERT each creates the
+    customers and identities of the new ones. A sender that appears twice is one
+    customer. Two batches never create the same sender at once (its conversation is
+    locked); if they did, the unique identity constraint refuses the second."""
+    addresses = [normalize_address(sender) for sender, _ in senders]
+    known: dict[tuple[str, str], Customer] = {
+        (identity.kind, identity.address): identity.customer
+        for identity in ContactIdentity.objects.select_related("customer").filter(
+            kind__in={a.kind for a in addresses}, address__in={a.address for a in addresses}
+        )
+    }
+    created: dict[tuple[str, str], tuple[NormalizedAddress, Customer]] = {}
+    for normalized, (_sender, name) in zip(addresses, senders, strict=True):
+        key = (normalized.kind, normalized.address)
+        if key not in known and key not in created:
+            created[key] = (normalized, Customer(name=name[:200]))
+    if created:
+        Customer.objects.bulk_create([customer for _, customer in created.values()])
+        ContactIdentity.objects.bulk_create(
+            ContactIdentity(customer=customer, kind=a.kind, address=a.address, lookup_key=a.lookup_key)
+            for a, customer in created.values()
+        )
+        known.update({key: customer for key, (_, customer) in created.items()})
+    # One instance per customer, so that what one message changes the next one sees.
+    live: dict[int, Customer] = {}
+    resolved = []
+    for normalized, (_sender, name) in zip(addresses, senders, strict=True):
+        customer = live_customer(known[(normalized.kind, normalized.address)])
+        resolved.append(_named(live.setdefault(customer.pk, customer), name))
+    return resolved
+
+
 def _named(customer: Customer, name: str) -> Customer:
     if name and not customer.name:
         Customer.objects.filter(pk=customer.pk, name="").update(name=name[:200])

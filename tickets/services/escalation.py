@@ -263,8 +263,13 @@ def _evaluate(ticket_ids: list[int], rules: list[EscalationRule], *, event: str,
 
 def escalation_evaluate(*, ticket_id: int, event: str, now: datetime | None = None) -> int:
     """Evaluates the active rules on one ticket; returns how many fired."""
+    return escalation_evaluate_many(ticket_ids=[ticket_id], event=event, now=now)
+
+
+def escalation_evaluate_many(*, ticket_ids: list[int], event: str, now: datetime | None = None) -> int:
+    """Evaluates the active rules on the tickets, in one pass; returns how many fired."""
     rules = active_rules()
-    return _evaluate([ticket_id], rules, event=event, context=_Context(now=now or timezone.now(), calendars={}))
+    return _evaluate(ticket_ids, rules, event=event, context=_Context(now=now or timezone.now(), calendars={}))
 
 
 def escalation_sweep(*, now: datetime | None = None, batch_size: int | None = None, limit: int | None = None) -> int:

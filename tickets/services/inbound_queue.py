@@ -12,7 +12,7 @@ from django.db import connection, transaction
 
 from tickets.models import InboundEvent
 from tickets.services.conversations import conversation_lock_id
-from tickets.services.ingest import inbound_event_process_claimed
+from tickets.services.ingest import inbound_events_process_claimed
 
 BATCH_SIZE = 200
 
@@ -28,8 +28,7 @@ def inbound_events_process_pending(*, limit: int = BATCH_SIZE) -> int:
         if not events:
             return 0
         runnable = _in_order(events)
-        for event in runnable:
-            inbound_event_process_claimed(event)
+        inbound_events_process_claimed(runnable)
         return len(runnable)
 
 

@@ -46,16 +46,24 @@ def outbox_task(task: str, *args: Any, countdown: float = 0, batched: bool = Fal
     takes one argument and is called with a list of them."""
     if batched and len(args) != 1:
         raise ValueError("a batched task takes exactly one argument")
+    outbox_tasks(task, [list(args)], countdown=countdown, batched=batched)
+
+
+def outbox_tasks(task: str, calls: list[list[Any]], *, countdown: float = 0, batched: bool = False) -> None:
+    """`outbox_task` for many calls of one task (their argument lists), in one INSERT."""
+    if not calls:
+        return
     now = timezone.now()
     # Eager Celery ignores countdowns; so does the outbox that feeds it.
     delay = 0 if current_app.conf.task_always_eager else countdown
-    row = OutboxItem.objects.create(
-        task=task, args=list(args), batched=batched, created_at=now, available_at=now + timedelta(seconds=delay)
+    rows = OutboxItem.objects.bulk_create(
+        OutboxItem(task=task, args=args, batched=batched, created_at=now, available_at=now + timedelta(seconds=delay))
+        for args in calls
     )
     if current_app.conf.task_always_eager:
-        # No broker: the task runs in this process once the change commits, as
-        # Celery's eager mode runs it; what an earlier change left is the sweep's.
-        transaction.on_commit(lambda: outbox_relay(ids=[row.pk]))
+        # No broker: the tasks run in this process once the change commits, as
+        # Celery's eager mode runs them; what an earlier change left is the sweep's.
+        transaction.on_commit(lambda: outbox_relay(ids=[row.pk for row in rows]))
     else:
         transaction.on_commit(_wake_pipeline_worker)
 

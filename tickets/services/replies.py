@@ -32,7 +32,7 @@ from tickets.services.escalation_events import escalation_enqueue
 from tickets.services.filenames import filename_clean
 from tickets.services.kpi_facts import ticket_fcr_facts_refresh
 from tickets.services.kpi_rollups import kpi_days_mark
-from tickets.services.outbox import outbox_task
+from tickets.services.outbox import outbox_tasks
 from tickets.services.sanitize import sanitize_html, strip_control_chars
 from tickets.services.search_documents import search_document_append
 from tickets.services.sla import first_response_business_seconds
@@ -256,13 +256,54 @@ def _attachment_store(*, message: Message, upload: UploadedFile) -> Attachment:
     return attachment
 
 
+@dataclass(frozen=True)
+class AutomaticReply:
+    ticket: Ticket
+    text: str
+    channel: str
+    metadata: dict
+
+
+def automatic_replies_create(replies: list[AutomaticReply]) -> list[Message]:
+    """Automatic public replies (acknowledgements) to many tickets, written at once:
+    one INSERT for the messages, one UPDATE for the tickets, one for their sends.
+    They are never a response, so of a ticket only its update time changes."""
+    now = timezone.now()
+    messages = Message.objects.bulk_create(
+        Message(
+            ticket=reply.ticket,
+            customer_id=reply.ticket.customer_id,
+            channel=reply.channel,
+            direction=Direction.OUT,
+            subject=reply.ticket.subject,
+            text=strip_control_chars(reply.text).strip(),
+            is_automatic=True,
+            delivery_status=Message.DeliveryStatus.QUEUED,
+            metadata=reply.metadata,
+            created_at=now,
+        )
+        for reply in replies
+        if reply.ticket.status != Ticket.Status.CLOSED
+    )
+    Ticket.objects.filter(pk__in=[message.ticket_id for message in messages]).update(updated_at=now)
+    for message in messages:
+        message.ticket.updated_at = now
+        events.publish_message_created(message)
+    _enqueue_deliveries(messages)
+    return messages
+
+
 def _enqueue_delivery(message: Message) -> None:
-    message_id = message.pk
+    _enqueue_deliveries([message])
+
+
+def _enqueue_deliveries(messages: list[Message]) -> None:
     if getattr(settings, "HELPDESK_SEND_IN_BACKGROUND", False):
-        transaction.on_commit(lambda: _deliver_in_background(message_id))
+        for message_id in [message.pk for message in messages]:
+            transaction.on_commit(lambda message_id=message_id: _deliver_in_background(message_id))
     else:
         # Through the outbox: a broker outage delays the send and never loses it.
-        outbox_task("tickets.tasks.deliver_message", message_id)
+        outbox_tasks("tickets.tasks.deliver_message", [[message.pk] for message in messages])
 
 
 def _deliver_in_background(message_id: int) -> None:

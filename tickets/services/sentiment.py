@@ -126,9 +126,21 @@ def sentiment_record(*, message: Message) -> MessageSentiment:
     existing = MessageSentiment.objects.filter(message=message).first()
     if existing is not None:
         return existing
+    MessageSentiment.objects.bulk_create([_scored(message, get_analyzer())], ignore_conflicts=True)
+    return MessageSentiment.objects.get(message=message)
+
+
+def sentiments_record(*, messages: list[Message]) -> None:
+    """`sentiment_record` for many messages: those not scored yet, in one INSERT."""
+    scored = set(MessageSentiment.objects.filter(message__in=messages).values_list("message_id", flat=True))
     analyzer = get_analyzer()
+    rows = [_scored(message, analyzer) for message in messages if message.pk not in scored]
+    MessageSentiment.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _scored(message: Message, analyzer: SentimentAnalyzer) -> MessageSentiment:
     result = analyzer.analyze(message.text)
-    row = MessageSentiment(
+    return MessageSentiment(
         message=message,
         ticket_id=message.ticket_id,
         customer_id=message.customer_id,
@@ -139,5 +151,3 @@ def sentiment_record(*, message: Message) -> MessageSentiment:
         analyzer=analyzer.name,
         created_at=message.created_at,
     )
-    MessageSentiment.objects.bulk_create([row], ignore_conflicts=True)
-    return MessageSentiment.objects.get(message=message)

@@ -24,6 +24,9 @@ import json
 import logging
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -48,8 +51,26 @@ class UnsafeTarget(ValueError):
     """The URL points somewhere a webhook may not go."""
 
 
+# Inside `webhook_subscriptions_read_once`, the active subscriptions as first read.
+_held_subscriptions: ContextVar[list[WebhookSubscription] | None] = ContextVar("webhook_subscriptions", default=None)
+
+
+@contextmanager
+def webhook_subscriptions_read_once() -> Iterator[None]:
+    """The active subscriptions are read once for everything inside: a batch of inbound
+    messages asks for them once, not once per message."""
+    token = _held_subscriptions.set(list(WebhookSubscription.objects.filter(active=True)))
+    try:
+        yield
+    finally:
+        _held_subscriptions.reset(token)
+
+
 def _subscribed(event: str) -> list[WebhookSubscription]:
-    return [s for s in WebhookSubscription.objects.filter(active=True) if not s.events or event in s.events]
+    active = _held_subscriptions.get()
+    if active is None:
+        active = WebhookSubscription.objects.filter(active=True)
+    return [s for s in active if not s.events or event in s.events]
 
 
 def webhook_event_emit(*, event: str, data: dict[str, Any]) -> list[WebhookDelivery]:
