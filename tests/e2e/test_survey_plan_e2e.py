@@ -11,7 +11,7 @@ import pytest
 from tests.channels_app.chat.conftest import open_around_the_clock
 from tests.e2e.servers import session_cookie_for
 from tests.e2e.test_survey_e2e import wait_for
-from tests.e2e.widget import chat_start
+from tests.e2e.widget import agent_answers_and_resolves, chat_start
 from tests.factories import make_user
 from tickets.models import AgentProfile, Role, Survey, SurveyPlan, Ticket
 
@@ -53,12 +53,7 @@ def test_a_supervisor_orders_the_questions_and_the_chat_asks_them_so(
     customer.goto(third_party_site)
     chat = chat_start(customer, name="Malee", text="Where is my parcel?")
     ticket = wait_for(lambda: Ticket.objects.filter(channel="chat", customer__name="Malee").first())
-    agent.goto(f"/console/tickets/{ticket.pk}/")
-    agent.locator("[data-testid=reply-text]").fill("It arrives tomorrow.")
-    agent.locator("[data-testid=reply-send]").click()
-    chat.locator(".chat-theirs .chat-bubble", has_text="arrives tomorrow").wait_for()
-    agent.locator("[data-testid=ticket-update] select[name=status]").select_option("resolved")
-    agent.locator("[data-testid=ticket-update] button[type=submit]").click()
+    agent_answers_and_resolves(agent, chat, ticket_id=ticket.pk, text="It arrives tomorrow.", seen="arrives tomorrow")
 
     # NPS first (0-10: eleven buttons), then CSAT (1-5), and nothing after.
     first = chat.locator(".chat-survey").first

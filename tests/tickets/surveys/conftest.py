@@ -3,6 +3,7 @@ inbound message with its follow-ups run, and a resolution with its survey sent."
 
 import pytest
 
+from tests.tickets.console.conftest import supervisor_browser  # noqa: F401
 from tests.tickets.sla.helpers import clock, deliver_now, office_calendar, outbox  # noqa: F401
 from tickets.models import Ticket
 from tickets.services.tickets import ticket_set_status

@@ -17,10 +17,16 @@ PAGE = "/console/settings/surveys/"
 
 
 @pytest.fixture
-def supervisor_browser(supervisor) -> Client:
-    client = Client()
-    client.force_login(supervisor)
-    return client
+def resolve_for(resolve, agent):
+    """A ticket of `team`, answered by an agent and resolved: its survey goes out."""
+
+    def resolve_ticket(ticket, team):
+        ticket.team = team
+        ticket.save(update_fields=["team"])
+        reply_create(ticket=ticket, author=agent, text="Done")
+        return resolve(ticket)
+
+    return resolve_ticket
 
 
 def _asked(ticket) -> list[str]:
@@ -29,7 +35,7 @@ def _asked(ticket) -> list[str]:
 
 
 def test_a_supervisor_reorders_a_teams_questions_and_the_next_resolution_asks_them_so(
-    supervisor_browser, run, resolve, agent, settings
+    supervisor_browser, run, resolve_for, settings
 ):
     settings.HELPDESK_AUTOACK_ENABLED = False
     settings.HELPDESK_SURVEY_KINDS = ["csat", "ces", "nps"]
@@ -47,11 +53,7 @@ def test_a_supervisor_reorders_a_teams_questions_and_the_next_resolution_asks_th
     chosen = [part.split('"')[0] for part in card.split('<option value="')[1:] if '" selected' in part.split(">")[0]]
     assert chosen == ["nps", "ces", ""] and 'data-testid="survey-plan-reset"' in card
 
-    sms = run("sms", "+66840000101", "My bill is wrong").ticket
-    sms.team = billing
-    sms.save(update_fields=["team"])
-    reply_create(ticket=sms, author=agent, text="Fixed")
-    resolve(sms)
+    sms = resolve_for(run("sms", "+66840000101", "My bill is wrong").ticket, billing)
     assert _asked(sms) == ["nps"]
     run("sms", "+66840000101", "9")
     assert _asked(sms) == ["nps", "ces"]
@@ -61,11 +63,7 @@ def test_a_supervisor_reorders_a_teams_questions_and_the_next_resolution_asks_th
 
     # Sales follows the whole helpdesk, which a supervisor sets to CES then CSAT: by email, one page.
     assert supervisor_browser.post(PAGE, {"team": "", "question": ["ces", "csat", ""]}).status_code == 302
-    email = run("email", "buyer@example.com", "Quote please", subject="Quote").ticket
-    email.team = sales
-    email.save(update_fields=["team"])
-    reply_create(ticket=email, author=agent, text="Attached")
-    resolve(email)
+    email = resolve_for(run("email", "buyer@example.com", "Quote please", subject="Quote").ticket, sales)
     assert list(Survey.objects.filter(ticket=email).order_by("id").values_list("kind", flat=True)) == ["ces", "csat"]
 
     # Billing goes back to the helpdesk's questions.
@@ -75,15 +73,11 @@ def test_a_supervisor_reorders_a_teams_questions_and_the_next_resolution_asks_th
     assert not SurveyPlan.objects.exists() and survey_plan_kinds(team_id=sales.pk) == ["csat", "ces", "nps"]
 
 
-def test_chat_asks_the_teams_first_question_as_a_card(supervisor_browser, run, resolve, agent, settings):
+def test_chat_asks_the_teams_first_question_as_a_card(supervisor_browser, run, resolve_for, settings):
     settings.HELPDESK_AUTOACK_ENABLED = False
     team = Team.objects.create(name="Chat")
     supervisor_browser.post(PAGE, {"team": team.pk, "question": ["ces", "csat"]})
-    chat = run("chat", "visitor-plan-1", "Hello?").ticket
-    chat.team = team
-    chat.save(update_fields=["team"])
-    reply_create(ticket=chat, author=agent, text="Hi, done")
-    resolve(chat)
+    chat = resolve_for(run("chat", "visitor-plan-1", "Hello?").ticket, team)
     assert _asked(chat) == ["ces"]
 
 
