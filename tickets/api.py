@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -21,7 +22,7 @@ from tickets.selectors.inbox import TicketFilters, ticket_list
 from tickets.selectors.timeline import customer_timeline, ticket_messages
 from tickets.services import tickets as ticket_services
 from tickets.services.customers import customer_merge
-from tickets.services.replies import reply_create
+from tickets.services.replies import ReplyError, attachments_check, reply_create
 
 User = get_user_model()
 
@@ -122,13 +123,34 @@ class TicketUpdateSerializer(serializers.Serializer):
     add_tags = serializers.ListField(child=serializers.CharField(max_length=60), required=False, max_length=50)
 
 
+@extend_schema_field(OpenApiTypes.BINARY)
+class UploadField(serializers.FileField):
+    """A file part of a multipart body (the schema shows it as binary, not as a URL)."""
+
+
 class ReplySerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=100_000, trim_whitespace=True)
+    text = serializers.CharField(max_length=100_000, trim_whitespace=True, required=False, allow_blank=True, default="")
     note = serializers.BooleanField(default=False, help_text="An internal note, never sent to the customer.")
     channel = serializers.ChoiceField(choices=Channel.choices, required=False, help_text="Default: the customer's last channel.")
     status = serializers.ChoiceField(
         choices=Ticket.Status.choices, required=False, help_text="Status to set after the reply."
     )  # fmt: skip
+    attachments = serializers.ListField(
+        child=UploadField(), required=False, default=list,
+        help_text="Files sent with a reply (multipart/form-data, one `attachments` part per file): "
+        "at most 5, each within HELPDESK_MAX_ATTACHMENT_BYTES (20 MB by default). Not on notes.",
+    )  # fmt: skip
+
+    def validate(self, data):
+        try:
+            data["attachments"] = attachments_check(data["attachments"])
+        except ReplyError as exc:
+            raise ValidationError({"attachments": [str(exc)]}) from exc
+        if data["note"] and data["attachments"]:
+            raise ValidationError({"attachments": [_("Internal notes cannot carry files.")]})
+        if not data["text"] and not data["attachments"]:
+            raise ValidationError({"text": [_("Write a message or attach a file.")]})
+        return data
 
 
 class MergeSerializer(serializers.Serializer):
@@ -273,7 +295,13 @@ class TicketViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retri
         return Response(TicketSerializer(ticket_list().get(pk=ticket.pk)).data)
 
     @extend_schema(
-        request=ReplySerializer,
+        description=(
+            "GET: the ticket's conversation. POST: a reply (sent on `channel`) or an internal note. "
+            "To send files, post multipart/form-data with one `attachments` part per file; they are "
+            "stored and sent with the reply on its channel (email attachments, MMS or WhatsApp media "
+            "where the provider can fetch them)."
+        ),
+        request={"application/json": ReplySerializer, "multipart/form-data": ReplySerializer},
         responses={200: MessageSerializer(many=True), 201: MessageSerializer},
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
     )
@@ -293,6 +321,7 @@ class TicketViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retri
             text=data["text"],
             channel=data.get("channel"),
             is_note=data["note"],
+            attachments=data["attachments"],
         )
         if data.get("status"):
             ticket.refresh_from_db()

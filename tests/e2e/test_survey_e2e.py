@@ -11,7 +11,7 @@ import pytest
 
 from tests.channels_app.chat.conftest import open_around_the_clock
 from tests.e2e.servers import session_cookie_for
-from tests.e2e.widget import chat_start
+from tests.e2e.widget import agent_answers_and_resolves, chat_start
 from tests.factories import make_user
 from tickets.models import AgentProfile, ChatSessionLog, Message, Role, Survey, Ticket
 
@@ -55,12 +55,7 @@ def test_a_chat_customer_rates_the_conversation_and_the_dashboard_shows_it(
     assert wait_for(lambda: ChatSessionLog.objects.filter(ticket=ticket, ended_at__isnull=True).exists())
 
     # The agent answers and resolves in the console.
-    agent.goto(f"/console/tickets/{ticket.pk}/")
-    agent.locator("[data-testid=reply-text]").fill("Fixed: try it again now.")
-    agent.locator("[data-testid=reply-send]").click()
-    chat.locator(".chat-theirs .chat-bubble", has_text="try it again").wait_for()
-    agent.locator("[data-testid=ticket-update] select[name=status]").select_option("resolved")
-    agent.locator("[data-testid=ticket-update] button[type=submit]").click()
+    agent_answers_and_resolves(agent, chat, ticket_id=ticket.pk, text="Fixed: try it again now.", seen="try it again")
 
     # The first question arrives as a rating card; the customer taps 4.
     card = chat.locator(".chat-survey").first

@@ -25,3 +25,13 @@ def chat_send(chat, text: str) -> None:
     chat.locator("#chat-input").fill(text)
     chat.locator("#chat-input").press("Enter")
     chat.locator(".chat-mine[data-state=sent]", has_text=text).wait_for()
+
+
+def agent_answers_and_resolves(agent_page, chat, *, ticket_id: int, text: str, seen: str) -> None:
+    """In the console: the agent replies (the customer's widget shows `seen`) and resolves."""
+    agent_page.goto(f"/console/tickets/{ticket_id}/")
+    agent_page.locator("[data-testid=reply-text]").fill(text)
+    agent_page.locator("[data-testid=reply-send]").click()
+    chat.locator(".chat-theirs .chat-bubble", has_text=seen).wait_for()
+    agent_page.locator("[data-testid=ticket-update] select[name=status]").select_option("resolved")
+    agent_page.locator("[data-testid=ticket-update] button[type=submit]").click()

@@ -11,8 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from tickets.models import Channel, Customer, Team, Ticket
 from tickets.selectors.console import INBOX_SORTS, INBOX_VIEWS, staff_users
 from tickets.selectors.inbox import TicketFilters
-
-MAX_ATTACHMENTS = 5
+from tickets.services.replies import ReplyError, attachments_check
 
 
 class InboxFilterForm(forms.Form):
@@ -96,21 +95,15 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class AttachmentsField(forms.FileField):
-    """Up to MAX_ATTACHMENTS files, each within HELPDESK_MAX_ATTACHMENT_BYTES."""
+    """The files of a reply, within the limits of tickets.services.replies.attachments_check."""
 
     widget = MultipleFileInput
 
     def clean(self, data, initial=None):
-        files = [upload for upload in (data if isinstance(data, list | tuple) else [data]) if upload]
-        if len(files) > MAX_ATTACHMENTS:
-            raise forms.ValidationError(_("Attach at most %(count)s files.") % {"count": MAX_ATTACHMENTS})
-        limit = settings.HELPDESK_MAX_ATTACHMENT_BYTES
-        for upload in files:
-            if upload.size > limit:
-                raise forms.ValidationError(
-                    _("%(name)s is too large (at most %(mb)s MB).") % {"name": upload.name, "mb": limit // 1_048_576}
-                )
-        return files
+        try:
+            return attachments_check(data if isinstance(data, list | tuple) else [data])
+        except ReplyError as exc:
+            raise forms.ValidationError(str(exc)) from exc
 
 
 class ReplyForm(forms.Form):

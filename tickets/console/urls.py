@@ -1,7 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tickets.console import canned_views, claim_views, contacts_views, inbox_views, sla_views, ticket_views, views
+from tickets.console import (
+    canned_views,
+    claim_views,
+    contacts_views,
+    inbox_views,
+    sla_views,
+    survey_views,
+    ticket_views,
+    views,
+)
 
 app_name = "console"
 
@@ -33,6 +42,8 @@ urlpatterns = [
     path("settings/sla/<int:pk>/delete/", sla_views.sla_policy_delete, name="sla-policy-delete"),
     path("settings/calendars/new/", sla_views.calendar_edit, name="calendar-new"),
     path("settings/calendars/<int:pk>/", sla_views.calendar_edit, name="calendar"),
+    path("settings/surveys/", survey_views.survey_settings_page, name="survey-settings"),
+    path("settings/surveys/reset/", survey_views.survey_plan_reset, name="survey-plan-reset"),
     path("canned/", canned_views.canned_list, name="canned-list"),
     path("canned/<int:pk>/", canned_views.canned_edit, name="canned-edit"),
     path("canned/<int:pk>/delete/", canned_views.canned_delete, name="canned-delete"),

@@ -28,5 +28,5 @@ from .search import TicketSearchDocument  # noqa: F401
 from .security import IdempotentRequest, IdentityClaim, SignInAttempt  # noqa: F401
 from .sentiment import MessageSentiment  # noqa: F401
 from .sla import BusinessCalendar, BusinessHours, Holiday, SLAPolicy, TicketSLA  # noqa: F401
-from .surveys import Survey, SurveyOptOut  # noqa: F401
+from .surveys import Survey, SurveyOptOut, SurveyPlan  # noqa: F401
 from .webhooks import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription  # noqa: F401

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .core import Channel, Customer, Message, Ticket
+from .core import Channel, Customer, Message, Team, Ticket
 
 
 def new_survey_token() -> str:
@@ -83,3 +85,29 @@ class SurveyOptOut(models.Model):
 
     def __str__(self) -> str:
         return _("opt-out of customer %(customer)s") % {"customer": self.customer_id}
+
+
+class SurveyPlan(models.Model):
+    """The questions asked after a resolution, in their order: one row for the whole
+    helpdesk (no team) and one per team that asks differently. Without any row,
+    HELPDESK_SURVEY_KINDS applies."""
+
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.CASCADE, related_name="survey_plans"
+    )
+    kinds = models.JSONField(_("questions"), default=list)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("updated by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("survey questions")
+        verbose_name_plural = _("survey questions")
+        constraints = [
+            # One plan per team, and one for the whole helpdesk (its team is NULL, read as 0).
+            models.UniqueConstraint(Coalesce("team", Value(0)), name="survey_plan_one_per_team_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return ", ".join(self.kinds)

@@ -45,6 +45,9 @@ class ReplyError(ValueError):
 # The identity kinds through which a channel reaches a customer. A channel not
 # listed needs an identity of its own name (line, messenger, instagram...), so a
 # channel added to the enum is offered without a change here.
+# Files on one reply, from the console or the API.
+MAX_REPLY_ATTACHMENTS = 5
+
 CHANNEL_ADDRESS_KINDS: dict[str, tuple[str, ...]] = {
     Channel.SMS: (ContactIdentity.Kind.PHONE,),
     Channel.WHATSAPP: (ContactIdentity.Kind.PHONE, ContactIdentity.Kind.WHATSAPP),
@@ -241,6 +244,19 @@ def reply_approve(*, message: Message, approver) -> Message:
     events.publish_delivery_status(message)
     _enqueue_delivery(message)
     return message
+
+
+def attachments_check(uploads: Sequence[UploadedFile]) -> list[UploadedFile]:
+    """The files of one reply, as the console and the API accept them: at most
+    MAX_REPLY_ATTACHMENTS, each within HELPDESK_MAX_ATTACHMENT_BYTES. Raises ReplyError."""
+    files = [upload for upload in uploads if upload]
+    if len(files) > MAX_REPLY_ATTACHMENTS:
+        raise ReplyError(_("Attach at most %(count)s files.") % {"count": MAX_REPLY_ATTACHMENTS})
+    limit = settings.HELPDESK_MAX_ATTACHMENT_BYTES
+    for upload in files:
+        if upload.size > limit:
+            raise ReplyError(_("%(name)s is too large (at most %(mb)s MB).") % {"name": upload.name, "mb": limit // 1_048_576})
+    return files
 
 
 def _attachment_store(*, message: Message, upload: UploadedFile) -> Attachment:

@@ -1,6 +1,6 @@
 """Surveys after a resolution, on the customer's channel: CSAT (1-5), CES (1-7 by
 default, HELPDESK_CES_SCALE=5 for 1-5) and NPS (0-10), the kinds and their order
-from HELPDESK_SURVEY_KINDS.
+chosen per team in the console (tickets.services.survey_plans).
 
 Email carries a signed link to /survey/<token>/, one page with every question.
 Every other channel holds a short conversation: one question, and the next only
@@ -33,6 +33,7 @@ from tickets.models import Channel, Customer, Direction, Message, Survey, Survey
 from tickets.services.autoack import CHANNEL_COMMAND
 from tickets.services.kpi_rollups import kpi_days_mark
 from tickets.services.replies import reply_create
+from tickets.services.survey_plans import survey_plan_kinds
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +157,7 @@ def survey_send(*, ticket_id: int, resolution_number: int) -> list[Survey]:
         .first()
     )
     channel = last_inbound or ticket.channel
-    kinds = survey_kinds()
+    kinds = survey_kinds(team_id=ticket.team_id)
     if channel != Channel.EMAIL:
         # One question at a time: the next is created when this one is answered.
         kinds = kinds[:1]
@@ -175,10 +176,9 @@ def survey_send(*, ticket_id: int, resolution_number: int) -> list[Survey]:
     return surveys
 
 
-def survey_kinds() -> list[str]:
+def survey_kinds(*, team_id: int | None = None) -> list[str]:
     """The questions the team asks, in their order."""
-    kinds = [kind for kind in settings.HELPDESK_SURVEY_KINDS if kind in Survey.Kind.values]
-    return list(dict.fromkeys(kinds)) or [Survey.Kind.CSAT]
+    return survey_plan_kinds(team_id=team_id)
 
 
 def _survey_create(*, ticket: Ticket, resolution_number: int, kind: str, channel: str, now) -> Survey:
@@ -220,11 +220,11 @@ def survey_ask_next(*, survey: Survey) -> Survey | None:
     resolution, once (the unique constraint holds a second caller back)."""
     if survey.channel == Channel.EMAIL:
         return None
-    kinds = survey_kinds()
+    ticket = Ticket.objects.select_related("customer").get(pk=survey.ticket_id)
+    kinds = survey_kinds(team_id=ticket.team_id)
     if survey.kind not in kinds or kinds.index(survey.kind) + 1 >= len(kinds):
         return None
     kind = kinds[kinds.index(survey.kind) + 1]
-    ticket = Ticket.objects.select_related("customer").get(pk=survey.ticket_id)
     if ticket.status == Ticket.Status.CLOSED or ticket.reopen_count + 1 != survey.resolution_number:
         return None  # reopened since: the conversation about that resolution is over
     existing = Survey.objects.filter(ticket=ticket, resolution_number=survey.resolution_number, kind=kind).first()

@@ -7,7 +7,6 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.tickets.sla.helpers import deliver_now
 from tickets.models import Customer, Message, Survey, SurveyOptOut, Ticket
 from tickets.services.autoack import CHANNEL_COMMAND
 from tickets.services.replies import reply_create
@@ -15,26 +14,6 @@ from tickets.services.surveys import SurveyError, survey_answer, survey_link, su
 from tickets.services.tickets import subject_token, ticket_add_tags, ticket_set_status
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def run(django_capture_on_commit_callbacks):
-    def deliver(*args, **kwargs):
-        return deliver_now(django_capture_on_commit_callbacks, *args, **kwargs)
-
-    return deliver
-
-
-@pytest.fixture
-def resolve(agent, django_capture_on_commit_callbacks):
-    def resolve_ticket(ticket):
-        ticket.refresh_from_db()
-        with django_capture_on_commit_callbacks(execute=True):
-            ticket_set_status(ticket=ticket, status=Ticket.Status.RESOLVED, actor=agent)
-        ticket.refresh_from_db()
-        return ticket
-
-    return resolve_ticket
 
 
 def test_an_sms_answer_in_thai_digits_is_recorded_and_opens_nothing(run, resolve, agent, outbox, settings):
