@@ -104,16 +104,18 @@ class CorpusStats:
         buckets: dict[int, list[str]] = {}
         for word in self.vocabulary:
             buckets.setdefault(len(word), []).append(word)
-        self.by_length.update({length: tuple(sorted(words)) for length, words in buckets.items()})
+        # Most used first: when a huge vocabulary exhausts a query's budget of comparisons
+        # (kb.search.MAX_SPELLING_COMPARISONS), the rarest words are the ones left unseen.
+        ordered = {n: tuple(sorted(words, key=lambda w: (-self.df.get(w, 0), w))) for n, words in buckets.items()}
+        self.by_length.update(ordered)
 
     def close_words(self, word: str) -> list[str]:
-        """Spellings of the vocabulary within a few edits of `word` (kb.search.close_words),
-        looking only at words of a length that can be that close."""
+        """Spellings of the vocabulary within a few edits of `word`, fewest edits and most
+        used first (kb.search.close_words)."""
         if word not in self.corrections:
             if len(self.corrections) > MAX_REMEMBERED_CORRECTIONS:
                 self.corrections.clear()
-            near = [w for n in range(len(word) - 2, len(word) + 3) for w in self.by_length.get(n, ())]
-            self.corrections[word] = search.close_words(word, near)
+            self.corrections[word] = search.close_words(word, self.by_length, df=self.df)
         return self.corrections[word]
 
     def idf(self, term: str) -> float:

@@ -427,6 +427,7 @@
 
   $("prechat-form").addEventListener("submit", function (event) {
     event.preventDefault();
+    var question = $("prechat-question");
     postForm(event.target, body.dataset.sessionUrl).then(function (data) {
       token = data.token;
       store("set", KEY_TOKEN, token);
@@ -435,7 +436,70 @@
       $("chat-verify").hidden = store("get", KEY_VERIFY) !== "1";
       show("conversation");
       connect();
+      // The question typed before the chat is its first message (sent from the outbox once connected).
+      if (question.value.trim()) {
+        input.value = question.value;
+        sendText();
+        question.value = "";
+        showSuggestions([]);
+      }
     }, function () {});
+  });
+
+  // Articles that may answer the question before the chat starts (kb's suggestions).
+  var suggestions = $("prechat-suggestions");
+  var suggestTimer = null;
+  var suggestedFor = "";
+
+  function showSuggestions(results) {
+    var list = suggestions.querySelector("ul");
+    list.textContent = "";
+    results.forEach(function (item) {
+      var li = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = item.url;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.textContent = item.title;
+      var snippet = document.createElement("p");
+      appendSnippet(snippet, item.snippet);
+      li.appendChild(link);
+      li.appendChild(snippet);
+      list.appendChild(li);
+    });
+    suggestions.hidden = results.length === 0;
+  }
+
+  // The API's snippet is escaped text with <mark> around matched words: rebuilt here from
+  // text nodes and <mark> elements alone, so no markup of an article ever reaches the page.
+  function appendSnippet(parent, escaped) {
+    var decoder = document.createElement("textarea");
+    escaped.split(/(<\/?mark>)/).reduce(function (marked, piece) {
+      if (piece === "<mark>") return true;
+      if (piece === "</mark>") return false;
+      decoder.innerHTML = piece;
+      var node = marked ? document.createElement("mark") : document.createTextNode(decoder.value);
+      if (marked) node.textContent = decoder.value;
+      parent.appendChild(node);
+      return marked;
+    }, false);
+  }
+
+  function suggest() {
+    var q = $("prechat-question").value.trim().slice(0, 200);
+    if (q === suggestedFor) return;
+    suggestedFor = q;
+    if (q.length < 3) { showSuggestions([]); return; }
+    var url = body.dataset.suggestUrl + "?limit=3&q=" + encodeURIComponent(q) + "&lang=" + encodeURIComponent(body.dataset.lang || "");
+    fetch(url, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+      .then(function (data) { if (q === suggestedFor) showSuggestions(data.results || []); })
+      .catch(function () {});
+  }
+
+  $("prechat-question").addEventListener("input", function () {
+    clearTimeout(suggestTimer);
+    suggestTimer = setTimeout(suggest, 350);
   });
 
   // Proving the pre-chat email: a code by email, typed back here (tickets/services/claims.py).
