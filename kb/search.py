@@ -152,6 +152,12 @@ def thai_pieces(word: str) -> tuple[str, ...]:
     return tuple(pieces)
 
 
+def is_thai_dictionary_word(word: str) -> bool:
+    """A word of the Thai dictionary is spelt right, even when no article uses it (หยุด is
+    not a misspelling of หลุด)."""
+    return bool(_THAI_RUN.fullmatch(word)) and word in _thai_dictionary()
+
+
 def is_stopword(word: str) -> bool:
     return word in ENGLISH_STOPWORDS or word in THAI_STOPWORDS
 
