@@ -452,37 +452,8 @@
   var suggestedFor = "";
 
   function showSuggestions(results) {
-    var list = suggestions.querySelector("ul");
-    list.textContent = "";
-    results.forEach(function (item) {
-      var li = document.createElement("li");
-      var link = document.createElement("a");
-      link.href = item.url;
-      link.target = "_blank";
-      link.rel = "noopener";
-      link.textContent = item.title;
-      var snippet = document.createElement("p");
-      appendSnippet(snippet, item.snippet);
-      li.appendChild(link);
-      li.appendChild(snippet);
-      list.appendChild(li);
-    });
+    window.helpdeskRenderSuggestions(suggestions.querySelector("ul"), results, { marked: true });
     suggestions.hidden = results.length === 0;
-  }
-
-  // The API's snippet is escaped text with <mark> around matched words: rebuilt here from
-  // text nodes and <mark> elements alone, so no markup of an article ever reaches the page.
-  function appendSnippet(parent, escaped) {
-    var decoder = document.createElement("textarea");
-    escaped.split(/(<\/?mark>)/).reduce(function (marked, piece) {
-      if (piece === "<mark>") return true;
-      if (piece === "</mark>") return false;
-      decoder.innerHTML = piece;
-      var node = marked ? document.createElement("mark") : document.createTextNode(decoder.value);
-      if (marked) node.textContent = decoder.value;
-      parent.appendChild(node);
-      return marked;
-    }, false);
   }
 
   function suggest() {
