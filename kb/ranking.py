@@ -36,12 +36,20 @@ class Ranking:
     b: float = 0.6
     # An article answering some concepts scores (floor + (1 - floor) * share) of its sum.
     coverage_floor: float = 0.25
+    # A typo correction two edits away weighs this share of one a single edit away.
+    second_edit: float = 0.6
     same_language: float = 1.1
     use_usage: bool = True
     max_translations: int = 3
 
 
 MAX_REMEMBERED_CORRECTIONS = 20_000
+# Words a question carries that no article is chosen for. Left out of queries only: the
+# articles' search documents keep them, so the list changes without a reindex.
+QUERY_FILLERS = frozenset(
+    """all any also already each every just really since some still very anything something
+    ทั้งหมด เลย แค่ ยัง อีก มาก จริงๆ ตั้งแต่ เสมอ ทำ""".split()
+)
 DEFAULT = Ranking()
 LEXICAL = Ranking(synonyms=0.0, translations=0.0, use_usage=False)
 
@@ -104,16 +112,18 @@ class CorpusStats:
         buckets: dict[int, list[str]] = {}
         for word in self.vocabulary:
             buckets.setdefault(len(word), []).append(word)
-        self.by_length.update({length: tuple(sorted(words)) for length, words in buckets.items()})
+        # Most used first: when a huge vocabulary exhausts a query's budget of comparisons
+        # (kb.search.MAX_SPELLING_COMPARISONS), the rarest words are the ones left unseen.
+        ordered = {n: tuple(sorted(words, key=lambda w: (-self.df.get(w, 0), w))) for n, words in buckets.items()}
+        self.by_length.update(ordered)
 
     def close_words(self, word: str) -> list[str]:
-        """Spellings of the vocabulary within a few edits of `word` (kb.search.close_words),
-        looking only at words of a length that can be that close."""
+        """Spellings of the vocabulary within a few edits of `word`, fewest edits and most
+        used first (kb.search.close_words)."""
         if word not in self.corrections:
             if len(self.corrections) > MAX_REMEMBERED_CORRECTIONS:
                 self.corrections.clear()
-            near = [w for n in range(len(word) - 2, len(word) + 3) for w in self.by_length.get(n, ())]
-            self.corrections[word] = search.close_words(word, near)
+            self.corrections[word] = search.close_words(word, self.by_length, df=self.df)
         return self.corrections[word]
 
     def idf(self, term: str) -> float:
@@ -131,7 +141,7 @@ def parse(text: str, *, stats: CorpusStats, thesaurus: Thesaurus, ranking: Ranki
             break
         phrase = "".join(tokens[span.start : span.end])
         typed = tuple(search.index_terms(phrase) if span.end - span.start == 1 else _terms_of(tokens, span))
-        typed = tuple(t for t in typed if t not in seen and (len(t) > 1 or t.isdigit()))
+        typed = tuple(t for t in typed if t not in seen and (len(t) > 1 or t.isdigit()) and t not in QUERY_FILLERS)
         if not typed:
             continue
         seen.add(typed)
@@ -144,11 +154,13 @@ def parse(text: str, *, stats: CorpusStats, thesaurus: Thesaurus, ranking: Ranki
             if ranking.synonyms:
                 for terms in thesaurus.of_word(word):
                     concept.add(terms, ranking.synonyms)
-            if word not in stats.known:
+            if word not in stats.known and not search.is_thai_dictionary_word(word):
                 for fix in stats.close_words(word):
-                    concept.add((fix,), ranking.typos)
-                    for terms in thesaurus.of_word(fix) if ranking.synonyms else ():
-                        concept.add(terms, ranking.typos * ranking.synonyms)
+                    weight = ranking.typos * _edits_discount(word, fix, ranking)
+                    concept.add((fix,), weight)
+                    # Only a close guess speaks for its synonyms too.
+                    for terms in thesaurus.of_word(fix) if ranking.synonyms and weight == ranking.typos else ():
+                        concept.add(terms, weight * ranking.synonyms)
         if ranking.translations and len(typed) <= 2:
             for word in typed:
                 for other, association in stats.lexicon.get(word, ())[: ranking.max_translations]:
@@ -156,6 +168,11 @@ def parse(text: str, *, stats: CorpusStats, thesaurus: Thesaurus, ranking: Ranki
         query.concepts.append(concept)
     _add_thai_typo_concepts(query, tokens, stats=stats, thesaurus=thesaurus, ranking=ranking, max_terms=max_terms)
     return query
+
+
+def _edits_discount(word: str, fix: str, ranking: Ranking) -> float:
+    """A correction two edits away is a weaker guess than one a single edit away."""
+    return 1.0 if search.edit_distance(word, fix, 1) is not None else ranking.second_edit
 
 
 def _terms_of(tokens: list[str], span) -> list[str]:

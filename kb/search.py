@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -152,6 +152,12 @@ def thai_pieces(word: str) -> tuple[str, ...]:
     return tuple(pieces)
 
 
+def is_thai_dictionary_word(word: str) -> bool:
+    """A word of the Thai dictionary is spelt right, even when no article uses it (หยุด is
+    not a misspelling of หลุด)."""
+    return bool(_THAI_RUN.fullmatch(word)) and word in _thai_dictionary()
+
+
 def is_stopword(word: str) -> bool:
     return word in ENGLISH_STOPWORDS or word in THAI_STOPWORDS
 
@@ -201,11 +207,12 @@ def _max_edits(word: str) -> int:
     return 1 if len(word) < 6 else 2
 
 
-def edit_distance_within(a: str, b: str, limit: int) -> bool:
+def edit_distance(a: str, b: str, limit: int) -> int | None:
     """Optimal string alignment distance (a swap of two neighbours counts as one edit:
-    'refnud' is one edit from 'refund') is at most `limit`; gives up early."""
+    'refnud' is one edit from 'refund'), or None beyond `limit`; gives up as soon as
+    every alignment of a row is past it."""
     if abs(len(a) - len(b)) > limit:
-        return False
+        return None
     previous2: list[int] = []
     previous = list(range(len(b) + 1))
     for i in range(1, len(a) + 1):
@@ -216,18 +223,38 @@ def edit_distance_within(a: str, b: str, limit: int) -> bool:
             if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
                 current[j] = min(current[j], previous2[j - 2] + 1)
         if min(current) > limit:
-            return False
+            return None
         previous2, previous = previous, current
-    return previous[-1] <= limit
+    return previous[-1] if previous[-1] <= limit else None
 
 
-def close_words(word: str, vocabulary: Iterable[str], *, at_most: int = 3) -> list[str]:
+# Vocabulary words compared with one typed word at most: nearest lengths first, so that a
+# large vocabulary bounds the work of a query rather than its time.
+MAX_SPELLING_COMPARISONS = 4000
+
+
+def close_words(
+    word: str, by_length: Mapping[int, Sequence[str]], *, df: Mapping[str, int], at_most: int = 3
+) -> list[str]:
+    """The vocabulary's spellings within a few edits of `word`, best first: fewest edits,
+    then the word more articles use (a typo is likelier to mean a common word), then the
+    closest length. `by_length` holds the vocabulary by word length."""
     limit = _max_edits(word)
     if not limit:
         return []
-    found = [w for w in vocabulary if w != word and edit_distance_within(word, w, limit)]
-    found.sort(key=lambda w: (abs(len(w) - len(word)), w))
-    return found[:at_most]
+    lengths = sorted(range(len(word) - limit, len(word) + limit + 1), key=lambda n: abs(n - len(word)))
+    found: list[tuple[int, int, int, str]] = []
+    compared = 0
+    for length in lengths:
+        for other in by_length.get(length, ()):
+            if compared >= MAX_SPELLING_COMPARISONS:
+                break
+            compared += 1
+            distance = edit_distance(word, other, limit) if other != word else None
+            if distance is not None:
+                found.append((distance, -df.get(other, 0), abs(length - len(word)), other))
+    found.sort()
+    return [other for *_order, other in found[:at_most]]
 
 
 # ---------------------------------------------------------------------------------------

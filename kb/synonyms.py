@@ -23,6 +23,8 @@ from kb import search
 RINGS_FILE = Path(__file__).resolve().parent / "data" / "synonyms.json"
 # Longest phrase, in tokens, that a ring member may span in a query.
 MAX_PHRASE_TOKENS = 6
+# Stop words a phrase may hold between its words and still match.
+MAX_FILLERS = 2
 
 
 @dataclass(frozen=True)
@@ -41,20 +43,34 @@ class Thesaurus:
 
     def spans(self, tokens: Sequence[str]) -> list[Span]:
         """Covers the tokens left to right with the longest ring phrases, and single
-        tokens elsewhere."""
+        tokens elsewhere. A phrase also matches with filler words inside it: readers
+        write "โหลดอะไรก็นาน" for โหลดนาน (slow to load), "takes so long" for "takes long"."""
         found: list[Span] = []
         i = 0
         while i < len(tokens):
-            for j in range(min(len(tokens), i + MAX_PHRASE_TOKENS), i, -1):
-                key = "".join(tokens[i:j])
-                if key in self.alternatives:
-                    found.append(Span(i, j, key))
-                    i = j
-                    break
-            else:
-                found.append(Span(i, i + 1, None))
-                i += 1
+            span = self._phrase_at(tokens, i) or self._phrase_with_fillers_at(tokens, i)
+            found.append(span or Span(i, i + 1, None))
+            i = span.end if span else i + 1
         return found
+
+    def _phrase_at(self, tokens: Sequence[str], i: int) -> Span | None:
+        for j in range(min(len(tokens), i + MAX_PHRASE_TOKENS), i, -1):
+            key = "".join(tokens[i:j])
+            if key in self.alternatives:
+                return Span(i, j, key)
+        return None
+
+    def _phrase_with_fillers_at(self, tokens: Sequence[str], i: int) -> Span | None:
+        if search.is_stopword(tokens[i]):
+            return None
+        for j in range(min(len(tokens), i + MAX_PHRASE_TOKENS + MAX_FILLERS), i + 2, -1):
+            words = [t for t in tokens[i:j] if not search.is_stopword(t)]
+            if search.is_stopword(tokens[j - 1]) or len(words) < 2 or j - i - len(words) > MAX_FILLERS:
+                continue
+            key = "".join(words)
+            if key in self.alternatives:
+                return Span(i, j, key)
+        return None
 
     def of_word(self, word: str) -> tuple[tuple[str, ...], ...]:
         return self.alternatives.get(word, ())

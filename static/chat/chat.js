@@ -427,6 +427,7 @@
 
   $("prechat-form").addEventListener("submit", function (event) {
     event.preventDefault();
+    var question = $("prechat-question");
     postForm(event.target, body.dataset.sessionUrl).then(function (data) {
       token = data.token;
       store("set", KEY_TOKEN, token);
@@ -435,7 +436,41 @@
       $("chat-verify").hidden = store("get", KEY_VERIFY) !== "1";
       show("conversation");
       connect();
+      // The question typed before the chat is its first message (sent from the outbox once connected).
+      if (question.value.trim()) {
+        input.value = question.value;
+        sendText();
+        question.value = "";
+        showSuggestions([]);
+      }
     }, function () {});
+  });
+
+  // Articles that may answer the question before the chat starts (kb's suggestions).
+  var suggestions = $("prechat-suggestions");
+  var suggestTimer = null;
+  var suggestedFor = "";
+
+  function showSuggestions(results) {
+    window.helpdeskRenderSuggestions(suggestions.querySelector("ul"), results, { marked: true });
+    suggestions.hidden = results.length === 0;
+  }
+
+  function suggest() {
+    var q = $("prechat-question").value.trim().slice(0, 200);
+    if (q === suggestedFor) return;
+    suggestedFor = q;
+    if (q.length < 3) { showSuggestions([]); return; }
+    var url = body.dataset.suggestUrl + "?limit=3&q=" + encodeURIComponent(q) + "&lang=" + encodeURIComponent(body.dataset.lang || "");
+    fetch(url, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+      .then(function (data) { if (q === suggestedFor) showSuggestions(data.results || []); })
+      .catch(function () {});
+  }
+
+  $("prechat-question").addEventListener("input", function () {
+    clearTimeout(suggestTimer);
+    suggestTimer = setTimeout(suggest, 350);
   });
 
   // Proving the pre-chat email: a code by email, typed back here (tickets/services/claims.py).

@@ -129,22 +129,7 @@
       return ((subject ? subject.value : "") + " " + (text ? text.value.slice(0, 200) : "")).trim();
     };
     var show = function (results) {
-      listEl.textContent = "";
-      results.forEach(function (item) {
-        var li = document.createElement("li");
-        var link = document.createElement("a");
-        link.href = item.url;
-        link.target = "_blank";
-        link.rel = "noopener";
-        link.textContent = item.title;
-        link.dataset.article = item.id;
-        var snippet = document.createElement("p");
-        snippet.className = "portal-muted";
-        snippet.textContent = item.snippet;
-        li.appendChild(link);
-        li.appendChild(snippet);
-        listEl.appendChild(li);
-      });
+      window.helpdeskRenderSuggestions(listEl, results, { snippetClass: "portal-muted" });
       box.hidden = results.length === 0;
     };
     var search = function () {
