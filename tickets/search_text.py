@@ -51,6 +51,8 @@ def _thai_dictionary() -> frozenset[str]:
     return thai_words()
 
 
+MAX_PIECE_CHARS = 32
+
 @functools.lru_cache(maxsize=100_000)
 def _thai_pieces(word: str) -> tuple[str, ...]:
     """The dictionary words inside a Thai compound, cut at character-cluster boundaries
@@ -64,12 +66,16 @@ def _thai_pieces(word: str) -> tuple[str, ...]:
     for cluster in subword_tokenize(word, engine="tcc"):
         bounds.append(bounds[-1] + len(cluster))
     dictionary = _thai_dictionary()
-    pieces = {
-        word[start:end]
-        for i, start in enumerate(bounds[:-1])
-        for end in bounds[i + 1 :]
-        if end - start >= 2 and word[start:end] != word and word[start:end] in dictionary
-    }
+    pieces: set[str] = set()
+    for i, start in enumerate(bounds[:-1]):
+        # No dictionary word is longer than MAX_PIECE_CHARS: a run newmm could not cut
+        # (thousands of letters in a hostile message) costs linear time, not quadratic.
+        for end in bounds[i + 1 :]:
+            if end - start > MAX_PIECE_CHARS:
+                break
+            piece = word[start:end]
+            if end - start >= 2 and piece != word and piece in dictionary:
+                pieces.add(piece)
     return tuple(sorted(pieces))
 
 
