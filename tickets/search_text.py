@@ -39,9 +39,10 @@ def _newmm():
 @functools.lru_cache(maxsize=100_000)
 def _thai_words(run: str) -> tuple[str, ...]:
     """The words of a Thai run; one-letter pieces (a lone vowel sign or particle) mean
-    nothing alone and are left out."""
+    nothing alone, and a piece newmm could not cut (thousands of letters) is no word:
+    both are left out."""
     pieces = _newmm()(run, engine="newmm", keep_whitespace=False)
-    return tuple(piece for piece in (p.strip() for p in pieces) if len(piece) > 1)
+    return tuple(piece for piece in (p.strip() for p in pieces) if 1 < len(piece) <= MAX_WORD_CHARS)
 
 
 @functools.cache

@@ -62,6 +62,26 @@ def kpi_inbound_contact(*, customer_id: int, at: datetime) -> None:
         kpi_days_mark(resolved for _pk, resolved in hit)
 
 
+def kpi_inbound_contacts(contacts: list[tuple[int, datetime]]) -> None:
+    """A batch's contacts (customer id, when): one query finds the tickets they are the
+    repeat contact of; each such ticket keeps its earliest."""
+    if not contacts:
+        return
+    window = timedelta(days=settings.FCR_WINDOW_DAYS)
+    earliest = min(at for _customer, at in contacts)
+    candidates = Ticket.objects.filter(
+        customer_id__in={customer for customer, _at in contacts},
+        resolved_at__gte=earliest - window,
+        resolved_at__lt=max(at for _customer, at in contacts),
+    ).values_list("pk", "customer_id", "resolved_at", "repeat_contact_at")
+    for pk, customer_id, resolved_at, repeat_at in candidates:
+        hits = [at for customer, at in contacts if customer == customer_id and resolved_at < at <= resolved_at + window]
+        first = min(hits, default=None)
+        if first is not None and (repeat_at is None or first < repeat_at):
+            Ticket.objects.filter(pk=pk).update(repeat_contact_at=first)
+            kpi_days_mark([resolved_at])
+
+
 def fcr_facts_stale(tickets: QuerySet) -> QuerySet:
     """The tickets whose kept facts differ from the definition's, with both."""
     computed = {f"computed_{name}": expression for name, expression in fcr_facts_computed().items()}

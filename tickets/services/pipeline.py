@@ -35,11 +35,11 @@ from tickets.models import (
 from tickets.services import delivery, surveys
 from tickets.services.customers import customer_resolve, customers_resolve_many
 from tickets.services.filenames import filename_clean
-from tickets.services.kpi_facts import kpi_inbound_contact
+from tickets.services.kpi_facts import kpi_inbound_contacts
 from tickets.services.kpi_rollups import kpi_days_mark
 from tickets.services.outbox import outbox_task, outbox_tasks
 from tickets.services.sanitize import html_to_text, sanitize_html
-from tickets.services.search_documents import search_document_append, search_document_create
+from tickets.services.search_documents import search_documents_append_many, search_documents_rebuild
 from tickets.services.tickets import ticket_id_from_subject, ticket_set_status
 from tickets.services.webhooks import webhook_subscriptions_read_once
 
@@ -278,8 +278,7 @@ def _tickets_open(tickets: list[Ticket]) -> None:
         for ticket in tickets
     )
     kpi_days_mark(ticket.created_at for ticket in tickets)
-    for ticket in tickets:
-        search_document_create(ticket=ticket)
+    search_documents_rebuild(ticket_ids=[ticket.pk for ticket in tickets])
 
 
 # Step 5: the message, its sanitized HTML and its attachments.
@@ -307,10 +306,14 @@ def _append_messages(items: list[Item]) -> None:
     Message.objects.bulk_create([item.message for item in items])
     for item in items:
         item.pending_media = _store_attachments(item.message, item.msg.attachments)
-        search_document_append(ticket_id=item.ticket.pk, text=item.message.text)
-        if item.survey is None and not item.msg.is_auto_reply:
-            # A contact: the repeat contact of the customer's recently resolved tickets.
-            kpi_inbound_contact(customer_id=item.customer.pk, at=item.now)
+    texts: dict[int, list[str]] = {}
+    for item in items:
+        texts.setdefault(item.ticket.pk, []).append(item.message.text)
+    search_documents_append_many(texts)
+    # Contacts are the repeat contacts of their customers' recently resolved tickets.
+    kpi_inbound_contacts(
+        [(item.customer.pk, item.now) for item in items if item.survey is None and not item.msg.is_auto_reply]
+    )
     touched: dict[int, Ticket] = {}
     customers: dict[int, Customer] = {}
     for item in items:

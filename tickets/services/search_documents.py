@@ -95,6 +95,31 @@ def search_document_append(*, ticket_id: int, text: str) -> None:
         search_documents_rebuild(ticket_ids=[ticket_id])
 
 
+def search_documents_append_many(texts: dict[int, list[str]]) -> None:
+    """A batch's messages added to their tickets' documents (ticket id -> texts), in
+    one statement on PostgreSQL. Tickets without a document get it whole."""
+    words = {ticket_id: _joined(set().union(*map(document_terms, items))) for ticket_id, items in texts.items()}
+    words = {ticket_id: joined for ticket_id, joined in words.items() if joined}
+    if not words:
+        return
+    if not _postgresql():
+        for ticket_id, joined in words.items():
+            search_document_append(ticket_id=ticket_id, text=joined)
+        return
+    values = ", ".join(["(%s::bigint, %s)"] * len(words))
+    sql = (
+        f"UPDATE {TABLE} AS d SET message_terms = CASE WHEN length(d.message_terms) < {MAX_TERMS} "
+        "THEN d.message_terms || array_to_tsvector(string_to_array(v.terms, ' ')) ELSE d.message_terms END "
+        f"FROM (VALUES {values}) AS v(ticket_id, terms) WHERE d.ticket_id = v.ticket_id RETURNING d.ticket_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [item for pair in words.items() for item in pair])
+        found = {row[0] for row in cursor.fetchall()}
+    missing = [ticket_id for ticket_id in words if ticket_id not in found]
+    if missing:
+        search_documents_rebuild(ticket_ids=missing)
+
+
 def search_documents_customer_changed(*, customer_ids: Iterable[int]) -> None:
     """The customers' words on all their tickets, after a rename, a new or removed
     address, a merge or its undo: one UPDATE per customer."""
@@ -143,7 +168,10 @@ def _rebuild_batch(tickets: list[tuple[int, int, str]]) -> None:
 
 
 def search_documents_rebuild(
-    *, ticket_ids: Iterable[int] | None = None, missing_only: bool = False, progress: Callable[[int], None] | None = None
+    *,
+    ticket_ids: Iterable[int] | None = None,
+    missing_only: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
     """Rebuilds the documents of these tickets (default: all), in batches of a thousand
     tickets, each one read of their messages and one INSERT ... ON CONFLICT. Returns
