@@ -251,10 +251,21 @@ def floor_round(conn, sql: str, items: list[tuple[str, object]], vendor: str) ->
 
 def followups_rate() -> tuple[float, int]:
     """The follow-ups of every inbound message of the run (assignment, sentiment, SLA
-    clock, acknowledgement, rules), in batches of 100 as one worker runs them."""
-    from tickets.models import Direction, Message
+    clock, acknowledgement, rules), in batches of 100 as one worker runs them. Eight
+    agents are online with room for 25 tickets each, so the first 200 new tickets are
+    assigned and the rest find everyone full, as on a busy day."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from tickets.models import AgentProfile, Direction, Message
     from tickets.tasks import inbound_followups_batch
 
+    for n in range(8):
+        agent = get_user_model().objects.create(username=f"bench-agent-{n}", is_staff=True)
+        AgentProfile.objects.update_or_create(
+            user=agent,
+            defaults={"presence": AgentProfile.Presence.ONLINE, "last_seen_at": timezone.now(), "capacity": 25},
+        )
     ids = list(Message.objects.filter(direction=Direction.IN).order_by("pk").values_list("pk", flat=True))
     started = time.perf_counter()
     for start in range(0, len(ids), 100):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db.models import Min
 
 from tickets.models import Direction, Message
-from tickets.services.assignment import agents_available, ticket_auto_assign
+from tickets.services.assignment import agents_available, tickets_auto_assign
 from tickets.services.autoack import autoacks_send
 from tickets.services.escalation import escalation_evaluate_many
 from tickets.services.sentiment import sentiments_record
@@ -29,8 +29,7 @@ def inbound_followups(*, message_ids: list[int]) -> None:
         return
     tickets = {message.ticket_id: message.ticket for message in messages}
     if agents_available():
-        for message in _openers(messages):
-            ticket_auto_assign(ticket=message.ticket)
+        tickets_auto_assign(tickets=[message.ticket for message in _openers(messages)])
     sentiments_record(messages=messages)
     tickets_sla_start(tickets=list(tickets.values()))
     with webhook_subscriptions_read_once():

@@ -3,11 +3,12 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import deliver, make_user
 from tickets.models import AgentProfile, Notification, Role, Team, Ticket
-from tickets.services.assignment import ticket_auto_assign
+from tickets.services.assignment import ticket_auto_assign, tickets_auto_assign
 from tickets.services.presence import presence_connect
 from tickets.services.tickets import ticket_assign
 
@@ -141,3 +142,29 @@ def test_concurrent_assignments_never_exceed_capacity(roles):
     for agent in agents:
         assert Ticket.objects.filter(assignee=agent).count() == 2
     assert Ticket.objects.filter(assignee__isnull=True).count() == 4
+
+
+@pytest.mark.django_db
+def test_a_batch_is_shared_round_robin_within_capacity_and_team(roles):
+    # The tickets come first: with nobody online, the pipeline's own assignment leaves them be.
+    billing = Team.objects.create(name="Billing")
+    tickets = [new_ticket(n) for n in range(6)] + [new_ticket(6, team=billing)]
+    first = online("first", capacity=2, last_assigned_minutes_ago=30)
+    second = online("second", capacity=2, last_assigned_minutes_ago=20)
+    member = online("member", capacity=1, last_assigned_minutes_ago=10, team=billing)
+
+    assigned = tickets_auto_assign(tickets=tickets)
+
+    # Round robin, longest idle first: first, second, member, first, second; then
+    # only the billing member could take the billing ticket, and has no room left.
+    names = [assigned[t.pk].username if t.pk in assigned else None for t in tickets]
+    assert names == ["first", "second", "member", "first", "second", None, None]
+    assert Ticket.objects.filter(assignee=first).count() == Ticket.objects.filter(assignee=second).count() == 2
+    assert Notification.objects.filter(user=member, kind=Notification.Kind.ASSIGNMENT).count() == 1
+    # Everyone is full now: a batch costs the same few statements however long it is.
+    later = [new_ticket(n) for n in range(7, 17)]
+    with CaptureQueriesContext(connection) as short_batch:
+        assert tickets_auto_assign(tickets=later[:1]) == {}
+    with CaptureQueriesContext(connection) as long_batch:
+        assert tickets_auto_assign(tickets=tickets + later) == {}
+    assert len(long_batch) == len(short_batch) <= 6
