@@ -17,6 +17,7 @@ from tickets.models import (
 )
 from tickets.services.ingest import inbound_event_process
 from tickets.services.privacy import customer_erase
+from tickets.services.ticket_edits import customer_edited, ticket_edited
 
 
 @admin.register(Team)
@@ -47,6 +48,16 @@ class CustomerAdmin(admin.ModelAdmin):
     raw_id_fields = ["merged_into", "user"]
     actions = ["erase"]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        customer_edited(customer=form.instance)
+
+    def get_actions(self, request):
+        # A customer's contacts are never deleted; erasure removes their personal data.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
     @admin.action(description=_("Erase the selected customers' personal data (irreversible)"), permissions=["delete"])
     def erase(self, request, queryset):
         """Asks for confirmation on a page of its own, then calls the privacy service."""
@@ -73,19 +84,42 @@ class TicketAdmin(admin.ModelAdmin):
     search_fields = ["subject"]
     raw_id_fields = ["customer", "assignee"]
     list_select_related = ["customer", "assignee"]
-    # Status goes through the services, which record the KPI facts.
+    # Status goes through the services, which keep the KPI facts and clocks below.
     readonly_fields = [
-        "status", "created_at", "first_inbound_at", "first_response_at", "first_response_s", "resolved_at",
-        "resolution_s", "reopen_count", "agent_reply_count",
+        "status", "created_at", "updated_at", "first_inbound_at", "last_inbound_at", "first_response_at",
+        "first_response_s", "first_response_business_s", "last_agent_reply_at", "resolved_at", "resolution_s",
+        "resolution_business_s", "closed_at", "pending_since", "paused_s", "escalated_at", "reopen_count",
+        "agent_reply_count", "fcr_one_contact", "repeat_contact_at", "open_conversation", "agent_initiated",
     ]  # fmt: skip
+
+    def save_model(self, request, obj, form, change):
+        previous_customer_id = form.initial.get("customer") if change else None
+        super().save_model(request, obj, form, change)
+        ticket_edited(ticket=obj, previous_customer_id=previous_customer_id)
+
+    def has_delete_permission(self, request, obj=None):
+        # A ticket holds contacts, which are never deleted; erasing the customer removes their data.
+        return False
 
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
+    """Read only: a message is a contact on the customer's timeline, written and
+    erased by the services alone, which keep its ticket's facts and documents."""
+
     list_display = ["id", "ticket", "channel", "direction", "delivery_status", "created_at"]
     list_filter = ["channel", "direction", "delivery_status"]
     raw_id_fields = ["ticket", "customer", "author", "event"]
     search_fields = ["external_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Attachment)
