@@ -64,7 +64,7 @@ def _first_response_medians(created: QuerySet, filters: KPIFilters) -> tuple[dic
     per_day = created.annotate(day=TruncDate("created_at", tzinfo=filters.time_zone))
     if not is_postgres():
         return grouped_median(per_day, "day", "first_response_s"), grouped_median(
-            per_day.filter(assignee__isnull=False), "assignee_id", "first_response_s"
+            created.filter(assignee__isnull=False), "assignee_id", "first_response_s"
         )
     answered = per_day.filter(first_response_s__isnull=False).values("day", "assignee_id", "first_response_s")
     sql, params = answered.query.sql_with_params()
