@@ -7,12 +7,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import BigIntegerField, Count, DateField, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Cast, TruncDate
+from django.db import connection
+from django.db.models import Count, DateField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import TruncDate
 
 from tickets.models import KPIReplyDay, KPITicketDay
 from tickets.selectors.fcr import fcr_condition
-from tickets.selectors.kpi_percentiles import PercentileCont, as_float, grouped_median, is_postgres
+from tickets.selectors.kpi_percentiles import as_float, grouped_median, is_postgres
 from tickets.selectors.kpis import FCREdge, KPIFilters, rate, rollup_days
 
 User = get_user_model()
@@ -58,36 +59,29 @@ def _cells(*, filters: KPIFilters, scope: QuerySet, edge: FCREdge) -> tuple[FCRC
 
 
 def _first_response_medians(created: QuerySet, filters: KPIFilters) -> tuple[dict[date, float], dict[int, float]]:
-    """The median first response per day created and per assignee: one query on
-    PostgreSQL (the two groupings side by side)."""
+    """The median first response per day created and per assignee: on PostgreSQL one
+    query, whose grouping sets read and sort the tickets once for both groupings."""
     per_day = created.annotate(day=TruncDate("created_at", tzinfo=filters.time_zone))
-    assigned = created.filter(assignee__isnull=False)
     if not is_postgres():
         return grouped_median(per_day, "day", "first_response_s"), grouped_median(
-            assigned, "assignee_id", "first_response_s"
+            created.filter(assignee__isnull=False), "assignee_id", "first_response_s"
         )
-    answered = Q(first_response_s__isnull=False)
-    by_day = (
-        per_day.filter(answered)
-        .annotate(g_day=F("day"), g_agent=Cast(Value(None), BigIntegerField()))
-        .values("g_day", "g_agent")
-        .annotate(m=PercentileCont("first_response_s", 0.5))
-        .order_by()
-    )
-    by_agent = (
-        assigned.filter(answered)
-        .annotate(g_day=Cast(Value(None), DateField()), g_agent=F("assignee_id"))
-        .values("g_day", "g_agent")
-        .annotate(m=PercentileCont("first_response_s", 0.5))
-        .order_by()
-    )
+    answered = per_day.filter(first_response_s__isnull=False).values("day", "assignee_id", "first_response_s")
+    sql, params = answered.query.sql_with_params()
     days: dict[date, float] = {}
     agents: dict[int, float] = {}
-    for day, agent, median in by_day.union(by_agent, all=True).values_list("g_day", "g_agent", "m"):
-        if day is not None:
-            days[day] = median
-        else:
-            agents[agent] = median
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT GROUPING(day) = 0, day, assignee_id,
+                       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY first_response_s)
+                FROM ({sql}) AS answered GROUP BY GROUPING SETS ((day), (assignee_id))""",
+            params,
+        )
+        for by_day, day, agent, median in cursor.fetchall():
+            if by_day:
+                days[day] = median
+            elif agent is not None:  # unassigned tickets belong to no agent
+                agents[agent] = median
     return days, agents
 
 

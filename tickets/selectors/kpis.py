@@ -203,10 +203,13 @@ def kpi_summary(*, filters: KPIFilters, now: datetime | None = None, detail: boo
         now=Count("pk", filter=active),
         end_of_range=Count("pk", filter=Q(created_at__lt=backlog_end) & unresolved_at_end),
     )
+    # The name is looked up once per tag after the sum: annotated before it, it would
+    # join the grouping and be looked up once per rollup row.
     top_tags = list(
         rollup_days(KPITagDay, filters)
         .values("tag_id")
-        .annotate(name=Subquery(Tag.objects.filter(pk=OuterRef("tag_id")).values("name")), tickets=Sum("tickets"))
+        .annotate(tickets=Sum("tickets"))
+        .annotate(name=Subquery(Tag.objects.filter(pk=OuterRef("tag_id")).values("name")))
         .values("name", "tickets")
         .order_by("-tickets", "name")[:10]
     )
