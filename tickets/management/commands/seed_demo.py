@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from tickets.models import Message, Ticket
 from tickets.services.demo import demo_logins, demo_seed
+from tickets.services.demo.bulk import demo_tables_compact
 from tickets.services.demo.plan import HISTORY_DAYS
 from tickets.services.kpi_rollups import rebuild_kpi_rollups
 from tickets.services.search_documents import rebuild_search_documents
@@ -81,6 +82,8 @@ class Command(BaseCommand):
         rebuild_kpi_rollups()
         # The bulk-written tickets bypass the write path that keeps the search documents.
         rebuild_search_documents()
+        if summary.tickets:
+            demo_tables_compact()
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
