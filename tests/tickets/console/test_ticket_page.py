@@ -208,13 +208,13 @@ def long_history_of(ticket: Ticket, browser, agent) -> None:
     make_user("somchai.k", roles=[Role.AGENT])
     for n in range(5, 80):
         deliver("whatsapp" if n % 2 else "sms", "+66812345678", f"message {n}")
+    reply = f"/console/tickets/{ticket.pk}/reply/"
     for n in range(3):
-        browser.post(
-            f"/console/tickets/{ticket.pk}/reply/",
-            {"kind": "note", "text": f"note {n} @somchai.k @agent1",
-             "attachments": [SimpleUploadedFile(f"receipt-{n}.pdf", b"%PDF-1.4", content_type="application/pdf")]},
-        )  # fmt: skip
-    assert Message.objects.filter(ticket=ticket, direction="note", attachments__isnull=False).count() == 3
+        browser.post(reply, {"kind": "note", "text": f"note {n} @somchai.k @agent1"})
+        receipt = SimpleUploadedFile(f"receipt-{n}.pdf", b"%PDF-1.4", content_type="application/pdf")
+        browser.post(reply, {"kind": "reply", "channel": "whatsapp", "text": f"file {n}", "attachments": [receipt]})
+    assert Message.objects.filter(ticket=ticket, direction="note").count() == 3
+    assert Message.objects.filter(ticket=ticket, attachments__isnull=False).count() == 3
     ticket.tags.add(*(Tag.objects.create(name=f"tag-{n}") for n in range(3)))
     browser.post(f"/console/tickets/{ticket.pk}/update/", {"status": "pending", "priority": "high", "assignee": ""})
     for n in range(3):
