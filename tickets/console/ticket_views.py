@@ -12,10 +12,11 @@ from django.views.decorators.http import require_GET
 from kb.selectors import article_suggestions, preferred_language
 from tickets.console.forms import ReplyForm, TicketUpdateForm
 from tickets.console.views import agent_required
-from tickets.models import AgentProfile, Message, Ticket
+from tickets.models import Message, Ticket
 from tickets.selectors import console as console_selectors
 from tickets.selectors.keyset import InvalidCursor, KeysetPage
 from tickets.selectors.timeline import customer_timeline_page
+from tickets.services.claims import customer_claims
 from tickets.services.replies import default_reply_channel, reply_channel_options
 
 TIMELINE_PAGE = 30
@@ -37,7 +38,12 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     page = customer_timeline_page(customer_id=ticket.customer_id, size=TIMELINE_PAGE)
     timeline = page.rows[::-1]
     identity_kinds = {identity.kind for identity in ticket.customer.identities.all()}
-    channel_options = reply_channel_options(ticket=ticket, identity_kinds=identity_kinds)
+    claims = list(customer_claims(customer_id=ticket.customer_id))
+    channel_options = reply_channel_options(
+        ticket=ticket, identity_kinds=identity_kinds, claim_kinds={claim.kind for claim in claims}
+    )
+    # Read once and cached on the user: the canned responses and the page's header ask again.
+    profile = getattr(request.user, "agent_profile", None)
     reply_channel = default_reply_channel(ticket, options=channel_options)
     context = {
         "ticket": ticket,
@@ -58,7 +64,8 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "feedback": console_selectors.customer_feedback(customer_id=ticket.customer_id),
         "canned_menu": console_selectors.canned_menu(user=request.user),
         "macros": console_selectors.macro_list(),
-        "in_training": AgentProfile.objects.filter(user=request.user, in_training=True).exists(),
+        "in_training": profile is not None and profile.in_training,
+        "open_claims": [claim for claim in claims if claim.verified_at is None],
         "kb_suggestions": _kb_suggestions(ticket, timeline, user=request.user),
     }
     return render(request, "console/ticket.html", context)

@@ -39,13 +39,14 @@ class ClaimError(ValueError):
     """A verification that cannot be done; its text is for the visitor or the agent."""
 
 
+def customer_claims(*, customer_id: int):
+    """Every claim of a customer, verified or not, oldest first."""
+    return IdentityClaim.objects.filter(customer_id=customer_id).select_related("may_be").order_by("created_at", "id")
+
+
 def open_claims(*, customer_id: int):
     """The unverified claims of a customer, for the console's flag."""
-    return (
-        IdentityClaim.objects.filter(customer_id=customer_id, verified_at__isnull=True)
-        .select_related("may_be")
-        .order_by("created_at", "id")
-    )
+    return customer_claims(customer_id=customer_id).filter(verified_at__isnull=True)
 
 
 @transaction.atomic

@@ -72,18 +72,21 @@ def _unreachable_reason(channel: str, label: str) -> str:
     return reasons.get(channel) or _("No %(channel)s address for this customer") % {"channel": label}
 
 
-def reply_channel_options(*, ticket: Ticket, identity_kinds: set[str] | None = None) -> list[ChannelOption]:
+def reply_channel_options(
+    *, ticket: Ticket, identity_kinds: set[str] | None = None, claim_kinds: set[str] | None = None
+) -> list[ChannelOption]:
     """Every channel, each reachable or not (with the reason) from the customer's
-    addresses. `identity_kinds` saves the query when the caller has them already."""
+    addresses. `identity_kinds` and `claim_kinds` save the queries when the caller
+    has them already."""
     if identity_kinds is None:
         identity_kinds = set(
             ContactIdentity.objects.filter(customer_id=ticket.customer_id).values_list("kind", flat=True)
         )
     # An address a chat visitor only claimed is still where they asked to be answered
     # (the offline form): sending there shows them nothing of anyone's.
-    identity_kinds = set(identity_kinds) | set(
-        IdentityClaim.objects.filter(customer_id=ticket.customer_id).values_list("kind", flat=True)
-    )
+    if claim_kinds is None:
+        claim_kinds = set(IdentityClaim.objects.filter(customer_id=ticket.customer_id).values_list("kind", flat=True))
+    identity_kinds = set(identity_kinds) | set(claim_kinds)
     options = []
     for value, label in Channel.choices:
         kinds = CHANNEL_ADDRESS_KINDS.get(value, (value,))

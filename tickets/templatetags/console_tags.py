@@ -55,8 +55,9 @@ def console_bell(user) -> dict:
 
 @register.simple_tag
 def console_presence(user) -> str:
-    profile = AgentProfile.objects.filter(user=user).values_list("presence", flat=True).first()
-    return profile or AgentProfile.Presence.OFFLINE
+    # The profile is cached on the user, so a page that read it already asks no more.
+    profile = getattr(user, "agent_profile", None)
+    return (profile.presence if profile is not None else "") or AgentProfile.Presence.OFFLINE
 
 
 @register.filter
