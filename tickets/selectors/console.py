@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, Q, QuerySet, Window
+from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -235,12 +235,8 @@ def approval_queue() -> QuerySet[Message]:
 
 
 def notifications_for(*, user, limit: int = 20) -> tuple[list[Notification], int]:
-    """The latest notifications and the number unread, in one query: every row carries
-    the count over all of the user's (none at all means none unread)."""
-    latest = list(
-        Notification.objects.filter(user=user)
-        .select_related("ticket")
-        .annotate(unread=Window(Count("pk", filter=Q(read_at__isnull=True))))
-        .order_by("-created_at", "-id")[:limit]
-    )
-    return latest, latest[0].unread if latest else 0
+    """The latest notifications and the number unread."""
+    mine = Notification.objects.filter(user=user)
+    latest = list(mine.select_related("ticket").order_by("-created_at", "-id")[:limit])
+    unread = mine.filter(read_at__isnull=True).count()
+    return latest, unread

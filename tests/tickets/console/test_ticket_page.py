@@ -177,7 +177,7 @@ def test_the_whatsapp_window_shows_in_the_reply_box(agent_browser):
 # Session, user and roles; ticket, tags, identities; messages and attachments; claims;
 # profile; reply channel; WhatsApp window; past tickets; activities; surveys; mood;
 # canned responses; notifications with the unread count; live chat; assignees; macros.
-TICKET_PAGE_QUERIES = 21
+TICKET_PAGE_QUERIES = 22
 
 
 def test_the_ticket_page_costs_the_same_queries_for_a_short_and_a_long_history(agent_browser, agent):
