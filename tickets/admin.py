@@ -92,10 +92,14 @@ class TicketAdmin(admin.ModelAdmin):
         "agent_reply_count", "fcr_one_contact", "repeat_contact_at", "open_conversation", "agent_initiated",
     ]  # fmt: skip
 
+    def get_readonly_fields(self, request, obj=None):
+        # A ticket moves to another customer by merging the customers, in the console:
+        # its conversation key and the customers' FCR facts follow there.
+        return [*self.readonly_fields, "customer"] if obj is not None else self.readonly_fields
+
     def save_model(self, request, obj, form, change):
-        previous_customer_id = form.initial.get("customer") if change else None
         super().save_model(request, obj, form, change)
-        ticket_edited(ticket=obj, previous_customer_id=previous_customer_id)
+        ticket_edited(ticket=obj)
 
     def has_delete_permission(self, request, obj=None):
         # A ticket holds contacts, which are never deleted; erasing the customer removes their data.

@@ -42,12 +42,18 @@ def test_a_reassignment_in_the_admin_keeps_the_rollups_exact(admin_client, roles
     assert kpi_rollups_differences() == []
 
     team = Team.objects.create(name="Returns")
+    stranger = deliver("sms", "+66810000009", "hi").ticket.customer
     data = change_form_data(ticket, assignee=other.pk, team=team.pk, channel="whatsapp", subject="Zebrafish order")
+    # The customer is read only here (tickets move by merging customers): a forged value is ignored.
+    data["customer"] = stranger.pk
     response = admin_client.post(f"/admin/tickets/ticket/{ticket.pk}/change/", data)
 
     assert response.status_code == 302, response.content[:2000]
     ticket.refresh_from_db()
     assert (ticket.assignee_id, ticket.team_id, ticket.channel) == (other.pk, team.pk, "whatsapp")
+    assert ticket.customer_id != stranger.pk
+    # A new ticket still names its customer.
+    assert b'name="customer"' in admin_client.get("/admin/tickets/ticket/add/").content
     assert kpi_rollups_differences() == []
     assert list(ticket_search(Ticket.objects.all(), "zebrafish")) == [ticket]
 

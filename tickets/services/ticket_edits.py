@@ -13,13 +13,12 @@ from tickets.services.search_documents import search_documents_customer_changed,
 
 
 @transaction.atomic
-def ticket_edited(*, ticket: Ticket, previous_customer_id: int | None) -> None:
+def ticket_edited(*, ticket: Ticket) -> None:
     """After a saved edit: the rollups count the ticket under its channel, team and
-    assignee, its document holds its subject, and FCR's repeat contacts hang on its
-    customer (the previous one's tickets too, when it moved)."""
+    assignee, its document holds its subject, and its customer's FCR facts see it."""
     kpi_ticket_days_mark(ticket_ids=[ticket.pk], with_replies_and_answers=True)
     search_documents_rebuild(ticket_ids=[ticket.pk])
-    customer_fcr_facts_refresh(customer_ids={ticket.customer_id, previous_customer_id} - {None})
+    customer_fcr_facts_refresh(customer_ids=[ticket.customer_id])
 
 
 def customer_edited(*, customer: Customer) -> None:

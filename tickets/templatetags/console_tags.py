@@ -57,7 +57,7 @@ def console_bell(user) -> dict:
 def console_presence(user) -> str:
     # The profile is cached on the user, so a page that read it already asks no more.
     profile = getattr(user, "agent_profile", None)
-    return (profile.presence if profile is not None else "") or AgentProfile.Presence.OFFLINE
+    return (profile and profile.presence) or AgentProfile.Presence.OFFLINE
 
 
 @register.filter
