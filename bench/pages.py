@@ -6,7 +6,7 @@ statements and the slowest statement with its plan, in-process and over HTTP.
 Pages:
 - `inbox`: the console inbox, page 1 (50 rows), as a signed-in agent;
 - `ticket_list`: REST `GET /api/v1/tickets/`, page 1 (and `ticket_list_deep`, page 1000
-  where there are that many pages);
+  where there are that many pages, by the cursor that following `next` would reach);
 - `ticket_page`: the console page of the busiest customer's latest ticket;
 - `kpis_detail`: REST `GET /api/v1/kpis/` over the last 30 days with the daily trend
   and the agent table (the dashboard's call);
@@ -140,8 +140,23 @@ def page_urls() -> dict[str, str]:
         "kpis_year": f"/api/v1/kpis/?from={today - timedelta(days=364)}&to={today}",
     }
     if Ticket.objects.count() >= 50 * 1000:
-        urls["ticket_list_deep"] = "/api/v1/tickets/?page=1000"
+        urls["ticket_list_deep"] = ticket_list_page_url(1000)
     return urls
+
+
+def ticket_list_page_url(page: int) -> str:
+    """The ticket list's `page`, as its keyset cursor: after the last ticket of the page
+    before it (timestamps are to the microsecond, so no tie spans the two pages)."""
+    from rest_framework.pagination import Cursor
+
+    from tickets.models import Ticket
+    from tickets.pagination import TicketListPagination
+
+    paginator = TicketListPagination()
+    ordered = Ticket.objects.order_by(*paginator.ordering).values_list("updated_at", flat=True)
+    paginator.base_url = "/api/v1/tickets/"
+    position = ordered[(page - 1) * paginator.page_size - 1]
+    return paginator.encode_cursor(Cursor(offset=0, reverse=False, position=str(position)))
 
 
 def in_process(urls: dict[str, str], user, *, calls: int) -> dict[str, dict]:
