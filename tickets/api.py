@@ -22,6 +22,7 @@ from tickets.selectors.inbox import TicketFilters, ticket_list
 from tickets.selectors.timeline import customer_timeline, ticket_messages
 from tickets.services import tickets as ticket_services
 from tickets.services.customers import customer_merge
+from tickets.services.outbound import ticket_open
 from tickets.services.replies import ReplyError, attachments_check, reply_create
 
 User = get_user_model()
@@ -263,7 +264,7 @@ class TicketViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retri
         serializer = TicketCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        ticket = ticket_services.ticket_create(
+        ticket = ticket_open(
             customer=data["customer"],
             subject=data["subject"],
             channel=data["channel"],
@@ -271,9 +272,8 @@ class TicketViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retri
             team=data.get("team"),
             assignee=data.get("assignee"),
             actor=request.user,
+            text=data.get("text", ""),
         )
-        if data.get("text"):
-            reply_create(ticket=ticket, author=request.user, text=data["text"], channel=data["channel"])
         return Response(TicketSerializer(ticket_list().get(pk=ticket.pk)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TicketUpdateSerializer, responses=TicketSerializer)

@@ -466,3 +466,17 @@ def test_tag_names_are_listed_once(agent_client, somchai):
     assert response.status_code == 200
     assert sorted(response.json()["tags"]) == ["billing", "vip"]
     assert Tag.objects.count() == 2
+
+
+def test_ticket_create_with_empty_text_is_refused_whole(agent_client, somchai):
+    """The first message is part of the create: text of control characters only is a
+    400, and no ticket is left behind without the message it was opened with."""
+    before = Ticket.objects.count()
+    response = agent_client.post(
+        "/api/v1/tickets/",
+        {"customer": somchai.pk, "subject": "Your refund", "channel": "email", "text": "\x01\x02"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == "a reply needs some text"
+    assert Ticket.objects.count() == before

@@ -49,7 +49,9 @@ def idempotency_begin(*, user_id: int, key: str, fingerprint: str) -> Replay | N
     else:
         # Now and then, the user's expired keys go; the unique key keeps the table small anyway.
         expired = IdempotentRequest.objects.filter(user_id=user_id, created_at__lt=now - KEY_TTL)
-        IdempotentRequest.objects.filter(pk__in=list(expired.values_list("pk", flat=True)[:100])).delete()
+        expired_ids = list(expired.values_list("pk", flat=True)[:100])
+        if expired_ids:
+            IdempotentRequest.objects.filter(pk__in=expired_ids).delete()
         return None
     with transaction.atomic():
         record = IdempotentRequest.objects.select_for_update().get(user_id=user_id, key=key)

@@ -99,3 +99,14 @@ def conversation_start(
     except ReplyError as exc:
         raise ConversationError(str(exc)) from exc
     return ticket
+
+
+@transaction.atomic
+def ticket_open(*, customer: Customer, subject: str, channel: str, actor, text: str = "", **fields) -> Ticket:
+    """A ticket an agent opens through the API, with its first message when `text` is
+    given: one transaction, so the ticket never exists without the message it was
+    opened with. (`fields`: priority, team, assignee.)"""
+    ticket = ticket_services.ticket_create(customer=customer, subject=subject, channel=channel, actor=actor, **fields)
+    if text:
+        reply_create(ticket=ticket, author=actor, text=text, channel=channel)
+    return ticket
