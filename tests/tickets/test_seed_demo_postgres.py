@@ -17,6 +17,7 @@ from tickets.models import (
     ChatSessionLog,
     Customer,
     Direction,
+    InboxCounter,
     Message,
     SLAPolicy,
     Survey,
@@ -25,6 +26,7 @@ from tickets.models import (
     TicketSLA,
 )
 from tickets.services.demo import bulk
+from tickets.services.inbox_counters import inbox_counter_mismatches
 from tickets.services.demo.writers import CopyWriter, OrmWriter
 
 pytestmark = [
@@ -71,7 +73,7 @@ def test_copy_writes_the_rows_bulk_create_writes(roles, monkeypatch):
 
 
 def test_the_copied_set_is_consistent_and_the_sequences_carry_on(roles):
-    _seed(tickets=150, seed=6, messages_per_ticket=8, days=365)
+    _seed(tickets=150, seed=6, messages_per_ticket=8, days=365, batch_size=25)
     tickets = Ticket.objects.annotate(
         n=Count("messages"),
         replies=Count(
@@ -91,6 +93,10 @@ def test_the_copied_set_is_consistent_and_the_sequences_carry_on(roles):
     assert TicketSLA.objects.count() == 150 and SLAPolicy.objects.count() == 4
     assert TicketSLA.objects.filter(first_response_breached_at__isnull=False).exists()
     assert not TicketSLA.objects.filter(ticket__agent_initiated=False, first_response_due_at__isnull=True).exists()
+    # The inbox counts are exact and already folded: one counter row per combination in use.
+    assert inbox_counter_mismatches() == []
+    combinations = Ticket.objects.values_list("status", "channel", "priority", "assignee_id", "team_id").order_by().distinct()
+    assert InboxCounter.objects.count() == combinations.count()
 
     # The ids came from the tables' sequences: the helpdesk's next rows do not collide.
     top = Ticket.objects.order_by("-pk").first()
