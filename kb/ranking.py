@@ -155,8 +155,10 @@ def parse(text: str, *, stats: CorpusStats, thesaurus: Thesaurus, ranking: Ranki
                 concept.add(terms, ranking.synonyms)
         for word in typed:
             if ranking.synonyms:
+                # Another word for one word of a phrase answers that word alone: "payment"
+                # -> transfer is not "automatic payment".
                 for terms in thesaurus.of_word(word):
-                    concept.add(terms, ranking.synonyms)
+                    concept.add(terms, ranking.synonyms / len(typed))
             if word not in stats.known and not search.is_thai_dictionary_word(word):
                 for fix in stats.close_words(word):
                     weight = ranking.typos * _edits_discount(word, fix, ranking)

@@ -36,3 +36,12 @@ def test_half_a_phrase_answers_half_of_its_concept():
     floor = ranking.DEFAULT.coverage_floor
     # The phrase's mean (half the word's score), times the share it answers (one half).
     assert half == pytest.approx(alone * 0.5 * (floor + (1 - floor) * 0.5))
+
+
+def test_another_word_for_one_word_of_a_phrase_weighs_by_its_share_of_the_phrase():
+    rings = [["router reset", "factory reset"], ["router", "modem"]]
+    (concept,) = _parse("router reset", rings).concepts
+    weights = dict(concept.alternatives)
+    assert weights[("router", "reset")] == 1.0
+    assert weights[("factory", "reset")] == ranking.DEFAULT.synonyms
+    assert weights[("modem",)] == pytest.approx(ranking.DEFAULT.synonyms / 2)
