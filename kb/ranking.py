@@ -48,7 +48,8 @@ MAX_REMEMBERED_CORRECTIONS = 20_000
 # articles' search documents keep them, so the list changes without a reindex.
 QUERY_FILLERS = frozenset(
     """all any also already each every just really since some still very anything something
-    ทั้งหมด เลย แค่ ยัง อีก มาก จริงๆ ตั้งแต่ เสมอ ทำ""".split()
+    now today yesterday morning currently ทั้งหมด เลย แค่ ยัง อีก มาก จริงๆ ตั้งแต่ เสมอ ทำ
+    ตอนนี้ วันนี้ เมื่อวาน เมื่อเช้า""".split()
 )
 DEFAULT = Ranking()
 LEXICAL = Ranking(synonyms=0.0, translations=0.0, use_usage=False)
@@ -135,7 +136,9 @@ def parse(text: str, *, stats: CorpusStats, thesaurus: Thesaurus, ranking: Ranki
     text = (text or "")[: search.QUERY_MAX_CHARS]
     query = Query(text=text)
     tokens = search.raw_tokens(text)
-    seen: set[tuple[str, ...]] = set()
+    # A word typed twice ("เน็ตช้า เน็ตหลุด") is one concept: counted again, it would
+    # outweigh the rest of the question.
+    seen: set[str] = set()
     for span in thesaurus.spans(tokens):
         if len(query.concepts) >= max_terms:
             break
@@ -144,7 +147,7 @@ def parse(text: str, *, stats: CorpusStats, thesaurus: Thesaurus, ranking: Ranki
         typed = tuple(t for t in typed if t not in seen and (len(t) > 1 or t.isdigit()) and t not in QUERY_FILLERS)
         if not typed:
             continue
-        seen.add(typed)
+        seen.update(typed)
         concept = Concept(typed=typed)
         concept.add(typed, 1.0)
         if span.key and ranking.synonyms:
@@ -152,8 +155,10 @@ def parse(text: str, *, stats: CorpusStats, thesaurus: Thesaurus, ranking: Ranki
                 concept.add(terms, ranking.synonyms)
         for word in typed:
             if ranking.synonyms:
+                # Another word for one word of a phrase answers that word alone: "payment"
+                # -> transfer is not "automatic payment".
                 for terms in thesaurus.of_word(word):
-                    concept.add(terms, ranking.synonyms)
+                    concept.add(terms, ranking.synonyms / len(typed))
             if word not in stats.known and not search.is_thai_dictionary_word(word):
                 for fix in stats.close_words(word):
                     weight = ranking.typos * _edits_discount(word, fix, ranking)
@@ -228,17 +233,20 @@ def score(candidate: Candidate, query: Query, *, stats: CorpusStats, ranking: Ra
         return memo[term]
 
     total = 0.0
-    answered = 0
+    answered = 0.0
     for concept in query.concepts:
         best = 0.0
+        share_of_best = 0.0
         for terms, weight in concept.alternatives:
             matched = [term_score(t) for t in terms]
             if any(matched):
-                # A phrase counts by its mean, so half a phrase weighs less than all of it.
-                best = max(best, weight * sum(matched) / len(terms))
-        if best:
-            answered += 1
-            total += best
+                # A phrase counts by its mean, so half a phrase weighs less than all of it,
+                # and answers half of its concept.
+                value = weight * sum(matched) / len(terms)
+                if value > best:
+                    best, share_of_best = value, sum(1 for m in matched if m) / len(terms)
+        answered += share_of_best
+        total += best
     if not answered:
         return 0.0
     share = answered / len(query.concepts)

@@ -86,10 +86,12 @@ def build(rings: Sequence[Sequence[str]]) -> Thesaurus:
     for ring in rings:
         members = [(key_of(member), tuple(search.index_terms(member))) for member in ring]
         members = [(key, terms) for key, terms in members if key and terms]
-        for key, _terms in members:
+        for key, terms in members:
             others = members_of.setdefault(key, [])
-            for other_key, other_terms in members:
-                if other_key != key and other_terms not in others:
+            # Members of one key may still index apart: "wifi" finds the articles that
+            # write "Wi-Fi" (wi, fi), "5 GHz" those that write "5ghz".
+            for _other_key, other_terms in members:
+                if other_terms != terms and other_terms not in others:
                     others.append(other_terms)
         for _key, terms in members:
             words.update(terms)

@@ -24,3 +24,9 @@ def test_a_phrase_with_too_many_fillers_or_ending_on_one_does_not_match():
 def test_the_words_typed_in_a_row_still_win():
     thesaurus = synonyms.build([["no internet", "offline"], ["internet", "net"]])
     assert _keys(thesaurus, "no internet") == ["nointernet"]
+
+
+def test_members_of_one_key_that_index_apart_find_each_other():
+    thesaurus = synonyms.build([["wifi", "wi-fi", "wireless"]])
+    assert ("wi", "fi") in thesaurus.of_word("wifi")
+    assert ("wireless",) in thesaurus.of_word("wifi")
