@@ -3,12 +3,13 @@ daily rollups, medians from the tickets' facts."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, DateField, F, Q, QuerySet, Sum, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate
 
 from tickets.models import KPIReplyDay, KPITicketDay
@@ -58,31 +59,39 @@ def _cells(*, filters: KPIFilters, scope: QuerySet, edge: FCREdge) -> tuple[FCRC
     return cells, volume
 
 
-def _first_response_medians(created: QuerySet, filters: KPIFilters) -> tuple[dict[date, float], dict[int, float]]:
-    """The median first response per day created and per assignee: on PostgreSQL one
-    query, whose grouping sets read and sort the tickets once for both groupings."""
-    per_day = created.annotate(day=TruncDate("created_at", tzinfo=filters.time_zone))
+def _first_response_medians(filters: KPIFilters, scope: QuerySet) -> tuple[dict[date, float], dict[int, float]]:
+    """The median first response per day created and per assignee. On PostgreSQL one
+    query: a percentile per day over that day's stretch of the created_at index, and
+    one per agent over the per-agent index, so that each sorts only its own tickets
+    (one percentile per group over the range sorted every ticket of the range by day)."""
+    created = scope.filter(created_at__gte=filters.start, created_at__lt=filters.end)
     if not is_postgres():
+        per_day = created.annotate(day=TruncDate("created_at", tzinfo=filters.time_zone))
         return grouped_median(per_day, "day", "first_response_s"), grouped_median(
             created.filter(assignee__isnull=False), "assignee_id", "first_response_s"
         )
-    answered = per_day.filter(first_response_s__isnull=False).values("day", "assignee_id", "first_response_s")
-    sql, params = answered.query.sql_with_params()
-    days: dict[date, float] = {}
-    agents: dict[int, float] = {}
+    answered = scope.filter(first_response_s__isnull=False)
+    one_day = answered.filter(created_at__gte=RawSQL("days.day_start", ()), created_at__lt=RawSQL("days.day_end", ()))
+    one_agent = answered.filter(
+        created_at__gte=filters.start, created_at__lt=filters.end, assignee_id=RawSQL("agents.id", ())
+    )
+    day_sql, day_params = one_day.values("first_response_s").query.sql_with_params()
+    agent_sql, agent_params = one_agent.values("first_response_s").query.sql_with_params()
+    median = "SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY first_response_s) FROM ({}) AS answered"
+    days = [filters.date_from + timedelta(days=n) for n in range((filters.date_to - filters.date_from).days + 1)]
+    bounds = [datetime.combine(day, time.min, filters.time_zone) for day in [*days, days[-1] + timedelta(days=1)]]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT GROUPING(day) = 0, day, assignee_id,
-                       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY first_response_s)
-                FROM ({sql}) AS answered GROUP BY GROUPING SETS ((day), (assignee_id))""",
-            params,
+            f"""SELECT days.day, NULL, ({median.format(day_sql)})
+                FROM UNNEST(%s::date[], %s::timestamptz[], %s::timestamptz[]) AS days(day, day_start, day_end)
+                UNION ALL
+                SELECT NULL, agents.id, ({median.format(agent_sql)}) FROM {User._meta.db_table} AS agents""",
+            [*day_params, days, bounds[:-1], bounds[1:], *agent_params],
         )
-        for by_day, day, agent, median in cursor.fetchall():
-            if by_day:
-                days[day] = median
-            elif agent is not None:  # unassigned tickets belong to no agent
-                agents[agent] = median
-    return days, agents
+        rows = cursor.fetchall()
+    by_day = {day: value for day, agent, value in rows if day is not None and value is not None}
+    by_agent = {agent: value for day, agent, value in rows if agent is not None and value is not None}
+    return by_day, by_agent
 
 
 def _sum_by(cells: FCRCells, position: int) -> dict[Any, tuple[int, int]]:
@@ -95,8 +104,7 @@ def _sum_by(cells: FCRCells, position: int) -> dict[Any, tuple[int, int]]:
 
 def kpi_detail(*, filters: KPIFilters, scope: QuerySet, edge: FCREdge, survey_counts: dict) -> dict[str, Any]:
     cells, volume = _cells(filters=filters, scope=scope, edge=edge)
-    created = scope.filter(created_at__gte=filters.start, created_at__lt=filters.end)
-    by_day, by_agent = _first_response_medians(created, filters)
+    by_day, by_agent = _first_response_medians(filters, scope)
     return {
         "trend": kpi_trend(filters=filters, first_response=by_day, cells=cells, volume=volume),
         "agents": kpi_agents(filters=filters, first_response=by_agent, cells=cells, survey_counts=survey_counts),

@@ -29,7 +29,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Case, CharField, Count, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from tickets.models import Channel, KPISurveyDay, KPITagDay, KPITicketDay, Tag, Ticket
@@ -165,6 +179,29 @@ def survey_summary(counts: dict[tuple[str, int, int | None], int], ces_max: int)
     }
 
 
+def _count(queryset: QuerySet) -> Subquery:
+    """COUNT(*) of the queryset as a scalar subquery (an annotation, so no GROUP BY)."""
+    return Subquery(
+        queryset.order_by().annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField())).values("n")
+    )
+
+
+def _backlog(scope: QuerySet, *, backlog_end: datetime) -> dict[str, int]:
+    """Active tickets now, and tickets unresolved at the end of the range. The tickets
+    active or never resolved come from the partial index ticket_kpi_backlog_idx (index
+    only, however many tickets were ever resolved); those resolved since the end and
+    no longer active from the resolved_at index, a range that is empty when the range
+    ends today."""
+    active = Q(status__in=Ticket.ACTIVE_STATUSES)
+    created_before_end = Q(created_at__lt=backlog_end)
+    unresolved_at_end = Q(resolved_at__isnull=True) | Q(resolved_at__gte=backlog_end)
+    resolved_since_end = scope.filter(created_before_end, ~active, resolved_at__gte=backlog_end)
+    return scope.filter(active | Q(resolved_at__isnull=True)).aggregate(
+        now=Count("pk", filter=active),
+        end_of_range=Count("pk", filter=created_before_end & unresolved_at_end) + _count(resolved_since_end),
+    )
+
+
 def kpi_summary(*, filters: KPIFilters, now: datetime | None = None, detail: bool = False) -> dict[str, Any]:
     """Every number of the KPI API. `detail` adds the daily trend and the agent table."""
     from tickets.selectors.kpi_detail import kpi_detail
@@ -196,13 +233,7 @@ def kpi_summary(*, filters: KPIFilters, now: datetime | None = None, detail: boo
     judged, fcr = row["eligible"] + row["edge_judged"], row["fcr"] + row["edge_fcr"]
     young, young_fcr = row["young"] + row["edge_young"], row["young_fcr"] + row["edge_young_fcr"]
 
-    backlog_end = min(filters.end, now)
-    active = Q(status__in=Ticket.ACTIVE_STATUSES)
-    unresolved_at_end = Q(resolved_at__isnull=True) | Q(resolved_at__gte=backlog_end)
-    backlog = scope.filter(active | unresolved_at_end).aggregate(
-        now=Count("pk", filter=active),
-        end_of_range=Count("pk", filter=Q(created_at__lt=backlog_end) & unresolved_at_end),
-    )
+    backlog = _backlog(scope, backlog_end=min(filters.end, now))
     # The name is looked up once per tag after the sum: annotated before it, it would
     # join the grouping and be looked up once per rollup row.
     top_tags = list(

@@ -114,12 +114,13 @@ class Story:
             customer_merge(source=source, target=target, actor=self.supervisor)
 
 
-def _ranges(start) -> list[KPIFilters]:
+def _ranges(start, agent_id: int) -> list[KPIFilters]:
     first = start.date()
     return [
         KPIFilters(date_from=first, date_to=first + timedelta(days=60)),
         KPIFilters(date_from=first + timedelta(days=3), date_to=first + timedelta(days=9)),
         KPIFilters(date_from=first, date_to=first + timedelta(days=60), channel="email"),
+        KPIFilters(date_from=first, date_to=first + timedelta(days=60), agent_id=agent_id),
     ]
 
 
@@ -156,7 +157,7 @@ def test_random_events_keep_the_rollups_exact(seed, clock, agent, roles, setting
         assert [_api_queries(client, day), _api_queries(client, year)] == few
 
     for now in (clock.now, start + timedelta(days=12), clock.now + timedelta(days=10)):
-        for filters in _ranges(start):
+        for filters in _ranges(start, agent.pk):
             assert kpi_summary(filters=filters, now=now, detail=True) == kpi_reference.kpi_summary(
                 filters=filters, now=now, detail=True
             ), (now, filters)
