@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kb.selectors import article_suggestions, preferred_language
-from tickets.console.forms import ReplyForm, TicketUpdateForm
+from tickets.console.forms import TicketUpdateForm
 from tickets.console.views import agent_required
 from tickets.models import Message, Ticket
 from tickets.selectors import console as console_selectors
@@ -50,10 +50,8 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "customer": ticket.customer,
         "timeline": timeline,
         "older_url": _older_url(ticket.pk, page),
-        "reply_form": ReplyForm(initial={"channel": reply_channel, "kind": "reply"}),
-        "update_form": TicketUpdateForm(
-            initial={"status": ticket.status, "priority": ticket.priority, "assignee": ticket.assignee_id}
-        ),
+        "current_ticket_id": ticket.pk,
+        **_update_options(),
         "reply_channel": reply_channel,
         "channel_options": channel_options,
         "whatsapp_window_open": console_selectors.whatsapp_window_open(customer_id=ticket.customer_id),
@@ -84,19 +82,29 @@ def ticket_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     except InvalidCursor:
         return HttpResponse(_("This link to older messages is not valid."), status=400, content_type="text/plain")
     context = {
-        "ticket": ticket,
         "customer": ticket.customer,
+        "current_ticket_id": ticket.pk,
         "timeline": page.rows[::-1],
         "older_url": _older_url(ticket.pk, page),
     }
     return render(request, "console/_timeline_page.html", context)
 
 
+def _update_options() -> dict:
+    """The choices of the ticket's status, priority and assignee selects, as the update
+    form validates them; rendered by one small template rather than by form widgets."""
+    fields = TicketUpdateForm.base_fields
+    assignees = console_selectors.staff_users().values_list("pk", "username")
+    return {
+        "status_options": fields["status"].choices,
+        "priority_options": fields["priority"].choices,
+        "assignee_options": [("", fields["assignee"].empty_label), *assignees],
+    }
+
+
 def _kb_suggestions(ticket: Ticket, timeline: list[Message], *, user) -> list:
     """Knowledge-base articles for what the customer last asked on this ticket."""
-    last_question = next(
-        (m.text for m in reversed(timeline) if m.ticket_id == ticket.pk and m.direction == "in"), ""
-    )
+    last_question = next((m.text for m in reversed(timeline) if m.ticket_id == ticket.pk and m.direction == "in"), "")
     text = f"{ticket.subject} {last_question}".strip()
     if not text:
         return []
@@ -114,6 +122,6 @@ def message_partial(request: HttpRequest, pk: int) -> HttpResponse:
     current = request.GET.get("ticket", "")
     return render(
         request,
-        "console/_message.html",
-        {"message": message, "current_ticket_id": int(current) if current.isdigit() else None},
+        "console/_timeline_page.html",
+        {"timeline": [message], "current_ticket_id": int(current) if current.isdigit() else None},
     )

@@ -104,9 +104,11 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("console:ticket", pk=pk)
     if _wants_json(request):
-        message = Message.objects.select_related("author", "customer").prefetch_related("attachments").get(pk=message.pk)
+        message = (
+            Message.objects.select_related("author", "customer").prefetch_related("attachments").get(pk=message.pk)
+        )
         html = render_to_string(
-            "console/_message.html", {"message": message, "current_ticket_id": ticket.pk}, request=request
+            "console/_timeline_page.html", {"timeline": [message], "current_ticket_id": ticket.pk}, request=request
         )
         return JsonResponse({"message": message.pk, "html": html, "notice": notice}, status=201)
     if notice:

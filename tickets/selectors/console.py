@@ -66,9 +66,7 @@ class InboxQuery:
 
 def _at_risk(now) -> Q:
     """Past the SLA's warning time (or breached) on the clock that still runs."""
-    return Q(first_response_at__isnull=True, sla__first_response_warn_at__lte=now) | Q(
-        sla__resolution_warn_at__lte=now
-    )
+    return Q(first_response_at__isnull=True, sla__first_response_warn_at__lte=now) | Q(sla__resolution_warn_at__lte=now)
 
 
 def sla_at_risk(tickets: QuerySet[Ticket], *, now=None) -> QuerySet[Ticket]:
@@ -114,11 +112,9 @@ def saved_views_for(*, user) -> list[SavedView]:
 
 
 def ticket_for_console(*, ticket_id: int) -> Ticket:
-    return (
-        Ticket.objects.select_related("customer", "assignee", "team")
-        .prefetch_related("tags", "customer__identities")
-        .get(pk=ticket_id)
-    )
+    """The ticket with what its page shows of it: customer, identities and tags (the page
+    names the assignee and team through its selects, by id)."""
+    return Ticket.objects.select_related("customer").prefetch_related("tags", "customer__identities").get(pk=ticket_id)
 
 
 def customer_past_tickets(*, customer_id: int, exclude_ticket_id: int, limit: int = 10) -> list[Ticket]:
@@ -133,11 +129,8 @@ def customer_past_tickets(*, customer_id: int, exclude_ticket_id: int, limit: in
 def customer_feedback(*, customer_id: int, limit: int = 10) -> dict:
     """Answered CSAT/CES/NPS surveys, newest first, and the customer's recent mood
     (average sentiment of their last inbound messages; a low score means churn risk)."""
-    surveys = list(
-        Survey.objects.filter(customer_id=customer_id, status=Survey.Status.ANSWERED)
-        .select_related("ticket")
-        .order_by("-answered_at", "-id")[:limit]
-    )
+    answered = Survey.objects.filter(customer_id=customer_id, status=Survey.Status.ANSWERED)
+    surveys = list(answered.order_by("-answered_at", "-id")[:limit])
     recent = MessageSentiment.objects.filter(customer_id=customer_id).order_by("-created_at")[:20]
     mood = MessageSentiment.objects.filter(pk__in=recent.values("pk")).aggregate(score=Avg("score"), n=Count("pk"))
     score = mood["score"]
@@ -169,7 +162,9 @@ def whatsapp_window_open(*, customer_id: int, now=None) -> bool | None:
 
 def ticket_activities(*, ticket_id: int, limit: int = 30) -> list[TicketActivity]:
     return list(
-        TicketActivity.objects.filter(ticket_id=ticket_id).select_related("actor").order_by("-created_at", "-id")[:limit]
+        TicketActivity.objects.filter(ticket_id=ticket_id)
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:limit]
     )
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 from django import template
 from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from tickets.delivery_errors import delivery_error_explanation
 from tickets.models import AgentProfile
@@ -102,10 +104,28 @@ def message_html(message) -> SafeString:
 def channel_icon(channel: str, label: str) -> SafeString:
     """A channel's round icon, labelled for screen readers; one template include per
     row would cost more than the rest of the row."""
+    return _channel_icon(channel, str(label))
+
+
+# A few channels in a few languages: the markup is built once for each.
+@lru_cache(maxsize=64)
+def _channel_icon(channel: str, label: str) -> SafeString:
     svg = mark_safe(_CHANNEL_SVGS.get(channel, _CHANNEL_SVGS["sms"]))  # noqa: S308 - constants above
     return format_html(
         '<span class="cn-ch cn-ch-{}" title="{}" aria-label="{}" role="img">{}</span>', channel, label, label, svg
     )
+
+
+@register.simple_tag(takes_context=True)
+def other_ticket_link(context, ticket_id: int) -> SafeString:
+    """The link from a timeline entry to its own ticket, when that is not the page's;
+    made once per ticket and page, as most entries of a long history share a few tickets."""
+    links = context.render_context.setdefault("other_ticket_links", {})
+    if ticket_id not in links:
+        url = reverse("console:ticket", args=[ticket_id])
+        label = gettext("on ticket #%(ref)s") % {"ref": ticket_id}
+        links[ticket_id] = format_html('<a class="cn-ref" href="{}">{}</a>', url, label)
+    return links[ticket_id]
 
 
 @register.filter
