@@ -17,6 +17,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext
 
 from tickets.models import Channel, Customer, Ticket
+from tickets.selectors.ticket_rows import assignee_name
 from tickets.templatetags.console_tags import channel_icon
 from tickets.templatetags.thai_dates import date as localized_date
 
@@ -79,8 +80,7 @@ class _PageWords:
 def _assignee(row: dict, words: _PageWords) -> str:
     if row["assignee_id"] is None:
         return words.unassigned
-    full_name = f"{row['assignee__first_name']} {row['assignee__last_name']}".strip()
-    return escape(full_name or row["assignee__username"])
+    return escape(assignee_name(row))
 
 
 def _row(row: dict, words: _PageWords) -> str:

@@ -47,6 +47,12 @@ def with_tag_names(rows: list[dict]) -> list[dict]:
     return rows
 
 
+def assignee_name(row: dict) -> str:
+    """The assignee's full name, else their username, as User.get_full_name() would say it."""
+    full_name = f"{row['assignee__first_name']} {row['assignee__last_name']}".strip()
+    return full_name or row["assignee__username"]
+
+
 def ticket_row_values(tickets: QuerySet[Ticket], fields: tuple[str, ...]) -> QuerySet:
     """The tickets as dicts of `fields` (the tags are read by with_tag_names)."""
     return tickets.prefetch_related(None).values(*fields)
