@@ -8,10 +8,11 @@ autoescaping did; the output is the template's, byte for byte."""
 
 from __future__ import annotations
 
+from html import escape
+
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import gettext

@@ -26,16 +26,22 @@ from tickets.services import console, saved_views
 _PAGE_PARAMETERS = ("after", "page", "partial")
 
 
+def _translated(choices) -> list[tuple]:
+    """Choices with their lazy labels translated once: the template writes some of
+    them twice, and a lazy label costs more each time it is written."""
+    return [(value, str(label)) for value, label in choices]
+
+
 def _filter_choices(request: HttpRequest) -> dict:
     """The filter and bulk selects, written by the template itself (Django's widget
     templates cost a millisecond a select), with the staff read once for both."""
     get = request.GET
     return {
-        "sorts": InboxFilterForm.base_fields["sort"].choices,
-        "bulk_actions": BulkActionForm.ACTIONS,
-        "statuses": Ticket.Status.choices,
-        "channels": Channel.choices,
-        "priorities": Ticket.Priority.choices,
+        "sorts": _translated(InboxFilterForm.base_fields["sort"].choices),
+        "bulk_actions": _translated(BulkActionForm.ACTIONS),
+        "statuses": _translated(Ticket.Status.choices),
+        "channels": _translated(Channel.choices),
+        "priorities": _translated(Ticket.Priority.choices),
         "teams": list(Team.objects.values_list("pk", "name")),
         "staff": [(user.pk, user.get_full_name() or user.get_username()) for user in console_selectors.staff_users()],
         "selected": {
