@@ -2,9 +2,12 @@
 statements and the slowest statement with its plan, in-process and over HTTP.
 
     DATABASE_URL=postgres://... python bench/pages.py [--quick] [--sizes 10000,100000] [--keep]
+        [--pages inbox,ticket_list] [--calls 50]
 
-Pages:
-- `inbox`: the console inbox, page 1 (50 rows), as a signed-in agent;
+Pages (`--pages` measures only those named):
+- `inbox`: the console inbox as an agent opens it: `/console/`, their default view
+  ("mine") with the counts of every view, page 1 (50 rows), signed in as the agent
+  with the most active tickets;
 - `ticket_list`: REST `GET /api/v1/tickets/`, page 1 (and `ticket_list_deep`, page 1000
   where there are that many pages, by the cursor that following `next` would reach);
 - `ticket_page`: the console page of the busiest customer's latest ticket;
@@ -15,12 +18,14 @@ Pages:
 Each size is seeded with `seed_demo --tickets N --messages-per-ticket 10 --days 365` into a
 database of its own, beside DATABASE_URL's, then ANALYZEd. With `--keep` the
 seeded databases are kept (named `<database>_pages_<N>`) and reused by the next
-run; without it they are dropped at the end. In-process runs go through Django's
+run, which only reads them (no migration; it stops if they need one) apart from
+the signed-in session; without it they are dropped at the end. In-process runs go through Django's
 test client (view, SQL and template rendering, no network); the HTTP runs go to
 `uvicorn --workers 2` from 4 keep-alive connections. The JSON line names each
 figure `<page>_<stat>` (`inbox_p95_ms`, `inbox_sql`, ...), `http_` in front for the
 HTTP runs, and the size behind (`inbox_p95_ms_100000`). `--quick` runs 20 calls per
-page and size instead of 50 and only 100k tickets unless --sizes says otherwise.
+page and size instead of 50 (`--calls` sets any number) and only 100k tickets
+unless --sizes says otherwise.
 """
 
 from __future__ import annotations
@@ -75,9 +80,10 @@ def sized_database(tickets: int, *, keep: bool):
         admin.close()
 
 
-def use_database(name: str) -> None:
+def use_database(name: str, *, migrate: bool) -> None:
     """Points this process's Django at the size's database (set up once, switched
-    between sizes: the connections and their pool are closed first) and migrates it."""
+    between sizes: the connections and their pool are closed first) and migrates a
+    new one; a kept one must be up to date already, as it is only read."""
     django_setup(migrate=False)
     from django.conf import settings
     from django.core.management import call_command
@@ -88,7 +94,14 @@ def use_database(name: str) -> None:
         if hasattr(connection, "close_pool"):
             connection.close_pool()
     settings.DATABASES["default"]["NAME"] = name
-    call_command("migrate", verbosity=0, interactive=False)
+    if migrate:
+        call_command("migrate", verbosity=0, interactive=False)
+        return
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connections["default"])
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        raise SystemExit(f"{name} needs migrations: drop it, or run without --keep, to seed it again")
 
 
 def seed(tickets: int) -> float:
@@ -96,10 +109,15 @@ def seed(tickets: int) -> float:
     from django.db import connection
 
     from tickets.models import Ticket
+    from tickets.services.inbox_counters import inbox_counters_fold
 
     started = time.perf_counter()
     if not Ticket.objects.exists():
         call_command("seed_demo", tickets=tickets, messages_per_ticket=10, batch_size=5000, days=365, verbosity=0)
+    # As the periodic task keeps them: one counter row per combination, not one per
+    # ticket written (100k tickets leave ~21,000 rows for ~1,700 combinations, and
+    # the inbox's counts read them all).
+    inbox_counters_fold()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return time.perf_counter() - started
@@ -121,6 +139,24 @@ def bench_user():
     return user, token.key
 
 
+def inbox_agent():
+    """The agent with the most active tickets: their default view fills a page."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count
+
+    from tickets.models import Ticket
+
+    busiest = (
+        Ticket.objects.filter(status__in=Ticket.ACTIVE_STATUSES, assignee__isnull=False)
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("assignee_id", flat=True)
+        .first()
+    )
+    return get_user_model().objects.get(pk=busiest)
+
+
 def page_urls() -> dict[str, str]:
     from django.db.models import Count
     from django.utils import timezone
@@ -128,7 +164,10 @@ def page_urls() -> dict[str, str]:
     from tickets.models import Ticket
 
     busiest = (
-        Ticket.objects.values("customer_id").annotate(n=Count("id")).order_by("-n").values_list("customer_id", flat=True)
+        Ticket.objects.values("customer_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("customer_id", flat=True)
     ).first()
     ticket = Ticket.objects.filter(customer_id=busiest).order_by("-updated_at").first()
     today = timezone.localdate()
@@ -159,13 +198,12 @@ def ticket_list_page_url(page: int) -> str:
     return paginator.encode_cursor(Cursor(offset=0, reverse=False, position=str(position)))
 
 
-def in_process(urls: dict[str, str], user, *, calls: int) -> dict[str, dict]:
+def in_process(urls: dict[str, str], headers: dict[str, str], *, calls: int) -> dict[str, dict]:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client()
-    client.force_login(user)
+    client = Client(headers=headers)
     results = {}
     for page, url in urls.items():
         client.get(url)  # warm-up
@@ -230,7 +268,10 @@ async def over_http(base_url: str, urls: dict[str, str], headers: dict[str, str]
                             raise SystemExit(f"{url} answered {response.status} over HTTP")
                     times.append(time.perf_counter() - started)
 
-            await worker(2)
+            # Every connection warms up, so that each server worker has served the page
+            # before the timed calls (a single warm-up left one worker cold: its first
+            # call was the p95).
+            await asyncio.gather(*(worker(2) for _ in range(HTTP_CONNECTIONS)))
             times.clear()
             await asyncio.gather(*(worker(max(1, calls // HTTP_CONNECTIONS)) for _ in range(HTTP_CONNECTIONS)))
             pct = percentiles(times)
@@ -243,26 +284,31 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--sizes", default="", help="Comma-separated ticket counts (default 10000,100000).")
     parser.add_argument("--keep", action="store_true", help="Keep the seeded databases for the next run.")
+    parser.add_argument("--pages", default="", help="Comma-separated pages to measure (default: all).")
+    parser.add_argument("--calls", type=int, default=0, help="Calls per page and size (default 50, 20 with --quick).")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("bench/pages.py needs DATABASE_URL pointing at PostgreSQL")
     sizes = [int(s) for s in (args.sizes or ("100000" if args.quick else "10000,100000")).split(",")]
-    calls = 20 if args.quick else 50
+    calls = args.calls or (20 if args.quick else 50)
+    wanted = [p for p in args.pages.split(",") if p]
     figures: dict[str, float] = {}
     os.environ.setdefault("HELPDESK_ALLOW_DEV_SECRETS", "1")
     for size in sizes:
         with sized_database(size, keep=args.keep) as (database_url, reused):
-            use_database(urlsplit(database_url).path.lstrip("/"))
-            seeded_s = seed(size)
+            use_database(urlsplit(database_url).path.lstrip("/"), migrate=not reused)
+            seeded_s = 0.0 if reused else seed(size)
             from tickets.models import Message, Ticket
 
             db = database_description()
-            user, token = bench_user()
-            urls = page_urls()
+            _, token = bench_user()
+            urls = {page: url for page, url in page_urls().items() if not wanted or page in wanted}
+            # The API pages authenticate by the token, the console by the inbox agent's session.
+            headers = {"Authorization": f"Token {token}", "Cookie": session_cookie(inbox_agent())}
             print(f"bench pages: {Ticket.objects.count():,} tickets, {Message.objects.count():,} messages "
                   f"({'reused' if reused else f'seeded in {seeded_s:.0f} s'})")  # fmt: skip
             print_machine(db)
-            local = in_process(urls, user, calls=calls)
+            local = in_process(urls, headers, calls=calls)
             for page, result in local.items():
                 print(f"{page:17s} p50 {result['p50_ms']:7.1f} ms  p95 {result['p95_ms']:7.1f} ms  "
                       f"p99 {result['p99_ms']:7.1f} ms  {result['sql']:3d} SQL  {result['bytes'] / 1024:6.1f} KB")  # fmt: skip
@@ -281,7 +327,6 @@ def main() -> None:
 
             env = {**os.environ, "DATABASE_URL": database_url, "HELPDESK_PUBLIC_URL": f"http://127.0.0.1:{port}",
                    "SECRET_KEY": settings.SECRET_KEY, "LOG_LEVEL": "ERROR"}  # fmt: skip
-            headers = {"Authorization": f"Token {token}", "Cookie": session_cookie(user)}
             server = start_server(port, env, 2)
             try:
                 remote = asyncio.run(over_http(f"http://127.0.0.1:{port}", urls, headers, calls=calls))

@@ -14,11 +14,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from tickets.api_idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from tickets.api_ticket_rows import ticket_list_items
 from tickets.delivery_errors import delivery_error_explanation
 from tickets.models import Attachment, Channel, ContactIdentity, Customer, Message, Team, Ticket
 from tickets.pagination import ConversationPagination, TicketListPagination, TimelinePagination
 from tickets.selectors.customers import customer_find_by_identity, customer_list
 from tickets.selectors.inbox import TicketFilters, ticket_list
+from tickets.selectors.ticket_rows import API_ROW_FIELDS, ticket_row_values, with_tag_names
 from tickets.selectors.timeline import customer_timeline, ticket_messages
 from tickets.services import tickets as ticket_services
 from tickets.services.customers import customer_merge
@@ -132,7 +134,9 @@ class UploadField(serializers.FileField):
 class ReplySerializer(serializers.Serializer):
     text = serializers.CharField(max_length=100_000, trim_whitespace=True, required=False, allow_blank=True, default="")
     note = serializers.BooleanField(default=False, help_text="An internal note, never sent to the customer.")
-    channel = serializers.ChoiceField(choices=Channel.choices, required=False, help_text="Default: the customer's last channel.")
+    channel = serializers.ChoiceField(
+        choices=Channel.choices, required=False, help_text="Default: the customer's last channel."
+    )
     status = serializers.ChoiceField(
         choices=Ticket.Status.choices, required=False, help_text="Status to set after the reply."
     )  # fmt: skip
@@ -176,11 +180,15 @@ def _list_param(request, name: str, allowed: list) -> list | None:
     unknown = [item for item in values if item not in {str(a) for a in allowed}]
     if unknown:
         message = _("unknown value(s) %(values)s; expected one of %(expected)s")
-        raise ValidationError({name: message % {"values": ", ".join(unknown), "expected": ", ".join(map(str, allowed))}})
+        raise ValidationError(
+            {name: message % {"values": ", ".join(unknown), "expected": ", ".join(map(str, allowed))}}
+        )
     return values
 
 
-class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class CustomerViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
     serializer_class = CustomerSerializer
     # Ids are numbers: anything else is a 404 from the router, never a failed int() in a lookup.
     lookup_value_regex = "[0-9]+"
@@ -254,7 +262,9 @@ class TicketViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retri
         ]
     )
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        # TicketSerializer's fields, written from the page's values (tickets/api_ticket_rows.py).
+        page = self.paginate_queryset(ticket_row_values(self.filter_queryset(self.get_queryset()), API_ROW_FIELDS))
+        return self.get_paginated_response(ticket_list_items(with_tag_names(page)))
 
     @extend_schema(
         request=TicketCreateSerializer, responses={201: TicketSerializer}, parameters=[IDEMPOTENCY_KEY_PARAMETER]

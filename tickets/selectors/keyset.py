@@ -93,7 +93,9 @@ def _after(keys: list[Key], values: list) -> Q:
     elif first.descending:
         bound = Q(**{f"{names[0]}__lte": value})
     else:
-        bound = Q(**{f"{names[0]}__gte": value}) | (Q(**{f"{names[0]}__isnull": True}) if first.nullable else Q(pk__in=[]))
+        bound = Q(**{f"{names[0]}__gte": value}) | (
+            Q(**{f"{names[0]}__isnull": True}) if first.nullable else Q(pk__in=[])
+        )
     return bound & condition
 
 
@@ -108,4 +110,6 @@ def keyset_page(rows: QuerySet, *, keys: list[Key], cursor: str = "", size: int)
         return KeysetPage(rows=page, next_cursor="")
     page = page[:size]
     last = page[-1]
-    return KeysetPage(rows=page, next_cursor=_encode([getattr(last, f"keyset_{i}") for i in range(len(keys))]))
+    # Model instances carry the keys as attributes, .values() rows as items.
+    key_of = last.__getitem__ if isinstance(last, dict) else lambda name: getattr(last, name)
+    return KeysetPage(rows=page, next_cursor=_encode([key_of(f"keyset_{i}") for i in range(len(keys))]))
