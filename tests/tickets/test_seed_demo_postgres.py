@@ -26,8 +26,8 @@ from tickets.models import (
     TicketSLA,
 )
 from tickets.services.demo import bulk
-from tickets.services.inbox_counters import inbox_counter_mismatches
 from tickets.services.demo.writers import CopyWriter, OrmWriter
+from tickets.services.inbox_counters import inbox_counter_mismatches
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
