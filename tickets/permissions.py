@@ -20,6 +20,11 @@ def _roles(user) -> set[str]:
     return cached
 
 
+def roles_remember(user, roles: set[str]) -> None:
+    """The user's roles as already read (with their token), so no check reads them again."""
+    user._helpdesk_roles = roles
+
+
 def is_agent(user) -> bool:
     """Agents, supervisors and admins work tickets; customers and strangers do not."""
     if not user or not user.is_authenticated or not user.is_active:

@@ -10,13 +10,15 @@ import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tickets.models import IdempotentRequest
 
 KEY_TTL = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
+# One claim in this many (by the new row's id) also deletes the user's expired keys.
+CLEANUP_EVERY = 50
 
 
 @dataclass(frozen=True)
@@ -41,17 +43,10 @@ def idempotency_begin(*, user_id: int, key: str, fingerprint: str) -> Replay | N
     """Claims the key for this request (None: go ahead), or returns the first answer
     to replay. Raises KeyConflict."""
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            IdempotentRequest.objects.create(user_id=user_id, key=key, fingerprint=fingerprint, created_at=now)
-    except IntegrityError:
-        pass
-    else:
-        # Now and then, the user's expired keys go; the unique key keeps the table small anyway.
-        expired = IdempotentRequest.objects.filter(user_id=user_id, created_at__lt=now - KEY_TTL)
-        expired_ids = list(expired.values_list("pk", flat=True)[:100])
-        if expired_ids:
-            IdempotentRequest.objects.filter(pk__in=expired_ids).delete()
+    claimed_id = _claim(user_id=user_id, key=key, fingerprint=fingerprint, now=now)
+    if claimed_id is not None:
+        if claimed_id % CLEANUP_EVERY == 0:
+            _expired_delete(user_id=user_id, now=now)
         return None
     with transaction.atomic():
         record = IdempotentRequest.objects.select_for_update().get(user_id=user_id, key=key)
@@ -64,6 +59,29 @@ def idempotency_begin(*, user_id: int, key: str, fingerprint: str) -> Replay | N
     if record.status_code is None:
         raise KeyConflict("in_progress")
     return Replay(status_code=record.status_code, body=record.response)
+
+
+def _claim(*, user_id: int, key: str, fingerprint: str, now) -> int | None:
+    """The new row's id, or None when the key is taken: one statement, where an INSERT
+    that may fail needs a savepoint around it (PostgreSQL and SQLite both know ON
+    CONFLICT ... RETURNING)."""
+    q = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {q(IdempotentRequest._meta.db_table)} ({q('user_id')}, {q('key')}, {q('fingerprint')}, "
+        f"{q('created_at')}) VALUES (%s, %s, %s, %s) ON CONFLICT ({q('user_id')}, {q('key')}) DO NOTHING "
+        f"RETURNING {q('id')}"
+    )
+    created_at = IdempotentRequest._meta.get_field("created_at").get_db_prep_value(now, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id, key, fingerprint, created_at])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _expired_delete(*, user_id: int, now) -> None:
+    # Now and then, the user's expired keys go; the unique key keeps the table small anyway.
+    expired = IdempotentRequest.objects.filter(user_id=user_id, created_at__lt=now - KEY_TTL)
+    IdempotentRequest.objects.filter(pk__in=list(expired.values_list("pk", flat=True)[:100])).delete()
 
 
 def idempotency_finish(*, user_id: int, key: str, status_code: int, body: object) -> None:

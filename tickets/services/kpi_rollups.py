@@ -12,7 +12,9 @@ recomputation (`manage.py rebuild_kpi_rollups --check`)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -29,6 +31,8 @@ from tickets.selectors.fcr import fcr_condition
 # pg_advisory_xact_lock key of the refresh ("KPIROLUP" read as a number).
 REFRESH_LOCK = 0x4B5049524F4C5550
 DIMENSIONS = ("day", "channel", "team_id", "assignee_id")
+# Inside `kpi_days_marked_once`, the days already marked.
+_marked_days: ContextVar[set[date] | None] = ContextVar("kpi_marked_days", default=None)
 
 
 def _time_zone() -> ZoneInfo:
@@ -44,8 +48,26 @@ def kpi_days_mark(moments: Iterable[datetime | date | None]) -> None:
     days = {
         moment if not isinstance(moment, datetime) else local_day(moment) for moment in moments if moment is not None
     }
+    marked = _marked_days.get()
+    if marked is not None:
+        days -= marked
+        marked |= days
     if days:
         KPIDirtyDay.objects.bulk_create([KPIDirtyDay(day=day) for day in sorted(days)])
+
+
+@contextmanager
+def kpi_days_marked_once() -> Iterator[None]:
+    """Each day is marked once inside, however many times the change marks it (a ticket
+    opened with its first reply marks its day twice). Use it inside one transaction."""
+    if _marked_days.get() is not None:
+        yield
+        return
+    token = _marked_days.set(set())
+    try:
+        yield
+    finally:
+        _marked_days.reset(token)
 
 
 def kpi_ticket_days_mark(*, ticket_ids: Iterable[int], with_replies_and_answers: bool = False) -> None:

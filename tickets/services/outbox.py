@@ -17,6 +17,9 @@ from __future__ import annotations
 import importlib
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
@@ -40,6 +43,9 @@ REFUSED_RETRY_S = 2
 MAX_LEASE_S = 6 * 3600
 HEADER = "outbox_ids"
 
+# Inside `outbox_batch`, the rows asked for so far, not yet written.
+_batched_rows: ContextVar[list[OutboxItem] | None] = ContextVar("outbox_batched_rows", default=None)
+
 
 def outbox_task(task: str, *args: Any, countdown: float = 0, batched: bool = False) -> None:
     """Asks for `task(*args)` once the current transaction commits. A batched task
@@ -56,10 +62,39 @@ def outbox_tasks(task: str, calls: list[list[Any]], *, countdown: float = 0, bat
     now = timezone.now()
     # Eager Celery ignores countdowns; so does the outbox that feeds it.
     delay = 0 if current_app.conf.task_always_eager else countdown
-    rows = OutboxItem.objects.bulk_create(
+    rows = [
         OutboxItem(task=task, args=args, batched=batched, created_at=now, available_at=now + timedelta(seconds=delay))
         for args in calls
-    )
+    ]
+    pending = _batched_rows.get()
+    if pending is not None:
+        pending.extend(rows)
+        return
+    _rows_write(rows)
+
+
+@contextmanager
+def outbox_batch() -> Iterator[None]:
+    """The rows asked for inside are written together when it ends, in one INSERT: a
+    change that asks for several tasks (a reply's delivery, its escalation check, the
+    webhooks) pays one statement. Use it inside the change's transaction; a block that
+    raises writes nothing, as its transaction is rolled back anyway."""
+    if _batched_rows.get() is not None:  # an enclosing batch writes them
+        yield
+        return
+    rows: list[OutboxItem] = []
+    token = _batched_rows.set(rows)
+    try:
+        yield
+    finally:
+        _batched_rows.reset(token)
+    _rows_write(rows)
+
+
+def _rows_write(rows: list[OutboxItem]) -> None:
+    if not rows:
+        return
+    OutboxItem.objects.bulk_create(rows)
     if current_app.conf.task_always_eager:
         # No broker: the tasks run in this process once the change commits, as
         # Celery's eager mode runs them; what an earlier change left is the sweep's.

@@ -145,6 +145,15 @@ def _record_first_response(ticket: Ticket, now) -> list[str]:
     return fields
 
 
+def reply_text_check(*, text: str, html: str = "", attachments: Sequence[UploadedFile] = ()) -> str:
+    """The reply's text as stored (control characters and edge spaces gone); raises
+    ReplyError for a reply with nothing in it."""
+    text = strip_control_chars(text).strip()
+    if not text and not html and not attachments:
+        raise ReplyError(_("a reply needs some text"))
+    return text
+
+
 @transaction.atomic
 def reply_create(
     *,
@@ -167,9 +176,7 @@ def reply_create(
     the delivery task but stored as "sending", and the provider's status callbacks
     (which find it by its idempotency key) move it on. With `idempotency_key`, a
     repeated call returns the message the first one created."""
-    text = strip_control_chars(text).strip()
-    if not text and not html and not attachments:
-        raise ReplyError(_("a reply needs some text"))
+    text = reply_text_check(text=text, html=html, attachments=attachments)
     if not is_note and ticket.status == Ticket.Status.CLOSED:
         raise ReplyError(_("the ticket is closed; open a new ticket to write to the customer"))
     channel = channel or default_reply_channel(ticket)
@@ -180,6 +187,40 @@ def reply_create(
     existing = Message.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
     if existing is not None:
         return existing
+    return reply_write(
+        ticket=ticket,
+        author=author,
+        text=text,
+        html=html,
+        channel=channel,
+        is_note=is_note,
+        is_automatic=is_automatic,
+        metadata=metadata,
+        sent_by_channel=sent_by_channel,
+        idempotency_key=idempotency_key,
+        attachments=attachments,
+    )
+
+
+def reply_write(
+    *,
+    ticket: Ticket,
+    author,
+    text: str,
+    channel: str,
+    html: str = "",
+    is_note: bool = False,
+    is_automatic: bool = False,
+    metadata: dict | None = None,
+    sent_by_channel: bool = False,
+    idempotency_key: uuid.UUID | None = None,
+    attachments: Sequence[UploadedFile] = (),
+    already_indexed: bool = False,
+) -> Message:
+    """reply_create's writes, inside the caller's transaction, on a ticket the caller
+    holds (locked, or written in this same transaction) and whose instance it keeps
+    up to date; `text` checked by reply_text_check and `channel` valid. `already_indexed`:
+    the ticket's search document has the text already (it was written with it)."""
     now = timezone.now()
     if is_note:
         direction, status = Direction.NOTE, Message.DeliveryStatus.NONE
@@ -204,7 +245,8 @@ def reply_create(
         idempotency_key=idempotency_key or uuid.uuid4(),
         created_at=now,
     )
-    search_document_append(ticket_id=ticket.pk, text=text)
+    if not already_indexed:
+        search_document_append(ticket_id=ticket.pk, text=text)
     for upload in attachments:
         _attachment_store(message=message, upload=upload)
     fields = ["updated_at"]

@@ -64,15 +64,19 @@ def _customer_terms_by_id(customer_ids: Iterable[int]) -> dict[int, str]:
     return {pk: _joined(customer_terms(customer, addresses[pk])) for pk, customer in customers.items()}
 
 
-def search_document_create(*, ticket: Ticket) -> None:
-    """The new ticket's document: its customer and its subject."""
-    terms = _customer_terms_by_id([ticket.customer_id])
+def search_document_create(*, ticket: Ticket, message_texts: Iterable[str] = ()) -> None:
+    """The new ticket's document: its customer, its subject, and the words of
+    `message_texts` (the message it is opened with, so that the document is written
+    once, not written and then updated for that message)."""
+    customer = ticket.customer  # the caller's instance: only the addresses are read
+    addresses = ContactIdentity.objects.filter(customer_id=customer.pk).values_list("kind", "address")
+    message_terms = document_terms(ticket.subject).union(*map(document_terms, message_texts))
     sql = (
         f"INSERT INTO {TABLE} (ticket_id, customer_terms, message_terms) VALUES (%s, {_terms_sql()}, {_terms_sql()}) "
         "ON CONFLICT (ticket_id) DO NOTHING"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [ticket.pk, terms.get(ticket.customer_id, ""), _joined(document_terms(ticket.subject))])
+        cursor.execute(sql, [ticket.pk, _joined(customer_terms(customer, addresses)), _joined(message_terms)])
 
 
 def search_document_append(*, ticket_id: int, text: str) -> None:

@@ -177,6 +177,31 @@ def ticket_create(
     assignee=None,
 ) -> Ticket:
     """A ticket an agent opens. It has no first response: the agent spoke first."""
+    return ticket_insert(
+        customer=customer,
+        subject=subject,
+        channel=channel,
+        actor=actor,
+        priority=priority,
+        team=team,
+        assignee=assignee,
+    )
+
+
+def ticket_insert(
+    *,
+    customer,
+    subject: str,
+    channel: str,
+    actor=None,
+    priority: int = Ticket.Priority.NORMAL,
+    team: Team | None = None,
+    assignee=None,
+    first_message_text: str = "",
+) -> Ticket:
+    """ticket_create's writes, inside the caller's transaction (no savepoint of its
+    own). `first_message_text`: the words of the message the caller opens it with,
+    searchable from the first write of the ticket's search document."""
     now = timezone.now()
     ticket = Ticket.objects.create(
         subject=subject[:300],
@@ -192,6 +217,6 @@ def ticket_create(
     )
     _record(ticket, TicketActivity.Kind.CREATED, actor=actor, channel=channel)
     kpi_days_mark([now])
-    search_document_create(ticket=ticket)
+    search_document_create(ticket=ticket, message_texts=[first_message_text] if first_message_text else [])
     events.publish_ticket_changed(ticket, changes={"created": True})
     return ticket
