@@ -5,11 +5,14 @@ DRF's TokenAuthentication and the checks after it take three."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
 
 from tickets.models import Role
 from tickets.permissions import roles_remember
@@ -21,11 +24,17 @@ def _has_role(role: str) -> Exists:
     return Exists(UserGroup.objects.filter(user_id=OuterRef("user_id"), group__name=role))
 
 
+@cache
+def _tokens_with_roles():
+    # Built once (and never evaluated itself, only filtered): resolving the annotations
+    # is most of the Python work of the query.
+    roles = {f"has_role_{role}": _has_role(role) for role in Role.values}
+    return Token.objects.select_related("user", "user__agent_profile").annotate(**roles)
+
+
 class TokenWithRolesAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
-        model = self.get_model()
-        roles = {f"has_role_{role}": _has_role(role) for role in Role.values}
-        token = model.objects.select_related("user", "user__agent_profile").annotate(**roles).filter(key=key).first()
+        token = _tokens_with_roles().filter(key=key).first()
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not token.user.is_active:
