@@ -10,6 +10,8 @@ import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -145,6 +147,15 @@ def _record_first_response(ticket: Ticket, now) -> list[str]:
     return fields
 
 
+def reply_opening_counts(*, author, at: datetime) -> dict[str, Any]:
+    """What an agent's reply that opens a ticket (reply_write(..., opens_ticket=True))
+    sets on it, for the ticket's INSERT to store at once: the reply counted, unless it
+    waits for a supervisor's approval. The ticket is agent-initiated: no first response."""
+    ticket = Ticket(agent_initiated=True)
+    fields = [] if _needs_approval(author) else _record_first_response(ticket, at)
+    return {name: getattr(ticket, name) for name in fields}
+
+
 def reply_text_check(*, text: str, html: str = "", attachments: Sequence[UploadedFile] = ()) -> str:
     """The reply's text as stored (control characters and edge spaces gone); raises
     ReplyError for a reply with nothing in it."""
@@ -215,13 +226,17 @@ def reply_write(
     sent_by_channel: bool = False,
     idempotency_key: uuid.UUID | None = None,
     attachments: Sequence[UploadedFile] = (),
-    already_indexed: bool = False,
+    opens_ticket: bool = False,
 ) -> Message:
     """reply_create's writes, inside the caller's transaction, on a ticket the caller
     holds (locked, or written in this same transaction) and whose instance it keeps
-    up to date; `text` checked by reply_text_check and `channel` valid. `already_indexed`:
-    the ticket's search document has the text already (it was written with it)."""
-    now = timezone.now()
+    up to date; `text` checked by reply_text_check and `channel` valid.
+
+    `opens_ticket`: the message a ticket is opened with (tickets.services.outbound.
+    ticket_open), at the ticket's own instant; the ticket was stored with this reply
+    counted (reply_opening_counts) and its words in its search document, so nothing of
+    the ticket is left to write."""
+    now = ticket.created_at if opens_ticket else timezone.now()
     if is_note:
         direction, status = Direction.NOTE, Message.DeliveryStatus.NONE
     elif sent_by_channel:
@@ -245,18 +260,18 @@ def reply_write(
         idempotency_key=idempotency_key or uuid.uuid4(),
         created_at=now,
     )
-    if not already_indexed:
-        search_document_append(ticket_id=ticket.pk, text=text)
     for upload in attachments:
         _attachment_store(message=message, upload=upload)
-    fields = ["updated_at"]
-    ticket.updated_at = now
-    if direction == Direction.OUT and not is_automatic and status != Message.DeliveryStatus.AWAITING_APPROVAL:
-        fields += _record_first_response(ticket, now)
-    if direction == Direction.OUT and ticket.status == Ticket.Status.NEW and not is_automatic:
-        ticket.status = Ticket.Status.OPEN
-        fields.append("status")
-    ticket.save(update_fields=fields)
+    if not opens_ticket:
+        search_document_append(ticket_id=ticket.pk, text=text)
+        fields = ["updated_at"]
+        ticket.updated_at = now
+        if direction == Direction.OUT and not is_automatic and status != Message.DeliveryStatus.AWAITING_APPROVAL:
+            fields += _record_first_response(ticket, now)
+        if direction == Direction.OUT and ticket.status == Ticket.Status.NEW and not is_automatic:
+            ticket.status = Ticket.Status.OPEN
+            fields.append("status")
+        ticket.save(update_fields=fields)
     if direction == Direction.OUT and not is_automatic:
         # The day's reply count, and the FCR facts that the reply count decides.
         kpi_days_mark([now])

@@ -4,6 +4,7 @@ KPI facts it makes and an activity on the ticket's timeline."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -197,12 +198,16 @@ def ticket_insert(
     priority: int = Ticket.Priority.NORMAL,
     team: Team | None = None,
     assignee=None,
+    at: datetime | None = None,
     first_message_text: str = "",
+    first_reply_counts: dict[str, Any] | None = None,
 ) -> Ticket:
     """ticket_create's writes, inside the caller's transaction (no savepoint of its
-    own). `first_message_text`: the words of the message the caller opens it with,
-    searchable from the first write of the ticket's search document."""
-    now = timezone.now()
+    own). A caller that writes the ticket's first message itself, at the same instant
+    `at` (reply_write(..., opens_ticket=True)), gives its words, searchable from the
+    first write of the search document, and the counts it sets on the ticket
+    (replies.reply_opening_counts), stored with the ticket instead of updated after."""
+    now = at or timezone.now()
     ticket = Ticket.objects.create(
         subject=subject[:300],
         channel=channel,
@@ -214,6 +219,7 @@ def ticket_insert(
         agent_initiated=True,
         created_at=now,
         updated_at=now,
+        **(first_reply_counts or {}),
     )
     _record(ticket, TicketActivity.Kind.CREATED, actor=actor, channel=channel)
     kpi_days_mark([now])
