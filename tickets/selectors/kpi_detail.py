@@ -12,10 +12,11 @@ from django.db.models import Count, DateField, F, Q, QuerySet, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate
 
-from tickets.models import KPIReplyDay, KPITicketDay
+from tickets.models import KPIReplyDay, KPIReplyMonth, KPITicketDay
 from tickets.selectors.fcr import fcr_condition
 from tickets.selectors.kpi_percentiles import as_float, grouped_median, is_postgres
-from tickets.selectors.kpis import FCREdge, KPIFilters, rate, rollup_days
+from tickets.selectors.kpi_spans import RollupSpan, added_up, rollup_union
+from tickets.selectors.kpis import FCREdge, KPIFilters, rate, rollup_days, ticket_filters_q
 
 User = get_user_model()
 
@@ -137,7 +138,14 @@ def kpi_agents(
 ) -> list[dict[str, Any]]:
     """Per agent: public replies in the range, FCR of the tickets they resolved,
     median first response of their tickets created in the range, CSAT."""
-    replies = dict(rollup_days(KPIReplyDay, filters).values_list("author_id").annotate(n=Sum("replies")).order_by())
+    parts = rollup_union(
+        (KPIReplyDay, KPIReplyMonth),
+        filters=ticket_filters_q(filters),
+        span=RollupSpan.of(filters.date_from, filters.date_to),
+        group=("author_id",),
+        aggregates=lambda _period: {"n": Sum("replies")},
+    )
+    replies = {author: sums["n"] for (author,), sums in added_up(parts, group=("author_id",), sums=("n",)).items()}
     fcr_rows = _sum_by(cells, 1)
     fcr_rows.pop(None, None)  # tickets resolved unassigned belong to no agent
     csat_sums: dict[int, tuple[int, int]] = {}

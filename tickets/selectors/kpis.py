@@ -29,6 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -36,7 +37,6 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
     Subquery,
@@ -46,7 +46,17 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from tickets.models import Channel, KPISurveyDay, KPITagDay, KPITicketDay, Tag, Ticket
+from tickets.models import (
+    Channel,
+    KPISurveyDay,
+    KPISurveyMonth,
+    KPITagDay,
+    KPITagMonth,
+    KPITicketDay,
+    KPITicketMonth,
+    Tag,
+    Ticket,
+)
 from tickets.selectors.fcr import fcr_condition
 from tickets.selectors.kpi_percentiles import (
     FIRST_RESPONSE_FIELDS,
@@ -54,6 +64,7 @@ from tickets.selectors.kpi_percentiles import (
     percentile_aggregates,
     time_summary,
 )
+from tickets.selectors.kpi_spans import RollupSpan, added_up, rollup_union
 from tickets.services.kpi_rollups import kpi_rollups_flush
 
 
@@ -134,13 +145,38 @@ def rate(part: int, whole: int) -> float | None:
 
 def _survey_counts(filters: KPIFilters, ces_max: int) -> dict[tuple[str, int, int | None], int]:
     """(kind, score, assignee) -> answers: at most 23 rows per agent."""
-    answers = rollup_days(KPISurveyDay, filters).filter(Q(kind__in=["csat", "nps"]) | Q(kind="ces", scale_max=ces_max))
-    return {
-        (kind, score, assignee): n
-        for kind, score, assignee, n in answers.values_list("kind", "score", "assignee_id")
-        .annotate(n=Sum("answers"))
-        .order_by()
-    }
+    asked = Q(kind__in=["csat", "nps"]) | Q(kind="ces", scale_max=ces_max)
+    group = ("kind", "score", "assignee_id")
+    parts = rollup_union(
+        (KPISurveyDay, KPISurveyMonth),
+        filters=ticket_filters_q(filters) & asked,
+        span=RollupSpan.of(filters.date_from, filters.date_to),
+        group=group,
+        aggregates=lambda _period: {"n": Sum("answers")},
+    )
+    return {key: sums["n"] for key, sums in added_up(parts, group=group, sums=("n",)).items()}
+
+
+def _top_tags(filters: KPIFilters, span: RollupSpan) -> list[dict[str, Any]]:
+    """The ten tags on most tickets created in the range. The name is looked up once
+    per tag after the sum: annotated before it, it would join the grouping and be
+    looked up once per rollup row."""
+    parts = rollup_union(
+        (KPITagDay, KPITagMonth),
+        filters=ticket_filters_q(filters),
+        span=span,
+        group=("tag_id",),
+        aggregates=lambda _period: {"tickets": Sum("tickets")},
+    )
+    sql, params = parts.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT (SELECT name FROM {Tag._meta.db_table} WHERE id = parts.tag_id) AS name,
+                       SUM(parts.tickets) AS tickets
+                FROM ({sql}) AS parts GROUP BY parts.tag_id ORDER BY tickets DESC, name LIMIT 10""",
+            params,
+        )
+        return [{"name": name, "tickets": int(tickets)} for name, tickets in cursor.fetchall()]
 
 
 def survey_summary(counts: dict[tuple[str, int, int | None], int], ces_max: int) -> dict[str, Any]:
@@ -214,36 +250,37 @@ def kpi_summary(*, filters: KPIFilters, now: datetime | None = None, detail: boo
     created = scope.filter(created_at__gte=filters.start, created_at__lt=filters.end)
     resolved = scope.filter(resolved_at__gte=filters.start, resolved_at__lt=filters.end)
 
-    def days(field: str, condition: Q | None = None) -> Sum:
-        return Sum(field, filter=condition, default=0)
+    span = RollupSpan.of(filters.date_from, filters.date_to, split_day=edge.day)
 
-    row = rollup_days(KPITicketDay, filters).aggregate(
-        volume=days("created"),
-        escalated=days("escalated"),
-        **{f"channel_{channel}": days("created", Q(channel=channel)) for channel in Channel.values},
-        resolved=days("resolved"),
-        reopened=days("reopened"),
-        eligible=days("contact_resolved", Q(day__lt=edge.day)),
-        fcr=days("contact_fcr", Q(day__lt=edge.day)),
-        young=days("contact_resolved", Q(day__gt=edge.day)),
-        young_fcr=days("contact_fcr", Q(day__gt=edge.day)),
+    def ticket_sums(period: str) -> dict[str, Sum]:
+        def sums(field: str, condition: Q | None = None) -> Sum:
+            return Sum(field, filter=condition, default=0)
+
+        # A month row other than the edge's lies wholly before or after the edge day.
+        before_edge, after_edge = Q(**{f"{period}__lt": edge.day}), Q(**{f"{period}__gt": edge.day})
+        return {
+            "volume": sums("created"),
+            "escalated": sums("escalated"),
+            **{f"channel_{channel}": sums("created", Q(channel=channel)) for channel in Channel.values},
+            "resolved": sums("resolved"),
+            "reopened": sums("reopened"),
+            "eligible": sums("contact_resolved", before_edge),
+            "fcr": sums("contact_fcr", before_edge),
+            "young": sums("contact_resolved", after_edge),
+            "young_fcr": sums("contact_fcr", after_edge),
+        }
+
+    parts = rollup_union(
+        (KPITicketDay, KPITicketMonth), filters=ticket_filters_q(filters), span=span, group=(), aggregates=ticket_sums
     )
+    row: dict[str, Any] = added_up(parts, group=(), sums=tuple(ticket_sums("day")))[()]
     row |= created.aggregate(**percentile_aggregates(FIRST_RESPONSE_FIELDS, Q()))
     row |= resolved.aggregate(**percentile_aggregates(RESOLUTION_FIELDS, Q()), **edge.counts())
     judged, fcr = row["eligible"] + row["edge_judged"], row["fcr"] + row["edge_fcr"]
     young, young_fcr = row["young"] + row["edge_young"], row["young_fcr"] + row["edge_young_fcr"]
 
     backlog = _backlog(scope, backlog_end=min(filters.end, now))
-    # The name is looked up once per tag after the sum: annotated before it, it would
-    # join the grouping and be looked up once per rollup row.
-    top_tags = list(
-        rollup_days(KPITagDay, filters)
-        .values("tag_id")
-        .annotate(tickets=Sum("tickets"))
-        .annotate(name=Subquery(Tag.objects.filter(pk=OuterRef("tag_id")).values("name")))
-        .values("name", "tickets")
-        .order_by("-tickets", "name")[:10]
-    )
+    top_tags = _top_tags(filters, RollupSpan.of(filters.date_from, filters.date_to))
     ces_max = 5 if settings.HELPDESK_CES_SCALE == 5 else 7
     survey_counts = _survey_counts(filters, ces_max)
     result: dict[str, Any] = {

@@ -1,0 +1,70 @@
+"""Which rollup rows cover a range of days: the monthly rows of the months the range
+holds whole, and the daily rows of the days left (the partial months at either end).
+A year then reads about twelve rows per combination of channel, team and assignee
+instead of one per day, and 30 days at most the days of two partial months.
+
+FCR splits the rollup's days at the window's edge (tickets/selectors/kpis.py's
+FCREdge), which a month row cannot: the month holding the edge is read by day."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet, Value
+
+from tickets.services.kpi_month_rollups import month_of, next_month
+
+# The aggregates of one part, given the name of its period column ("day" or "month").
+Aggregates = Callable[[str], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class RollupSpan:
+    daily: Q  # on a daily rollup's rows
+    monthly: Q  # on a monthly rollup's rows
+
+    @classmethod
+    def of(cls, date_from: date, date_to: date, *, split_day: date | None = None) -> RollupSpan:
+        """`split_day`: a day whose month must be read by day."""
+        first = date_from if date_from.day == 1 else next_month(month_of(date_from))
+        after_to = date_to + timedelta(days=1)
+        end = after_to if after_to.day == 1 else month_of(date_to)  # exclusive
+        if first >= end:
+            return cls(daily=Q(day__gte=date_from, day__lte=date_to), monthly=Q(pk__in=[]))
+        # One index range per stretch of days, rather than the range minus the months.
+        daily = Q(day__gte=date_from, day__lt=first) | Q(day__gte=end, day__lte=date_to)
+        monthly = Q(month__gte=first, month__lt=end)
+        if split_day is not None and first <= month_of(split_day) < end:
+            split = month_of(split_day)
+            daily |= Q(day__gte=split, day__lt=next_month(split))
+            monthly &= ~Q(month=split)
+        return cls(daily=daily, monthly=monthly)
+
+
+def rollup_union(
+    models: tuple[type, type], *, filters: Q, span: RollupSpan, group: tuple[str, ...], aggregates: Aggregates
+) -> QuerySet:
+    """The daily and the monthly part, each grouped by `group` (or one row when empty)
+    with `aggregates`, as one UNION ALL: the caller adds the parts up."""
+    daily_model, monthly_model = models
+    parts = []
+    for model, period, where in ((daily_model, "day", span.daily), (monthly_model, "month", span.monthly)):
+        rows = model.objects.filter(filters, where)
+        # A constant is not grouped by: without `group`, each part is one row.
+        rows = rows.values(*group) if group else rows.annotate(part=Value(period)).values("part")
+        parts.append(rows.annotate(**aggregates(period)).order_by())
+    return parts[0].union(parts[1], all=True)
+
+
+def added_up(rows: QuerySet, *, group: tuple[str, ...], sums: tuple[str, ...]) -> dict[tuple, dict[str, int]]:
+    """The parts' rows summed per value of `group`."""
+    totals: dict[tuple, dict[str, int]] = {}
+    for row in rows:
+        key = tuple(row[name] for name in group)
+        total = totals.setdefault(key, dict.fromkeys(sums, 0))
+        for name in sums:
+            total[name] += row[name] or 0
+    return totals
