@@ -24,7 +24,7 @@ Aggregates = Callable[[str], dict[str, Any]]
 @dataclass(frozen=True)
 class RollupSpan:
     daily: Q  # on a daily rollup's rows
-    monthly: Q  # on a monthly rollup's rows
+    monthly: Q | None  # on a monthly rollup's rows; None when the range holds no whole month
 
     @classmethod
     def of(cls, date_from: date, date_to: date, *, split_day: date | None = None) -> RollupSpan:
@@ -33,7 +33,7 @@ class RollupSpan:
         after_to = date_to + timedelta(days=1)
         end = after_to if after_to.day == 1 else month_of(date_to)  # exclusive
         if first >= end:
-            return cls(daily=Q(day__gte=date_from, day__lte=date_to), monthly=Q(pk__in=[]))
+            return cls(daily=Q(day__gte=date_from, day__lte=date_to), monthly=None)
         # One index range per stretch of days, rather than the range minus the months.
         daily = Q(day__gte=date_from, day__lt=first) | Q(day__gte=end, day__lte=date_to)
         monthly = Q(month__gte=first, month__lt=end)
@@ -52,11 +52,13 @@ def rollup_union(
     daily_model, monthly_model = models
     parts = []
     for model, period, where in ((daily_model, "day", span.daily), (monthly_model, "month", span.monthly)):
+        if where is None:
+            continue
         rows = model.objects.filter(filters, where)
         # A constant is not grouped by: without `group`, each part is one row.
         rows = rows.values(*group) if group else rows.annotate(part=Value(period)).values("part")
         parts.append(rows.annotate(**aggregates(period)).order_by())
-    return parts[0].union(parts[1], all=True)
+    return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
 
 
 def added_up(rows: QuerySet, *, group: tuple[str, ...], sums: tuple[str, ...]) -> dict[tuple, dict[str, int]]:
