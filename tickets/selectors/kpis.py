@@ -1,6 +1,7 @@
-"""The supervisors' numbers: counts from the daily rollups (tickets/models/kpis.py),
-percentiles from the tickets' facts, in a constant number of queries whatever the
-range or the number of tickets.
+"""The supervisors' numbers: counts from the rollups (tickets/models/kpis.py: the
+monthly rows of the range's whole months, the daily rows of the rest, as
+tickets/selectors/kpi_spans.py chooses), percentiles from the tickets' facts, in a
+constant number of queries whatever the range or the number of tickets.
 
 Which date each number is about (dates are days in settings.TIME_ZONE, `to` included):
 - volume, volume by channel, top tags, escalation rate and first response time:
