@@ -8,17 +8,12 @@ FCREdge), which a month row cannot: the month holding the edge is read by day.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
-from django.db.models import Q, QuerySet, Value
+from django.db.models import F, Q
 
 from tickets.services.kpi_month_rollups import month_of, next_month
-
-# The aggregates of one part, given the name of its period column ("day" or "month").
-Aggregates = Callable[[str], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -44,29 +39,18 @@ class RollupSpan:
         return cls(daily=daily, monthly=monthly)
 
 
-def rollup_union(
-    models: tuple[type, type], *, filters: Q, span: RollupSpan, group: tuple[str, ...], aggregates: Aggregates
-) -> QuerySet:
-    """The daily and the monthly part, each grouped by `group` (or one row when empty)
-    with `aggregates`, as one UNION ALL: the caller adds the parts up."""
+def rollup_rows_sql(
+    models: tuple[type, type], *, filters: Q, span: RollupSpan, columns: tuple[str, ...]
+) -> tuple[str, list]:
+    """The daily and the monthly rows themselves, `period` (the day or the month)
+    and `columns`, as one UNION ALL for SQL that sums them. (The ORM's aggregates,
+    compiled once for each part, cost about 20 ms of Python per dashboard call.)"""
     daily_model, monthly_model = models
-    parts = []
-    for model, period, where in ((daily_model, "day", span.daily), (monthly_model, "month", span.monthly)):
-        if where is None:
-            continue
-        rows = model.objects.filter(filters, where)
-        # A constant is not grouped by: without `group`, each part is one row.
-        rows = rows.values(*group) if group else rows.annotate(part=Value(period)).values("part")
-        parts.append(rows.annotate(**aggregates(period)).order_by())
-    return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-
-
-def added_up(rows: QuerySet, *, group: tuple[str, ...], sums: tuple[str, ...]) -> dict[tuple, dict[str, int]]:
-    """The parts' rows summed per value of `group`."""
-    totals: dict[tuple, dict[str, int]] = {}
-    for row in rows:
-        key = tuple(row[name] for name in group)
-        total = totals.setdefault(key, dict.fromkeys(sums, 0))
-        for name in sums:
-            total[name] += row[name] or 0
-    return totals
+    parts = [
+        model.objects.filter(filters, where).annotate(period=F(period)).values("period", *columns).order_by()
+        for model, period, where in ((daily_model, "day", span.daily), (monthly_model, "month", span.monthly))
+        if where is not None
+    ]
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    sql, params = rows.query.sql_with_params()
+    return sql, list(params)

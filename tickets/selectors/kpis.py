@@ -41,7 +41,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
@@ -65,7 +64,7 @@ from tickets.selectors.kpi_percentiles import (
     percentile_aggregates,
     time_summary,
 )
-from tickets.selectors.kpi_spans import RollupSpan, added_up, rollup_union
+from tickets.selectors.kpi_spans import RollupSpan, rollup_rows_sql
 from tickets.services.kpi_rollups import kpi_rollups_flush
 
 
@@ -144,37 +143,67 @@ def rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+def _ticket_counts(filters: KPIFilters, span: RollupSpan, edge: FCREdge) -> dict[str, int]:
+    """The ticket rollups' sums over the range, in one statement. A month row other
+    than the edge's lies wholly before or after the edge day."""
+    columns = ("channel", "created", "escalated", "resolved", "reopened", "contact_resolved", "contact_fcr")
+    rows_sql, rows_params = rollup_rows_sql(
+        (KPITicketDay, KPITicketMonth), filters=ticket_filters_q(filters), span=span, columns=columns
+    )
+    # (name, column, condition, its parameter): plain CASE, which every database has.
+    sums = [
+        ("volume", "created", None, None),
+        ("escalated", "escalated", None, None),
+        *[(f"channel_{channel}", "created", "channel = %s", channel) for channel in Channel.values],
+        ("resolved", "resolved", None, None),
+        ("reopened", "reopened", None, None),
+        ("eligible", "contact_resolved", "period < %s", edge.day),
+        ("fcr", "contact_fcr", "period < %s", edge.day),
+        ("young", "contact_resolved", "period > %s", edge.day),
+        ("young_fcr", "contact_fcr", "period > %s", edge.day),
+    ]
+    selects = [
+        f"COALESCE(SUM({column}), 0)"
+        if condition is None
+        else f"COALESCE(SUM(CASE WHEN {condition} THEN {column} END), 0)"
+        for _name, column, condition, _param in sums
+    ]
+    params = [param for _name, _column, condition, param in sums if condition is not None]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(selects)} FROM ({rows_sql}) AS ticket_rows", [*params, *rows_params])
+        values = cursor.fetchone()
+    return {name: int(value) for (name, *_rest), value in zip(sums, values, strict=True)}
+
+
 def _survey_counts(filters: KPIFilters, ces_max: int) -> dict[tuple[str, int, int | None], int]:
     """(kind, score, assignee) -> answers: at most 23 rows per agent."""
     asked = Q(kind__in=["csat", "nps"]) | Q(kind="ces", scale_max=ces_max)
-    group = ("kind", "score", "assignee_id")
-    parts = rollup_union(
+    rows_sql, params = rollup_rows_sql(
         (KPISurveyDay, KPISurveyMonth),
         filters=ticket_filters_q(filters) & asked,
         span=RollupSpan.of(filters.date_from, filters.date_to),
-        group=group,
-        aggregates=lambda _period: {"n": Sum("answers")},
+        columns=("kind", "score", "assignee_id", "answers"),
     )
-    return {key: sums["n"] for key, sums in added_up(parts, group=group, sums=("n",)).items()}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT kind, score, assignee_id, SUM(answers) FROM ({rows_sql}) AS survey_rows"
+            " GROUP BY kind, score, assignee_id",
+            params,
+        )
+        return {(kind, score, assignee): int(n) for kind, score, assignee, n in cursor.fetchall()}
 
 
 def _top_tags(filters: KPIFilters, span: RollupSpan) -> list[dict[str, Any]]:
-    """The ten tags on most tickets created in the range. The name is looked up once
-    per tag after the sum: annotated before it, it would join the grouping and be
-    looked up once per rollup row."""
-    parts = rollup_union(
-        (KPITagDay, KPITagMonth),
-        filters=ticket_filters_q(filters),
-        span=span,
-        group=("tag_id",),
-        aggregates=lambda _period: {"tickets": Sum("tickets")},
+    """The ten tags on most tickets created in the range, each name looked up once
+    after the sum."""
+    rows_sql, params = rollup_rows_sql(
+        (KPITagDay, KPITagMonth), filters=ticket_filters_q(filters), span=span, columns=("tag_id", "tickets")
     )
-    sql, params = parts.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT (SELECT name FROM {Tag._meta.db_table} WHERE id = parts.tag_id) AS name,
-                       SUM(parts.tickets) AS tickets
-                FROM ({sql}) AS parts GROUP BY parts.tag_id ORDER BY tickets DESC, name LIMIT 10""",
+            f"""SELECT (SELECT name FROM {Tag._meta.db_table} WHERE id = tag_rows.tag_id) AS name,
+                       SUM(tag_rows.tickets) AS tickets
+                FROM ({rows_sql}) AS tag_rows GROUP BY tag_rows.tag_id ORDER BY tickets DESC, name LIMIT 10""",
             params,
         )
         return [{"name": name, "tickets": int(tickets)} for name, tickets in cursor.fetchall()]
@@ -253,28 +282,7 @@ def kpi_summary(*, filters: KPIFilters, now: datetime | None = None, detail: boo
 
     span = RollupSpan.of(filters.date_from, filters.date_to, split_day=edge.day)
 
-    def ticket_sums(period: str) -> dict[str, Sum]:
-        def sums(field: str, condition: Q | None = None) -> Sum:
-            return Sum(field, filter=condition, default=0)
-
-        # A month row other than the edge's lies wholly before or after the edge day.
-        before_edge, after_edge = Q(**{f"{period}__lt": edge.day}), Q(**{f"{period}__gt": edge.day})
-        return {
-            "volume": sums("created"),
-            "escalated": sums("escalated"),
-            **{f"channel_{channel}": sums("created", Q(channel=channel)) for channel in Channel.values},
-            "resolved": sums("resolved"),
-            "reopened": sums("reopened"),
-            "eligible": sums("contact_resolved", before_edge),
-            "fcr": sums("contact_fcr", before_edge),
-            "young": sums("contact_resolved", after_edge),
-            "young_fcr": sums("contact_fcr", after_edge),
-        }
-
-    parts = rollup_union(
-        (KPITicketDay, KPITicketMonth), filters=ticket_filters_q(filters), span=span, group=(), aggregates=ticket_sums
-    )
-    row: dict[str, Any] = added_up(parts, group=(), sums=tuple(ticket_sums("day")))[()]
+    row: dict[str, Any] = _ticket_counts(filters, span, edge)
     row |= created.aggregate(**percentile_aggregates(FIRST_RESPONSE_FIELDS, Q()))
     row |= resolved.aggregate(**percentile_aggregates(RESOLUTION_FIELDS, Q()), **edge.counts())
     judged, fcr = row["eligible"] + row["edge_judged"], row["fcr"] + row["edge_fcr"]
