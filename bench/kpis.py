@@ -152,6 +152,35 @@ def explain(client, params: dict[str, str]) -> None:
             print(f"--- {query['time']} s\n{sql[:300]}...\n{plan}\n")
 
 
+def statement_timings(client, params: dict[str, str], *, repeat: int) -> None:
+    """Each statement's own time (the median over `repeat` calls): robust to a busy
+    machine where the call's wall-clock time is not."""
+    from django.db import connection
+
+    timings: dict[int, list[float]] = {}
+    texts: dict[int, str] = {}
+    call: list[float] = []  # this call's statements so far
+
+    def timed(execute, sql, sql_params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, sql_params, many, context)
+        finally:
+            timings.setdefault(len(call), []).append((time.perf_counter() - started) * 1000)
+            texts[len(call)] = " ".join(sql.split())[:90]
+            call.append(started)
+
+    for _ in range(repeat):
+        call.clear()
+        cpu = time.process_time()
+        with connection.execute_wrapper(timed):
+            assert client.get("/api/v1/kpis/", params).status_code == 200
+        print(f"  call: {(time.process_time() - cpu) * 1000:.1f} ms of this process's CPU")
+    for n, ms in timings.items():
+        print(f"  {statistics.median(ms):7.1f} ms  {texts[n]}")
+    print(f"  {sum(statistics.median(ms) for ms in timings.values()):7.1f} ms in {len(timings)} statements")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="10,000 tickets and fewer calls: under a minute or so.")
@@ -159,6 +188,9 @@ def main() -> None:
     parser.add_argument("--messages-per-ticket", type=float, default=10.0)
     parser.add_argument("--repeat", type=int, default=10, help="Calls per filter combination (after one warm-up).")
     parser.add_argument("--explain", action="store_true", help="Print the query plans of one detailed call.")
+    parser.add_argument(
+        "--statements", action="store_true", help="Print each statement's own time in the 1 year detailed call."
+    )
     parser.add_argument(
         "--reuse-seeded",
         action="store_true",
@@ -197,6 +229,9 @@ def main() -> None:
             timings.extend(mine)
             figures = percentiles(mine, (50, 95))
             print(f"{label:28s} median {statistics.median(mine):7.1f} ms   p95 {figures['p95']:7.1f} ms   ({args.repeat} calls)")
+        if args.statements:
+            print("1 year, dashboard detail, statement by statement:")
+            statement_timings(client, dict(combos)["1 year, dashboard detail"], repeat=args.repeat)
         if args.explain:
             explain(client, dict(combos[-1][1], detail="1"))
         overall = percentiles(timings, (50, 95))

@@ -20,7 +20,17 @@ from .core import (  # noqa: F401
     attachment_upload_to,
 )
 from .counters import InboxCounter  # noqa: F401
-from .kpis import KPIDirtyDay, KPIReplyDay, KPISurveyDay, KPITagDay, KPITicketDay  # noqa: F401
+from .kpis import (  # noqa: F401
+    KPIDirtyDay,
+    KPIReplyDay,
+    KPIReplyMonth,
+    KPISurveyDay,
+    KPISurveyMonth,
+    KPITagDay,
+    KPITagMonth,
+    KPITicketDay,
+    KPITicketMonth,
+)
 from .outbox import OutboxItem  # noqa: F401
 from .reports import KPIReportDelivery, KPIReportPreference  # noqa: F401
 from .rules import EscalationRule, RuleFiring  # noqa: F401

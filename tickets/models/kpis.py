@@ -1,6 +1,8 @@
-"""Daily KPI rollups: exact counts per day (in settings.TIME_ZONE) and per ticket
-dimension (channel, team, assignee), recomputed from the tickets' facts for the days
-a change marks stale. The dashboard sums them instead of scanning every ticket.
+"""KPI rollups: exact counts per day (in settings.TIME_ZONE) and per ticket dimension
+(channel, team, assignee), recomputed from the tickets' facts for the days a change
+marks stale; and the same counts per calendar month, summed from the days, so that a
+long range reads a dozen rows per combination instead of one per day. The dashboard
+sums them instead of scanning every ticket.
 
 Team and assignee are plain ids, not foreign keys: a rollup row is a number about
 the past and outlives neither nor needs them."""
@@ -39,9 +41,24 @@ class KPIRollup(models.Model):
         return f"{self.day} {self.channel} team {self.team_id} assignee {self.assignee_id}"
 
 
-class KPITicketDay(KPIRollup):
-    """Tickets created on the day (volume, escalated) and resolved on the day
-    (resolved, reopened, and those a customer opened: contact_resolved, contact_fcr)."""
+class KPIMonthRollup(models.Model):
+    """The sum of a daily rollup's rows over a calendar month (`month` is its first day)."""
+
+    month = models.DateField(_("month"))
+    channel = models.CharField(_("channel"), max_length=10)
+    team_id = models.BigIntegerField(_("team"), null=True)
+    assignee_id = models.BigIntegerField(_("assignee"), null=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.channel} team {self.team_id} assignee {self.assignee_id}"
+
+
+class TicketCounts(models.Model):
+    """Tickets created in the period (volume, escalated) and resolved in it (resolved,
+    reopened, and those a customer opened: contact_resolved, contact_fcr)."""
 
     created = models.PositiveIntegerField(_("created"), default=0)
     escalated = models.PositiveIntegerField(_("escalated"), default=0)
@@ -51,13 +68,11 @@ class KPITicketDay(KPIRollup):
     contact_fcr = models.PositiveIntegerField(_("resolved on first contact"), default=0)
 
     class Meta:
-        verbose_name = _("KPI day of tickets")
-        verbose_name_plural = _("KPI days of tickets")
-        indexes = [models.Index(fields=["day"], name="kpi_ticket_day_idx")]
+        abstract = True
 
 
-class KPISurveyDay(KPIRollup):
-    """Survey answers given on the day, per question, scale and score."""
+class SurveyCounts(models.Model):
+    """Survey answers given in the period, per question, scale and score."""
 
     kind = models.CharField(_("kind"), max_length=4)
     scale_max = models.PositiveSmallIntegerField(_("highest score"))
@@ -65,30 +80,80 @@ class KPISurveyDay(KPIRollup):
     answers = models.PositiveIntegerField(_("answers"), default=0)
 
     class Meta:
+        abstract = True
+
+
+class ReplyCounts(models.Model):
+    """Agents' public replies written in the period, per author."""
+
+    author_id = models.BigIntegerField(_("author"))
+    replies = models.PositiveIntegerField(_("replies"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class TagCounts(models.Model):
+    """Tickets created in the period, per tag."""
+
+    tag_id = models.BigIntegerField(_("tag"))
+    tickets = models.PositiveIntegerField(_("tickets"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class KPITicketDay(KPIRollup, TicketCounts):
+    class Meta:
+        verbose_name = _("KPI day of tickets")
+        verbose_name_plural = _("KPI days of tickets")
+        indexes = [models.Index(fields=["day"], name="kpi_ticket_day_idx")]
+
+
+class KPISurveyDay(KPIRollup, SurveyCounts):
+    class Meta:
         verbose_name = _("KPI day of survey answers")
         verbose_name_plural = _("KPI days of survey answers")
         indexes = [models.Index(fields=["day"], name="kpi_survey_day_idx")]
 
 
-class KPIReplyDay(KPIRollup):
-    """Agents' public replies written on the day, per author."""
-
-    author_id = models.BigIntegerField(_("author"))
-    replies = models.PositiveIntegerField(_("replies"), default=0)
-
+class KPIReplyDay(KPIRollup, ReplyCounts):
     class Meta:
         verbose_name = _("KPI day of agent replies")
         verbose_name_plural = _("KPI days of agent replies")
         indexes = [models.Index(fields=["day"], name="kpi_reply_day_idx")]
 
 
-class KPITagDay(KPIRollup):
-    """Tickets created on the day, per tag."""
-
-    tag_id = models.BigIntegerField(_("tag"))
-    tickets = models.PositiveIntegerField(_("tickets"), default=0)
-
+class KPITagDay(KPIRollup, TagCounts):
     class Meta:
         verbose_name = _("KPI day of tags")
         verbose_name_plural = _("KPI days of tags")
         indexes = [models.Index(fields=["day"], name="kpi_tag_day_idx")]
+
+
+class KPITicketMonth(KPIMonthRollup, TicketCounts):
+    class Meta:
+        verbose_name = _("KPI month of tickets")
+        verbose_name_plural = _("KPI months of tickets")
+        indexes = [models.Index(fields=["month"], name="kpi_ticket_month_idx")]
+
+
+class KPISurveyMonth(KPIMonthRollup, SurveyCounts):
+    class Meta:
+        verbose_name = _("KPI month of survey answers")
+        verbose_name_plural = _("KPI months of survey answers")
+        indexes = [models.Index(fields=["month"], name="kpi_survey_month_idx")]
+
+
+class KPIReplyMonth(KPIMonthRollup, ReplyCounts):
+    class Meta:
+        verbose_name = _("KPI month of agent replies")
+        verbose_name_plural = _("KPI months of agent replies")
+        indexes = [models.Index(fields=["month"], name="kpi_reply_month_idx")]
+
+
+class KPITagMonth(KPIMonthRollup, TagCounts):
+    class Meta:
+        verbose_name = _("KPI month of tags")
+        verbose_name_plural = _("KPI months of tags")
+        indexes = [models.Index(fields=["month"], name="kpi_tag_month_idx")]

@@ -12,10 +12,11 @@ from django.db.models import Count, DateField, F, Q, QuerySet, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate
 
-from tickets.models import KPIReplyDay, KPITicketDay
+from tickets.models import KPIReplyDay, KPIReplyMonth, KPITicketDay
 from tickets.selectors.fcr import fcr_condition
 from tickets.selectors.kpi_percentiles import as_float, grouped_median, is_postgres
-from tickets.selectors.kpis import FCREdge, KPIFilters, rate, rollup_days
+from tickets.selectors.kpi_spans import RollupSpan, rollup_rows_sql
+from tickets.selectors.kpis import FCREdge, KPIFilters, rate, rollup_days, ticket_filters_q
 
 User = get_user_model()
 
@@ -137,7 +138,15 @@ def kpi_agents(
 ) -> list[dict[str, Any]]:
     """Per agent: public replies in the range, FCR of the tickets they resolved,
     median first response of their tickets created in the range, CSAT."""
-    replies = dict(rollup_days(KPIReplyDay, filters).values_list("author_id").annotate(n=Sum("replies")).order_by())
+    rows_sql, params = rollup_rows_sql(
+        (KPIReplyDay, KPIReplyMonth),
+        filters=ticket_filters_q(filters),
+        span=RollupSpan.of(filters.date_from, filters.date_to),
+        columns=("author_id", "replies"),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT author_id, SUM(replies) FROM ({rows_sql}) AS reply_rows GROUP BY author_id", params)
+        replies = {author: int(n) for author, n in cursor.fetchall()}
     fcr_rows = _sum_by(cells, 1)
     fcr_rows.pop(None, None)  # tickets resolved unassigned belong to no agent
     csat_sums: dict[int, tuple[int, int]] = {}

@@ -142,4 +142,3 @@ def kpi_detail_row(item, *, now: datetime | None = None) -> dict[str, Any]:
     if isinstance(item, Survey):
         return kpi_survey_row(item)
     return kpi_ticket_row(item, now=now)
-

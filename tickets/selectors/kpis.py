@@ -1,6 +1,7 @@
-"""The supervisors' numbers: counts from the daily rollups (tickets/models/kpis.py),
-percentiles from the tickets' facts, in a constant number of queries whatever the
-range or the number of tickets.
+"""The supervisors' numbers: counts from the rollups (tickets/models/kpis.py: the
+monthly rows of the range's whole months, the daily rows of the rest, as
+tickets/selectors/kpi_spans.py chooses), percentiles from the tickets' facts, in a
+constant number of queries whatever the range or the number of tickets.
 
 Which date each number is about (dates are days in settings.TIME_ZONE, `to` included):
 - volume, volume by channel, top tags, escalation rate and first response time:
@@ -29,6 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -36,17 +38,25 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
 from django.utils import timezone
 
-from tickets.models import Channel, KPISurveyDay, KPITagDay, KPITicketDay, Tag, Ticket
+from tickets.models import (
+    Channel,
+    KPISurveyDay,
+    KPISurveyMonth,
+    KPITagDay,
+    KPITagMonth,
+    KPITicketDay,
+    KPITicketMonth,
+    Tag,
+    Ticket,
+)
 from tickets.selectors.fcr import fcr_condition
 from tickets.selectors.kpi_percentiles import (
     FIRST_RESPONSE_FIELDS,
@@ -54,6 +64,7 @@ from tickets.selectors.kpi_percentiles import (
     percentile_aggregates,
     time_summary,
 )
+from tickets.selectors.kpi_spans import RollupSpan, rollup_rows_sql
 from tickets.services.kpi_rollups import kpi_rollups_flush
 
 
@@ -132,15 +143,70 @@ def rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+def _ticket_counts(filters: KPIFilters, span: RollupSpan, edge: FCREdge) -> dict[str, int]:
+    """The ticket rollups' sums over the range, in one statement. A month row other
+    than the edge's lies wholly before or after the edge day."""
+    columns = ("channel", "created", "escalated", "resolved", "reopened", "contact_resolved", "contact_fcr")
+    rows_sql, rows_params = rollup_rows_sql(
+        (KPITicketDay, KPITicketMonth), filters=ticket_filters_q(filters), span=span, columns=columns
+    )
+    # (name, column, condition, its parameter): plain CASE, which every database has.
+    sums = [
+        ("volume", "created", None, None),
+        ("escalated", "escalated", None, None),
+        *[(f"channel_{channel}", "created", "channel = %s", channel) for channel in Channel.values],
+        ("resolved", "resolved", None, None),
+        ("reopened", "reopened", None, None),
+        ("eligible", "contact_resolved", "period < %s", edge.day),
+        ("fcr", "contact_fcr", "period < %s", edge.day),
+        ("young", "contact_resolved", "period > %s", edge.day),
+        ("young_fcr", "contact_fcr", "period > %s", edge.day),
+    ]
+    selects = [
+        f"COALESCE(SUM({column}), 0)"
+        if condition is None
+        else f"COALESCE(SUM(CASE WHEN {condition} THEN {column} END), 0)"
+        for _name, column, condition, _param in sums
+    ]
+    params = [param for _name, _column, condition, param in sums if condition is not None]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(selects)} FROM ({rows_sql}) AS ticket_rows", [*params, *rows_params])
+        values = cursor.fetchone()
+    return {name: int(value) for (name, *_rest), value in zip(sums, values, strict=True)}
+
+
 def _survey_counts(filters: KPIFilters, ces_max: int) -> dict[tuple[str, int, int | None], int]:
     """(kind, score, assignee) -> answers: at most 23 rows per agent."""
-    answers = rollup_days(KPISurveyDay, filters).filter(Q(kind__in=["csat", "nps"]) | Q(kind="ces", scale_max=ces_max))
-    return {
-        (kind, score, assignee): n
-        for kind, score, assignee, n in answers.values_list("kind", "score", "assignee_id")
-        .annotate(n=Sum("answers"))
-        .order_by()
-    }
+    asked = Q(kind__in=["csat", "nps"]) | Q(kind="ces", scale_max=ces_max)
+    rows_sql, params = rollup_rows_sql(
+        (KPISurveyDay, KPISurveyMonth),
+        filters=ticket_filters_q(filters) & asked,
+        span=RollupSpan.of(filters.date_from, filters.date_to),
+        columns=("kind", "score", "assignee_id", "answers"),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT kind, score, assignee_id, SUM(answers) FROM ({rows_sql}) AS survey_rows"
+            " GROUP BY kind, score, assignee_id",
+            params,
+        )
+        return {(kind, score, assignee): int(n) for kind, score, assignee, n in cursor.fetchall()}
+
+
+def _top_tags(filters: KPIFilters, span: RollupSpan) -> list[dict[str, Any]]:
+    """The ten tags on most tickets created in the range, each name looked up once
+    after the sum."""
+    rows_sql, params = rollup_rows_sql(
+        (KPITagDay, KPITagMonth), filters=ticket_filters_q(filters), span=span, columns=("tag_id", "tickets")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT (SELECT name FROM {Tag._meta.db_table} WHERE id = tag_rows.tag_id) AS name,
+                       SUM(tag_rows.tickets) AS tickets
+                FROM ({rows_sql}) AS tag_rows GROUP BY tag_rows.tag_id ORDER BY tickets DESC, name LIMIT 10""",
+            params,
+        )
+        return [{"name": name, "tickets": int(tickets)} for name, tickets in cursor.fetchall()]
 
 
 def survey_summary(counts: dict[tuple[str, int, int | None], int], ces_max: int) -> dict[str, Any]:
@@ -214,36 +280,16 @@ def kpi_summary(*, filters: KPIFilters, now: datetime | None = None, detail: boo
     created = scope.filter(created_at__gte=filters.start, created_at__lt=filters.end)
     resolved = scope.filter(resolved_at__gte=filters.start, resolved_at__lt=filters.end)
 
-    def days(field: str, condition: Q | None = None) -> Sum:
-        return Sum(field, filter=condition, default=0)
+    span = RollupSpan.of(filters.date_from, filters.date_to, split_day=edge.day)
 
-    row = rollup_days(KPITicketDay, filters).aggregate(
-        volume=days("created"),
-        escalated=days("escalated"),
-        **{f"channel_{channel}": days("created", Q(channel=channel)) for channel in Channel.values},
-        resolved=days("resolved"),
-        reopened=days("reopened"),
-        eligible=days("contact_resolved", Q(day__lt=edge.day)),
-        fcr=days("contact_fcr", Q(day__lt=edge.day)),
-        young=days("contact_resolved", Q(day__gt=edge.day)),
-        young_fcr=days("contact_fcr", Q(day__gt=edge.day)),
-    )
+    row: dict[str, Any] = _ticket_counts(filters, span, edge)
     row |= created.aggregate(**percentile_aggregates(FIRST_RESPONSE_FIELDS, Q()))
     row |= resolved.aggregate(**percentile_aggregates(RESOLUTION_FIELDS, Q()), **edge.counts())
     judged, fcr = row["eligible"] + row["edge_judged"], row["fcr"] + row["edge_fcr"]
     young, young_fcr = row["young"] + row["edge_young"], row["young_fcr"] + row["edge_young_fcr"]
 
     backlog = _backlog(scope, backlog_end=min(filters.end, now))
-    # The name is looked up once per tag after the sum: annotated before it, it would
-    # join the grouping and be looked up once per rollup row.
-    top_tags = list(
-        rollup_days(KPITagDay, filters)
-        .values("tag_id")
-        .annotate(tickets=Sum("tickets"))
-        .annotate(name=Subquery(Tag.objects.filter(pk=OuterRef("tag_id")).values("name")))
-        .values("name", "tickets")
-        .order_by("-tickets", "name")[:10]
-    )
+    top_tags = _top_tags(filters, RollupSpan.of(filters.date_from, filters.date_to))
     ces_max = 5 if settings.HELPDESK_CES_SCALE == 5 else 7
     survey_counts = _survey_counts(filters, ces_max)
     result: dict[str, Any] = {

@@ -4,8 +4,9 @@ A change that moves a number writes a KPIDirtyDay row for each day it touches, i
 its own transaction. The refresh claims the stale days (DELETE ... RETURNING, so a
 change committed meanwhile keeps its row for the next refresh) and recomputes those
 days of every rollup from the tickets' facts, under an advisory lock so that two
-processes never interleave. It runs from Celery beat and before every KPI read, so
-reads are always exact. `rebuild_kpi_rollups()` recomputes everything (after a bulk
+processes never interleave; then the months of those days are summed again from the
+daily rows (tickets/services/kpi_month_rollups.py). It runs from Celery beat and
+before every KPI read, so reads are always exact. `rebuild_kpi_rollups()` recomputes everything (after a bulk
 load) and `kpi_rollups_differences()` proves the stored rows equal a full
 recomputation (`manage.py rebuild_kpi_rollups --check`)."""
 
@@ -27,6 +28,12 @@ from django.utils import timezone
 
 from tickets.models import KPIDirtyDay, KPIReplyDay, KPISurveyDay, KPITagDay, KPITicketDay, Message, Survey, Ticket
 from tickets.selectors.fcr import fcr_condition
+from tickets.services.kpi_month_rollups import (
+    MONTH_ROLLUPS,
+    kpi_month_statements,
+    month_rows_from_days,
+    stored_month_rows,
+)
 
 # pg_advisory_xact_lock key of the refresh ("KPIROLUP" read as a number).
 REFRESH_LOCK = 0x4B5049524F4C5550
@@ -285,12 +292,15 @@ def _claim_stale_days() -> list[date]:
 
 
 def kpi_rollups_refresh() -> int:
-    """Recomputes the days that changes marked stale; returns how many. On PostgreSQL
-    one statement when nothing is stale, two otherwise: cheap enough before every read."""
+    """Recomputes the days that changes marked stale, and their months; returns how
+    many days. On PostgreSQL one statement when nothing is stale, three otherwise:
+    cheap enough before every read."""
     with transaction.atomic():
         days = _claim_stale_days()
         if days:
             _execute(_recompute_statements(days))
+            # A statement of its own: the months are summed from the days just written.
+            _execute(kpi_month_statements(days))
         return len(days)
 
 
@@ -311,6 +321,7 @@ def rebuild_kpi_rollups(*, facts: bool = True) -> None:
             all_fcr_facts_refresh()
         KPIDirtyDay.objects.all().delete()
         _execute(_recompute_statements(None))
+        _execute(kpi_month_statements(None))
 
 
 def kpi_rollups_differences() -> list[str]:
@@ -325,18 +336,33 @@ def kpi_rollups_differences() -> list[str]:
         for row in fcr_facts_stale(Ticket.objects.all())
     ]
     within = _within_days(None)
-    for rollup in ROLLUPS:
+    for rollup, month_rollup in zip(ROLLUPS, MONTH_ROLLUPS, strict=True):
         sql, params = rollup.rows(within)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            computed = Counter(_normalized(row) for row in cursor.fetchall())
+            day_rows = cursor.fetchall()
+        computed = Counter(_normalized(row) for row in day_rows)
         stored = Counter(_normalized(row) for row in rollup.model.objects.values_list(*rollup.columns))
-        for row in sorted((stored - computed).keys()):
-            lines.append(
-                f"{rollup.table}: stored {dict(zip(rollup.columns, row, strict=True))} is not in the recomputation"
-            )
-        for row in sorted((computed - stored).keys()):
-            lines.append(f"{rollup.table}: recomputed {dict(zip(rollup.columns, row, strict=True))} is not stored")
+        lines += _row_differences(rollup.table, rollup.columns, stored, computed)
+        # The months against the sums of the recomputed days, not of the stored ones.
+        lines += _row_differences(
+            month_rollup.table,
+            month_rollup.columns,
+            stored_month_rows(month_rollup),
+            month_rows_from_days(month_rollup, day_rows),
+        )
+    return lines
+
+
+def _row_differences(table: str, columns: tuple[str, ...], stored: Counter, computed: Counter) -> list[str]:
+    lines = [
+        f"{table}: stored {dict(zip(columns, row, strict=True))} is not in the recomputation"
+        for row in sorted((stored - computed).keys())
+    ]
+    lines += [
+        f"{table}: recomputed {dict(zip(columns, row, strict=True))} is not stored"
+        for row in sorted((computed - stored).keys())
+    ]
     return lines
 
 

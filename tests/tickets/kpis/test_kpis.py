@@ -202,9 +202,10 @@ def test_a_constant_number_of_queries(october, agent_client, agent, clock, run, 
         _resolve(ticket, agent, django_capture_on_commit_callbacks)
     clock.set("2026-11-20 10:00")
     assert _count_queries(agent_client, params) == first
-    # Every number, the trend and the agent table: a handful of queries, the request's included.
+    # Every number, the trend and the agent table: a handful of queries, the request's included,
+    # and the refresh of the stale days (then of their months, from the days just written).
     # (SQLite refreshes the stale days of the rollups one statement at a time.)
-    assert first <= (16 if connection.vendor == "postgresql" else 36)
+    assert first <= (17 if connection.vendor == "postgresql" else 44)
 
 
 def test_filters_trend_and_agent_table(october, agent_client, agent):

@@ -5,7 +5,7 @@ merges and their undoing, erasures) leaves the rollups equal to a full
 recomputation, and kpi_summary equal to the straightforward implementation."""
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from tests.factories import make_user
 from tests.tickets.kpis import kpi_reference
 from tests.tickets.sla.helpers import bkk, deliver_now
-from tickets.models import CustomerMerge, KPIDirtyDay, KPITicketDay, Role, Survey, Ticket
+from tickets.models import CustomerMerge, KPIDirtyDay, KPITicketDay, KPITicketMonth, Role, Survey, Ticket
 from tickets.selectors.kpis import KPIFilters, kpi_summary
 from tickets.services.chat_sessions import chat_session_end, chat_session_touch
 from tickets.services.customers import customer_merge, customer_merge_undo
@@ -181,3 +181,35 @@ def test_check_reports_a_difference_and_rebuild_repairs_it(clock, agent, django_
     assert kpi_rollups_differences() == []
     assert KPITicketDay.objects.get().created == 1
     assert bkk("2026-09-01 00:00").date() == KPITicketDay.objects.get().day
+
+
+def test_the_months_are_the_sums_of_their_days(clock, agent, django_capture_on_commit_callbacks, capsys):
+    for moment, address in (("2026-08-31 23:30", "+66810000001"), ("2026-09-01 09:00", "+66810000002")):
+        clock.set(moment)
+        ticket = deliver_now(django_capture_on_commit_callbacks, "sms", address, "hello").ticket
+        reply_create(ticket=ticket, author=agent, text="hi")
+    clock.set("2026-09-20 09:00")
+    ticket_set_status(ticket=ticket, status=Ticket.Status.RESOLVED, actor=agent)
+    assert kpi_rollups_differences() == []
+    months = {row.month.isoformat(): (row.created, row.resolved) for row in KPITicketMonth.objects.all()}
+    assert months == {"2026-08-01": (1, 0), "2026-09-01": (1, 1)}
+
+    KPITicketMonth.objects.filter(month="2026-09-01").update(resolved=0)
+    with pytest.raises(CommandError, match="2 rows differ"):
+        call_command("rebuild_kpi_rollups", "--check")
+    assert "tickets_kpiticketmonth: stored" in capsys.readouterr().out
+    rebuild_kpi_rollups(facts=False)
+    assert kpi_rollups_differences() == []
+
+
+def test_a_range_of_whole_months_reads_the_months(clock, agent, django_capture_on_commit_callbacks):
+    """The monthly rows answer for whole months: a month row changed by hand shows."""
+    clock.set("2026-09-10 09:00")
+    deliver_now(django_capture_on_commit_callbacks, "sms", "+66810000001", "hello")
+    clock.set("2026-11-20 09:00")
+    august_to_october = KPIFilters(date_from=date(2026, 8, 1), date_to=date(2026, 10, 31))
+    assert kpi_summary(filters=august_to_october)["volume"] == 1
+    KPITicketMonth.objects.filter(month="2026-09-01").update(created=7)
+    assert kpi_summary(filters=august_to_october)["volume"] == 7
+    # From the 2nd of September, September is read by day.
+    assert kpi_summary(filters=KPIFilters(date_from=date(2026, 9, 2), date_to=date(2026, 10, 31)))["volume"] == 1

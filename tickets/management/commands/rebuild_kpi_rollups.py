@@ -1,6 +1,6 @@
-"""Recomputes the tickets' FCR facts and the daily KPI rollups from scratch, or, with
---check, proves the stored ones equal a full recomputation (exit status 1 and the
-differing rows when they do not)."""
+"""Recomputes the tickets' FCR facts and the daily and monthly KPI rollups from
+scratch, or, with --check, proves the stored ones equal a full recomputation (exit
+status 1 and the differing rows when they do not)."""
 
 from __future__ import annotations
 
