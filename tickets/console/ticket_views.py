@@ -11,11 +11,12 @@ from django.views.decorators.http import require_GET
 
 from kb.selectors import article_suggestions, preferred_language
 from tickets.console.forms import TicketUpdateForm
+from tickets.console.timeline_entries import timeline_entries
 from tickets.console.views import agent_required
-from tickets.models import Message, Ticket
+from tickets.models import Ticket
 from tickets.selectors import console as console_selectors
 from tickets.selectors.keyset import InvalidCursor, KeysetPage
-from tickets.selectors.timeline import customer_timeline_page
+from tickets.selectors.timeline import customer_timeline_page, timeline_rows
 from tickets.services.claims import customer_claims
 from tickets.services.replies import default_reply_channel, reply_channel_options
 
@@ -36,7 +37,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except Ticket.DoesNotExist:
         raise Http404 from None
     page = customer_timeline_page(customer_id=ticket.customer_id, size=TIMELINE_PAGE)
-    timeline = page.rows[::-1]
+    rows = page.rows[::-1]
     identity_kinds = {identity.kind for identity in ticket.customer.identities.all()}
     claims = list(customer_claims(customer_id=ticket.customer_id))
     channel_options = reply_channel_options(
@@ -48,9 +49,8 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "ticket": ticket,
         "customer": ticket.customer,
-        "timeline": timeline,
+        "timeline": timeline_entries(rows, current_ticket_id=ticket.pk),
         "older_url": _older_url(ticket.pk, page),
-        "current_ticket_id": ticket.pk,
         **_update_options(),
         "reply_channel": reply_channel,
         "channel_options": channel_options,
@@ -64,7 +64,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "macros": console_selectors.macro_list(),
         "in_training": profile is not None and profile.in_training,
         "open_claims": [claim for claim in claims if claim.verified_at is None],
-        "kb_suggestions": _kb_suggestions(ticket, timeline, user=request.user),
+        "kb_suggestions": _kb_suggestions(ticket, rows, user=request.user),
     }
     return render(request, "console/ticket.html", context)
 
@@ -74,7 +74,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     """The customer's messages before the `before` cursor, oldest first, as the HTML the
     page puts above what it shows; it ends with the link to the page before, if any."""
-    ticket = get_object_or_404(Ticket.objects.select_related("customer").only("id", "customer"), pk=pk)
+    ticket = get_object_or_404(Ticket.objects.only("id", "customer_id"), pk=pk)
     try:
         page = customer_timeline_page(
             customer_id=ticket.customer_id, cursor=request.GET.get("before", ""), size=TIMELINE_PAGE
@@ -82,9 +82,7 @@ def ticket_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     except InvalidCursor:
         return HttpResponse(_("This link to older messages is not valid."), status=400, content_type="text/plain")
     context = {
-        "customer": ticket.customer,
-        "current_ticket_id": ticket.pk,
-        "timeline": page.rows[::-1],
+        "timeline": timeline_entries(page.rows[::-1], current_ticket_id=ticket.pk),
         "older_url": _older_url(ticket.pk, page),
     }
     return render(request, "console/_timeline_page.html", context)
@@ -102,9 +100,11 @@ def _update_options() -> dict:
     }
 
 
-def _kb_suggestions(ticket: Ticket, timeline: list[Message], *, user) -> list:
+def _kb_suggestions(ticket: Ticket, rows: list[dict], *, user) -> list:
     """Knowledge-base articles for what the customer last asked on this ticket."""
-    last_question = next((m.text for m in reversed(timeline) if m.ticket_id == ticket.pk and m.direction == "in"), "")
+    last_question = next(
+        (row["text"] for row in reversed(rows) if row["ticket_id"] == ticket.pk and row["direction"] == "in"), ""
+    )
     text = f"{ticket.subject} {last_question}".strip()
     if not text:
         return []
@@ -116,12 +116,9 @@ def _kb_suggestions(ticket: Ticket, timeline: list[Message], *, user) -> list:
 @agent_required
 def message_partial(request: HttpRequest, pk: int) -> HttpResponse:
     """One timeline entry, fetched by the ticket page when a live event announces it."""
-    message = get_object_or_404(
-        Message.objects.select_related("author", "customer").prefetch_related("attachments"), pk=pk
-    )
+    rows = timeline_rows(message_ids=[pk])
+    if not rows:
+        raise Http404
     current = request.GET.get("ticket", "")
-    return render(
-        request,
-        "console/_timeline_page.html",
-        {"timeline": [message], "current_ticket_id": int(current) if current.isdigit() else None},
-    )
+    timeline = timeline_entries(rows, current_ticket_id=int(current) if current.isdigit() else None)
+    return render(request, "console/_timeline_page.html", {"timeline": timeline})
