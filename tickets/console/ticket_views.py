@@ -13,12 +13,14 @@ from kb.selectors import article_suggestions, preferred_language
 from tickets.console.forms import TicketUpdateForm
 from tickets.console.timeline_entries import timeline_entries
 from tickets.console.views import agent_required
-from tickets.models import Ticket
+from tickets.models import ContactIdentity, Ticket
 from tickets.selectors import console as console_selectors
 from tickets.selectors.keyset import InvalidCursor, KeysetPage
+from tickets.selectors.ticket_page import ticket_page
 from tickets.selectors.timeline import customer_timeline_page, timeline_rows
 from tickets.services.claims import customer_claims
 from tickets.services.replies import default_reply_channel, reply_channel_options
+from tickets.templatetags.choice_labels import translated_labels
 
 TIMELINE_PAGE = 30
 
@@ -33,12 +35,13 @@ def _older_url(ticket_id: int, page: KeysetPage) -> str:
 @agent_required
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        ticket = console_selectors.ticket_for_console(ticket_id=pk)
+        facts = ticket_page(ticket_id=pk)
     except Ticket.DoesNotExist:
         raise Http404 from None
+    ticket = facts.ticket
     page = customer_timeline_page(customer_id=ticket.customer_id, size=TIMELINE_PAGE)
     rows = page.rows[::-1]
-    identity_kinds = {identity.kind for identity in ticket.customer.identities.all()}
+    identity_kinds = {kind for kind, _address in facts.identities}
     claims = list(customer_claims(customer_id=ticket.customer_id))
     channel_options = reply_channel_options(
         ticket=ticket, identity_kinds=identity_kinds, claim_kinds={claim.kind for claim in claims}
@@ -46,15 +49,19 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Read once and cached on the user: the canned responses and the page's header ask again.
     profile = getattr(request.user, "agent_profile", None)
     reply_channel = default_reply_channel(ticket, options=channel_options)
+    identity_labels = translated_labels(ContactIdentity, "kind")
     context = {
         "ticket": ticket,
         "customer": ticket.customer,
+        "tag_names": facts.tag_names,
+        "identities": [(identity_labels.get(kind, kind), address) for kind, address in facts.identities],
+        "chat_started_at": facts.chat_started_at,
         "timeline": timeline_entries(rows, current_ticket_id=ticket.pk),
         "older_url": _older_url(ticket.pk, page),
         **_update_options(),
         "reply_channel": reply_channel,
         "channel_options": channel_options,
-        "whatsapp_window_open": console_selectors.whatsapp_window_open(customer_id=ticket.customer_id),
+        "whatsapp_window_open": facts.whatsapp_window_open(),
         "past_tickets": console_selectors.customer_past_tickets(
             customer_id=ticket.customer_id, exclude_ticket_id=ticket.pk
         ),

@@ -13,8 +13,6 @@ from django.utils.translation import gettext_lazy as _
 
 from tickets.models import (
     CannedResponse,
-    Channel,
-    Direction,
     Macro,
     Message,
     MessageSentiment,
@@ -111,12 +109,6 @@ def saved_views_for(*, user) -> list[SavedView]:
     return list(SavedView.objects.filter(user=user).order_by("name"))
 
 
-def ticket_for_console(*, ticket_id: int) -> Ticket:
-    """The ticket with what its page shows of it: customer, identities and tags (the page
-    names the assignee and team through its selects, by id)."""
-    return Ticket.objects.select_related("customer").prefetch_related("tags", "customer__identities").get(pk=ticket_id)
-
-
 def customer_past_tickets(*, customer_id: int, exclude_ticket_id: int, limit: int = 10) -> list[Ticket]:
     return list(
         Ticket.objects.filter(customer_id=customer_id)
@@ -143,21 +135,6 @@ def customer_feedback(*, customer_id: int, limit: int = 10) -> dict:
     else:
         churn_risk = "low"
     return {"surveys": surveys, "sentiment": score, "sentiment_n": mood["n"], "churn_risk": churn_risk}
-
-
-def whatsapp_window_open(*, customer_id: int, now=None) -> bool | None:
-    """Whether a free-form WhatsApp message may go to this customer now (their last
-    inbound WhatsApp message is less than 24 hours old); None if they never wrote on
-    WhatsApp."""
-    last = (
-        Message.objects.filter(customer_id=customer_id, channel=Channel.WHATSAPP, direction=Direction.IN)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    if last is None:
-        return None
-    return (now or timezone.now()) - last < WHATSAPP_WINDOW
 
 
 def ticket_activities(*, ticket_id: int, limit: int = 30) -> list[TicketActivity]:
