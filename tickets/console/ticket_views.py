@@ -16,7 +16,7 @@ from tickets.console.views import agent_required
 from tickets.models import ContactIdentity, Ticket
 from tickets.selectors import console as console_selectors
 from tickets.selectors.keyset import InvalidCursor, KeysetPage
-from tickets.selectors.ticket_page import ticket_page
+from tickets.selectors.ticket_page import customer_feedback, ticket_page
 from tickets.selectors.timeline import customer_timeline_page, timeline_rows
 from tickets.services.claims import customer_claims
 from tickets.services.replies import default_reply_channel, reply_channel_options
@@ -66,7 +66,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
             customer_id=ticket.customer_id, exclude_ticket_id=ticket.pk
         ),
         "activities": console_selectors.ticket_activities(ticket_id=ticket.pk),
-        "feedback": console_selectors.customer_feedback(customer_id=ticket.customer_id),
+        "feedback": customer_feedback(customer_id=ticket.customer_id, recent_scores=facts.recent_scores),
         "canned_menu": console_selectors.canned_menu(user=request.user),
         "macros": console_selectors.macro_list(),
         "in_training": profile is not None and profile.in_training,

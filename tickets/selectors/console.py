@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,11 +15,9 @@ from tickets.models import (
     CannedResponse,
     Macro,
     Message,
-    MessageSentiment,
     Notification,
     Role,
     SavedView,
-    Survey,
     Ticket,
     TicketActivity,
 )
@@ -116,25 +114,6 @@ def customer_past_tickets(*, customer_id: int, exclude_ticket_id: int, limit: in
         .order_by("-created_at", "-id")
         .only("id", "subject", "status", "channel", "created_at")[:limit]
     )
-
-
-def customer_feedback(*, customer_id: int, limit: int = 10) -> dict:
-    """Answered CSAT/CES/NPS surveys, newest first, and the customer's recent mood
-    (average sentiment of their last inbound messages; a low score means churn risk)."""
-    answered = Survey.objects.filter(customer_id=customer_id, status=Survey.Status.ANSWERED)
-    surveys = list(answered.order_by("-answered_at", "-id")[:limit])
-    recent = MessageSentiment.objects.filter(customer_id=customer_id).order_by("-created_at")[:20]
-    mood = MessageSentiment.objects.filter(pk__in=recent.values("pk")).aggregate(score=Avg("score"), n=Count("pk"))
-    score = mood["score"]
-    if score is None:
-        churn_risk = None
-    elif score <= -0.4:
-        churn_risk = "high"
-    elif score < 0:
-        churn_risk = "medium"
-    else:
-        churn_risk = "low"
-    return {"surveys": surveys, "sentiment": score, "sentiment_n": mood["n"], "churn_risk": churn_risk}
 
 
 def ticket_activities(*, ticket_id: int, limit: int = 30) -> list[TicketActivity]:

@@ -175,10 +175,10 @@ def test_the_whatsapp_window_shows_in_the_reply_box(agent_browser):
 
 
 # Session, user and roles; the ticket with its tags, the customer's identities, the
-# WhatsApp window and the live chat session; messages and attachments; claims; profile;
-# reply channel; past tickets; activities; surveys; mood; canned responses;
+# WhatsApp window, the live chat session and the mood; messages and attachments; claims;
+# profile; reply channel; past tickets; activities; surveys; canned responses;
 # notifications with the unread count; assignees; macros.
-TICKET_PAGE_QUERIES = 18
+TICKET_PAGE_QUERIES = 17
 
 
 def test_the_ticket_page_costs_the_same_queries_for_a_short_and_a_long_history(agent_browser, agent):
