@@ -207,7 +207,7 @@ def long_history_of(ticket: Ticket, browser, agent) -> None:
     from tickets.models import IdentityClaim, Tag
 
     make_user("somchai.k", roles=[Role.AGENT])
-    for n in range(5, 80):
+    for n in range(5, 200):
         deliver("whatsapp" if n % 2 else "sms", "+66812345678", f"message {n}")
     reply = f"/console/tickets/{ticket.pk}/reply/"
     for n in range(3):
