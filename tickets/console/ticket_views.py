@@ -11,13 +11,16 @@ from django.views.decorators.http import require_GET
 
 from kb.selectors import article_suggestions, preferred_language
 from tickets.console.forms import TicketUpdateForm
+from tickets.console.timeline_entries import timeline_entries
 from tickets.console.views import agent_required
-from tickets.models import Message, Ticket
+from tickets.models import ContactIdentity, Ticket
 from tickets.selectors import console as console_selectors
 from tickets.selectors.keyset import InvalidCursor, KeysetPage
-from tickets.selectors.timeline import customer_timeline_page
+from tickets.selectors.ticket_page import customer_feedback, ticket_page
+from tickets.selectors.timeline import customer_timeline_page, timeline_rows
 from tickets.services.claims import customer_claims
 from tickets.services.replies import default_reply_channel, reply_channel_options
+from tickets.templatetags.choice_labels import translated_labels
 
 TIMELINE_PAGE = 30
 
@@ -32,12 +35,13 @@ def _older_url(ticket_id: int, page: KeysetPage) -> str:
 @agent_required
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        ticket = console_selectors.ticket_for_console(ticket_id=pk)
+        facts = ticket_page(ticket_id=pk)
     except Ticket.DoesNotExist:
         raise Http404 from None
+    ticket = facts.ticket
     page = customer_timeline_page(customer_id=ticket.customer_id, size=TIMELINE_PAGE)
-    timeline = page.rows[::-1]
-    identity_kinds = {identity.kind for identity in ticket.customer.identities.all()}
+    rows = page.rows[::-1]
+    identity_kinds = {kind for kind, _address in facts.identities}
     claims = list(customer_claims(customer_id=ticket.customer_id))
     channel_options = reply_channel_options(
         ticket=ticket, identity_kinds=identity_kinds, claim_kinds={claim.kind for claim in claims}
@@ -45,26 +49,29 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Read once and cached on the user: the canned responses and the page's header ask again.
     profile = getattr(request.user, "agent_profile", None)
     reply_channel = default_reply_channel(ticket, options=channel_options)
+    identity_labels = translated_labels(ContactIdentity, "kind")
     context = {
         "ticket": ticket,
         "customer": ticket.customer,
-        "timeline": timeline,
+        "tag_names": facts.tag_names,
+        "identities": [(identity_labels.get(kind, kind), address) for kind, address in facts.identities],
+        "chat_started_at": facts.chat_started_at,
+        "timeline": timeline_entries(rows, current_ticket_id=ticket.pk),
         "older_url": _older_url(ticket.pk, page),
-        "current_ticket_id": ticket.pk,
         **_update_options(),
         "reply_channel": reply_channel,
         "channel_options": channel_options,
-        "whatsapp_window_open": console_selectors.whatsapp_window_open(customer_id=ticket.customer_id),
+        "whatsapp_window_open": facts.whatsapp_window_open(),
         "past_tickets": console_selectors.customer_past_tickets(
             customer_id=ticket.customer_id, exclude_ticket_id=ticket.pk
         ),
         "activities": console_selectors.ticket_activities(ticket_id=ticket.pk),
-        "feedback": console_selectors.customer_feedback(customer_id=ticket.customer_id),
+        "feedback": customer_feedback(customer_id=ticket.customer_id, recent_scores=facts.recent_scores),
         "canned_menu": console_selectors.canned_menu(user=request.user),
         "macros": console_selectors.macro_list(),
         "in_training": profile is not None and profile.in_training,
         "open_claims": [claim for claim in claims if claim.verified_at is None],
-        "kb_suggestions": _kb_suggestions(ticket, timeline, user=request.user),
+        "kb_suggestions": _kb_suggestions(ticket, rows, user=request.user),
     }
     return render(request, "console/ticket.html", context)
 
@@ -74,7 +81,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     """The customer's messages before the `before` cursor, oldest first, as the HTML the
     page puts above what it shows; it ends with the link to the page before, if any."""
-    ticket = get_object_or_404(Ticket.objects.select_related("customer").only("id", "customer"), pk=pk)
+    ticket = get_object_or_404(Ticket.objects.only("id", "customer_id"), pk=pk)
     try:
         page = customer_timeline_page(
             customer_id=ticket.customer_id, cursor=request.GET.get("before", ""), size=TIMELINE_PAGE
@@ -82,9 +89,7 @@ def ticket_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     except InvalidCursor:
         return HttpResponse(_("This link to older messages is not valid."), status=400, content_type="text/plain")
     context = {
-        "customer": ticket.customer,
-        "current_ticket_id": ticket.pk,
-        "timeline": page.rows[::-1],
+        "timeline": timeline_entries(page.rows[::-1], current_ticket_id=ticket.pk),
         "older_url": _older_url(ticket.pk, page),
     }
     return render(request, "console/_timeline_page.html", context)
@@ -102,9 +107,11 @@ def _update_options() -> dict:
     }
 
 
-def _kb_suggestions(ticket: Ticket, timeline: list[Message], *, user) -> list:
+def _kb_suggestions(ticket: Ticket, rows: list[dict], *, user) -> list:
     """Knowledge-base articles for what the customer last asked on this ticket."""
-    last_question = next((m.text for m in reversed(timeline) if m.ticket_id == ticket.pk and m.direction == "in"), "")
+    last_question = next(
+        (row["text"] for row in reversed(rows) if row["ticket_id"] == ticket.pk and row["direction"] == "in"), ""
+    )
     text = f"{ticket.subject} {last_question}".strip()
     if not text:
         return []
@@ -116,12 +123,9 @@ def _kb_suggestions(ticket: Ticket, timeline: list[Message], *, user) -> list:
 @agent_required
 def message_partial(request: HttpRequest, pk: int) -> HttpResponse:
     """One timeline entry, fetched by the ticket page when a live event announces it."""
-    message = get_object_or_404(
-        Message.objects.select_related("author", "customer").prefetch_related("attachments"), pk=pk
-    )
+    rows = timeline_rows(message_ids=[pk])
+    if not rows:
+        raise Http404
     current = request.GET.get("ticket", "")
-    return render(
-        request,
-        "console/_timeline_page.html",
-        {"timeline": [message], "current_ticket_id": int(current) if current.isdigit() else None},
-    )
+    timeline = timeline_entries(rows, current_ticket_id=int(current) if current.isdigit() else None)
+    return render(request, "console/_timeline_page.html", {"timeline": timeline})

@@ -20,9 +20,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tickets.console.forms import ApprovalForm, MacroApplyForm, ReplyForm, TicketUpdateForm
 from tickets.console.signin import ConsoleSignInForm
+from tickets.console.timeline_entries import timeline_entries
 from tickets.models import Attachment, Message, Ticket
 from tickets.permissions import is_agent, is_supervisor
 from tickets.selectors import console as console_selectors
+from tickets.selectors.timeline import timeline_rows
 from tickets.services import approvals, canned, console
 from tickets.services.replies import ReplyError
 from tickets.services.tickets import InvalidTransition
@@ -104,12 +106,8 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("console:ticket", pk=pk)
     if _wants_json(request):
-        message = (
-            Message.objects.select_related("author", "customer").prefetch_related("attachments").get(pk=message.pk)
-        )
-        html = render_to_string(
-            "console/_timeline_page.html", {"timeline": [message], "current_ticket_id": ticket.pk}, request=request
-        )
+        timeline = timeline_entries(timeline_rows(message_ids=[message.pk]), current_ticket_id=ticket.pk)
+        html = render_to_string("console/_timeline_page.html", {"timeline": timeline}, request=request)
         return JsonResponse({"message": message.pk, "html": html, "notice": notice}, status=201)
     if notice:
         messages.info(request, notice)

@@ -7,21 +7,17 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models import (
     CannedResponse,
-    Channel,
-    Direction,
     Macro,
     Message,
-    MessageSentiment,
     Notification,
     Role,
     SavedView,
-    Survey,
     Ticket,
     TicketActivity,
 )
@@ -111,12 +107,6 @@ def saved_views_for(*, user) -> list[SavedView]:
     return list(SavedView.objects.filter(user=user).order_by("name"))
 
 
-def ticket_for_console(*, ticket_id: int) -> Ticket:
-    """The ticket with what its page shows of it: customer, identities and tags (the page
-    names the assignee and team through its selects, by id)."""
-    return Ticket.objects.select_related("customer").prefetch_related("tags", "customer__identities").get(pk=ticket_id)
-
-
 def customer_past_tickets(*, customer_id: int, exclude_ticket_id: int, limit: int = 10) -> list[Ticket]:
     return list(
         Ticket.objects.filter(customer_id=customer_id)
@@ -124,40 +114,6 @@ def customer_past_tickets(*, customer_id: int, exclude_ticket_id: int, limit: in
         .order_by("-created_at", "-id")
         .only("id", "subject", "status", "channel", "created_at")[:limit]
     )
-
-
-def customer_feedback(*, customer_id: int, limit: int = 10) -> dict:
-    """Answered CSAT/CES/NPS surveys, newest first, and the customer's recent mood
-    (average sentiment of their last inbound messages; a low score means churn risk)."""
-    answered = Survey.objects.filter(customer_id=customer_id, status=Survey.Status.ANSWERED)
-    surveys = list(answered.order_by("-answered_at", "-id")[:limit])
-    recent = MessageSentiment.objects.filter(customer_id=customer_id).order_by("-created_at")[:20]
-    mood = MessageSentiment.objects.filter(pk__in=recent.values("pk")).aggregate(score=Avg("score"), n=Count("pk"))
-    score = mood["score"]
-    if score is None:
-        churn_risk = None
-    elif score <= -0.4:
-        churn_risk = "high"
-    elif score < 0:
-        churn_risk = "medium"
-    else:
-        churn_risk = "low"
-    return {"surveys": surveys, "sentiment": score, "sentiment_n": mood["n"], "churn_risk": churn_risk}
-
-
-def whatsapp_window_open(*, customer_id: int, now=None) -> bool | None:
-    """Whether a free-form WhatsApp message may go to this customer now (their last
-    inbound WhatsApp message is less than 24 hours old); None if they never wrote on
-    WhatsApp."""
-    last = (
-        Message.objects.filter(customer_id=customer_id, channel=Channel.WHATSAPP, direction=Direction.IN)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    if last is None:
-        return None
-    return (now or timezone.now()) - last < WHATSAPP_WINDOW
 
 
 def ticket_activities(*, ticket_id: int, limit: int = 30) -> list[TicketActivity]:

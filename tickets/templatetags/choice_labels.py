@@ -35,7 +35,12 @@ def choice_display(instance, field_name: str) -> str:
     language: the model's own method hashes and translates every choice on each call,
     which on a long list costs more than the rest of the row."""
     value = getattr(instance, field_name)
-    return _translated_labels(type(instance), field_name, get_language()).get(value, value)
+    return translated_labels(type(instance), field_name).get(value, value)
+
+
+def translated_labels(model, field_name: str) -> dict:
+    """The labels of a model field's choices by value, in the active language."""
+    return _translated_labels(model, field_name, get_language())
 
 
 @cache

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import html
-import re
 from functools import lru_cache
 
 from django import template
-from django.urls import reverse
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
 
-from tickets.delivery_errors import delivery_error_explanation
 from tickets.models import AgentProfile
 from tickets.permissions import is_supervisor
 from tickets.selectors.console import notifications_for
@@ -75,31 +70,6 @@ def sanitized_html(value: str) -> SafeString:
     return mark_safe(sanitize_html(value or ""))  # noqa: S308 - the output of nh3
 
 
-# nh3 writes every attribute double-quoted with its value escaped, so after
-# sanitizing, an image's cid: reference has exactly this shape.
-_CID_SRC = re.compile(r'src="cid:([^"]*)"')
-
-
-@register.filter
-def message_html(message) -> SafeString:
-    """The message's sanitized HTML, with its inline images (src="cid:...") pointing
-    at the stored attachments; a reference to nothing stays as it was (no image)."""
-    markup = sanitize_html(message.html or "")
-    if "cid:" not in markup:
-        return mark_safe(markup)  # noqa: S308 - the output of nh3
-    urls = {
-        attachment.content_id: reverse("console:inline-image", args=[attachment.pk])
-        for attachment in message.attachments.all()
-        if attachment.content_id and attachment.inline and attachment.file
-    }
-
-    def rewrite(match: re.Match[str]) -> str:
-        url = urls.get(html.unescape(match.group(1)))
-        return f'src="{escape(url)}"' if url else match.group(0)
-
-    return mark_safe(_CID_SRC.sub(rewrite, markup))  # noqa: S308 - nh3's output, with our own URLs
-
-
 @register.simple_tag
 def channel_icon(channel: str, label: str) -> SafeString:
     """A channel's round icon, labelled for screen readers; one template include per
@@ -114,21 +84,3 @@ def _channel_icon(channel: str, label: str) -> SafeString:
     return format_html(
         '<span class="cn-ch cn-ch-{}" title="{}" aria-label="{}" role="img">{}</span>', channel, label, label, svg
     )
-
-
-@register.simple_tag(takes_context=True)
-def other_ticket_link(context, ticket_id: int) -> SafeString:
-    """The link from a timeline entry to its own ticket, when that is not the page's;
-    made once per ticket and page, as most entries of a long history share a few tickets."""
-    links = context.render_context.setdefault("other_ticket_links", {})
-    if ticket_id not in links:
-        url = reverse("console:ticket", args=[ticket_id])
-        label = gettext("on ticket #%(ref)s") % {"ref": ticket_id}
-        links[ticket_id] = format_html('<a class="cn-ref" href="{}">{}</a>', url, label)
-    return links[ticket_id]
-
-
-@register.filter
-def delivery_error_text(message) -> str:
-    """A failed message's error in the reader's language; the stored text for an unknown code."""
-    return delivery_error_explanation(code=message.delivery_error_code, stored=message.delivery_error)
