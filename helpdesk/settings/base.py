@@ -127,6 +127,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# The first reads a request's user with their profile and roles in one query; Django's
+# own stays for the sessions it signed in.
+AUTHENTICATION_BACKENDS = ["helpdesk.auth_backend.StaffBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "/console/login/"
 LOGIN_REDIRECT_URL = "/console/"
 
