@@ -169,6 +169,11 @@ CACHES = {
     )
 }
 
+if REDIS_URL:
+    # A request's session is read from Redis, not PostgreSQL; every change is written to
+    # both, and sessions from before are read from the table once.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",

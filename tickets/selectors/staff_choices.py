@@ -1,7 +1,8 @@
 """The teams and the staff the inbox's filter and bulk selects offer, read from the
 cache instead of two queries (and fifty user instances) on every page.
 
-The entry is keyed by a version that changes whenever a team, a user, a role or a
+Only where the cache is shared by every process (Redis): a process's own memory
+would not hear of a change made in another. The entry is keyed by a version that changes whenever a team, a user, a role or a
 user's roles change: a stale list is never read again, whichever process wrote it.
 The version changes at once and again after the commit, so that a page that read
 the old rows during the transaction stores them under a version nobody asks for."""
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from uuid import uuid4
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
@@ -35,15 +37,21 @@ def _version() -> str:
 
 def staff_and_teams() -> dict[str, list[tuple[int, str]]]:
     """{"teams": [(id, name)], "staff": [(id, full name or username)]}, by name and username."""
+    if not settings.REDIS_URL:
+        return _read()
     key = f"staff-choices:{_version()}"
     choices = cache.get(key)
     if choices is None:
-        choices = {
-            "teams": list(Team.objects.values_list("pk", "name")),
-            "staff": [(user.pk, user.get_full_name() or user.get_username()) for user in staff_users()],
-        }
+        choices = _read()
         cache.set(key, choices, _TIMEOUT_S)
     return choices
+
+
+def _read() -> dict[str, list[tuple[int, str]]]:
+    return {
+        "teams": list(Team.objects.values_list("pk", "name")),
+        "staff": [(user.pk, user.get_full_name() or user.get_username()) for user in staff_users()],
+    }
 
 
 def _new_version() -> None:
