@@ -174,10 +174,11 @@ def test_the_whatsapp_window_shows_in_the_reply_box(agent_browser):
     assert 'data-testid="whatsapp-window"' not in agent_browser.get(f"/console/tickets/{sms_only.pk}/").content.decode()
 
 
-# Session, user and roles; ticket, tags, identities; messages and attachments; claims;
-# profile; reply channel; WhatsApp window; past tickets; activities; surveys; mood;
-# canned responses; notifications with the unread count; live chat; assignees; macros.
-TICKET_PAGE_QUERIES = 22
+# The user with their roles and profile (the session is in Redis); ticket, tags,
+# identities; messages and attachments; claims; reply channel; WhatsApp window; past
+# tickets; activities; surveys; mood; canned responses; notifications with the unread
+# count, in one; live chat; assignees; macros.
+TICKET_PAGE_QUERIES = 18
 
 
 def test_the_ticket_page_costs_the_same_queries_for_a_short_and_a_long_history(agent_browser, agent):
