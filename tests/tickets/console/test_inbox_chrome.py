@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import make_user
@@ -54,3 +55,27 @@ def test_the_agent_their_roles_and_profile_are_read_in_one_query(agent_browser):
     sql = [query["sql"] for query in queries.captured_queries]
     assert not [s for s in sql if s.startswith('SELECT "auth_group"') or 'FROM "tickets_agentprofile"' in s]
     assert len([s for s in sql if 'FROM "auth_user"' in s and '"auth_user"."password"' in s]) == 1
+
+
+def test_a_session_signed_in_by_djangos_own_backend_stays_signed_in(agent):
+    client = Client()
+    client.force_login(agent, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get("/console/").status_code == 200
+
+
+def test_a_wrong_password_is_checked_once_and_refused(agent, monkeypatch):
+    """The backend kept for earlier sessions must not hash a wrong password a second time."""
+    from django.contrib.auth import authenticate
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+    checks = []
+    check_password = AbstractBaseUser.check_password
+
+    def counted(user, raw_password):
+        checks.append(raw_password)
+        return check_password(user, raw_password)
+
+    monkeypatch.setattr(AbstractBaseUser, "check_password", counted)
+    assert authenticate(username="agent1", password="wrong") is None
+    assert checks == ["wrong"]
+    assert authenticate(username="agent1", password="pw-agent1") == agent
