@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class HelpdeskConfig(AppConfig):
-    """The project's own wiring: its system checks and the admin's sign-in form."""
+    """The project's own wiring: its system checks, the admin's sign-in form and the
+    signals that keep the cached staff choices current."""
 
     name = "helpdesk"
     verbose_name = "Helpdesk"
@@ -12,6 +13,9 @@ class HelpdeskConfig(AppConfig):
 
         from helpdesk import secrets  # noqa: F401  (registers the secrets checks)
         from tickets.console.signin import AdminSignInForm
+        from tickets.selectors.staff_choices import connect_signals
+
+        connect_signals()
 
         # The admin's sign-in has the console's lockout and audit trail.
         admin.site.login_form = AdminSignInForm

@@ -127,6 +127,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# The first reads a request's user with their profile and roles in one query; Django's
+# own stays for the sessions it signed in.
+AUTHENTICATION_BACKENDS = ["helpdesk.auth_backend.StaffBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "/console/login/"
 LOGIN_REDIRECT_URL = "/console/"
 
@@ -165,6 +168,11 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+if REDIS_URL:
+    # A request's session is read from Redis, not PostgreSQL; every change is written to
+    # both, and sessions from before are read from the table once.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

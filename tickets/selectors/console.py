@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Window
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -186,8 +186,12 @@ def approval_queue() -> QuerySet[Message]:
 
 
 def notifications_for(*, user, limit: int = 20) -> tuple[list[Notification], int]:
-    """The latest notifications and the number unread."""
-    mine = Notification.objects.filter(user=user)
-    latest = list(mine.select_related("ticket").order_by("-created_at", "-id")[:limit])
-    unread = mine.filter(read_at__isnull=True).count()
+    """The latest notifications and the number unread, in one query: the window
+    counts the unread of all the user's notifications before the LIMIT applies."""
+    latest = list(
+        Notification.objects.filter(user=user)
+        .annotate(unread=Window(Count("pk", filter=Q(read_at__isnull=True))))
+        .order_by("-created_at", "-id")[:limit]
+    )
+    unread = latest[0].unread if latest else 0
     return latest, unread

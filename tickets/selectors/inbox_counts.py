@@ -3,7 +3,7 @@
 Whatever the counter table can answer (status, channel, priority, assignee and team)
 is summed from it in one query: exact, and as cheap at a million tickets as at ten.
 The rest cannot be kept as counters: "SLA at risk" changes with the clock, and a
-tag filter joins the tags. Those are counted up to CAP in one more query (the page
+tag filter joins the tags. Those are counted up to CAP in the same statement (the page
 shows "999+" beyond). A saved view with a text search shows no number: counting it
 would run the search on every page view."""
 
@@ -13,7 +13,7 @@ from dataclasses import replace
 from urllib.parse import parse_qsl
 
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from tickets.models import Channel, InboxCounter, SavedView, Team, Ticket
@@ -75,24 +75,31 @@ def _counted_condition(inbox: InboxQuery, *, user) -> Q | None:
     return condition
 
 
-def _capped_counts(querysets: dict[str, object]) -> dict[str, int]:
-    """Each queryset counted up to CAP, all in one statement."""
-    if not querysets:
-        return {}
+def _capped_count_sql(querysets: dict[str, object]) -> tuple[list[str], list]:
+    """Each queryset counted up to CAP, as scalar subqueries of one SELECT list."""
     parts, params = [], []
     for tickets in querysets.values():
         sql, sql_params = tickets.order_by().values("pk")[:CAP].query.sql_with_params()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")
         params.extend(sql_params)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        row = cursor.fetchone()
-    return dict(zip(querysets, row, strict=True))
+    return parts, params
+
+
+def _totals(counted: dict[str, Q]):
+    """The counted views' totals as a one-row queryset: grouped by a constant, which
+    leaves no GROUP BY, so that it can be the FROM of the statement that counts the rest."""
+    if counters_supported():
+        totals = {key: Coalesce(Sum("n", filter=condition), 0) for key, condition in counted.items()}
+        rows = InboxCounter.objects.all()
+    else:
+        totals = {key: Count("pk", filter=condition) for key, condition in counted.items()}
+        rows = Ticket.objects.all()
+    return rows.order_by().annotate(one=Value(1)).values("one").annotate(**totals).values(*totals)
 
 
 def inbox_counts(*, user, saved_views: list[SavedView] = ()) -> dict[str, int | None]:
     """The count of each inbox view (by key) and each saved view (by "saved-<id>"):
-    two queries whatever the number of tickets. None where there is no count."""
+    one query whatever the number of tickets. None where there is no count."""
     queries = {key: InboxQuery(view=key) for key in INBOX_VIEWS}
     queries |= {f"saved-{view.pk}": inbox_query_from_string(view.query) for view in saved_views}
     counted, capped, counts = {}, {}, {}
@@ -104,13 +111,15 @@ def inbox_counts(*, user, saved_views: list[SavedView] = ()) -> dict[str, int | 
             counts[key] = None
         else:
             capped[key] = inbox_tickets(user=user, inbox=replace(inbox, sort=""))
-    if counters_supported():
-        totals = InboxCounter.objects.aggregate(
-            **{key: Coalesce(Sum("n", filter=condition), 0) for key, condition in counted.items()}
-        )
-    else:
-        totals = Ticket.objects.aggregate(**{key: Count("pk", filter=condition) for key, condition in counted.items()})
-    return counts | totals | _capped_counts(capped)
+    # The five views are always there, and "all" is always counted: the totals' row exists.
+    totals_sql, params = _totals(counted).query.sql_with_params()
+    capped_parts, capped_params = _capped_count_sql(capped)
+    columns = ["totals.*", *capped_parts]
+    with connection.cursor() as cursor:
+        # The SELECT list's parameters come before the FROM's.
+        cursor.execute(f"SELECT {', '.join(columns)} FROM ({totals_sql}) AS totals", [*capped_params, *params])
+        row = cursor.fetchone()
+    return counts | dict(zip([*counted, *capped], row, strict=True))
 
 
 def count_label(count: int | None) -> str:

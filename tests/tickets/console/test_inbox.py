@@ -114,6 +114,7 @@ def test_the_inbox_page_costs_the_same_queries_for_5_and_50_rows(agent_browser, 
         TicketSLA.objects.create(ticket=ticket, first_response_due_at=timezone.now() + timedelta(hours=1))
         tickets.append(ticket)
     Ticket.objects.filter(pk__in=[t.pk for t in tickets[5:]]).update(status=Ticket.Status.CLOSED)
+    agent_browser.get("/console/?view=mine")  # the first page fills the cached staff and teams
     with CaptureQueriesContext(connection) as five_rows:
         assert len(row_ids(agent_browser.get("/console/?view=mine"))) == 5
 

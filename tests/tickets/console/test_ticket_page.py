@@ -174,11 +174,12 @@ def test_the_whatsapp_window_shows_in_the_reply_box(agent_browser):
     assert 'data-testid="whatsapp-window"' not in agent_browser.get(f"/console/tickets/{sms_only.pk}/").content.decode()
 
 
-# Session, user and roles; the ticket with its tags, the customer's identities, the
-# WhatsApp window, the live chat session and the mood; messages and attachments; claims;
-# profile; reply channel; past tickets; activities; surveys; canned responses;
-# notifications with the unread count; assignees; macros.
-TICKET_PAGE_QUERIES = 17
+# The user with their roles and profile (the session is in Redis); the ticket with its
+# tags, the customer's identities, the WhatsApp window, the live chat session and the
+# mood; messages and attachments; claims; reply channel; past tickets; activities;
+# surveys; canned responses; notifications with the unread count, in one; assignees;
+# macros.
+TICKET_PAGE_QUERIES = 13
 
 
 def test_the_ticket_page_costs_the_same_queries_for_a_short_and_a_long_history(agent_browser, agent):

@@ -1,0 +1,81 @@
+"""What every inbox page reads besides its rows: the signed-in agent, the staff and
+teams of the selects (cached, so they must follow every change at once) and the
+notification bell."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import make_user
+from tickets.models import Notification, Role, Team
+
+pytestmark = pytest.mark.django_db
+
+
+def options(html: str, select_name: str) -> list[str]:
+    select = re.search(rf'<select name="{select_name}">(.*?)</select>', html, re.S).group(1)
+    return re.findall(r">([^<]*)</option>", select)[1:]
+
+
+def test_the_selects_offer_a_new_agent_and_a_renamed_team_on_the_next_page(agent_browser, roles):
+    team = Team.objects.create(name="Billing")
+    agent_browser.get("/console/")  # fills the cache
+    make_user("newcomer", roles=[Role.AGENT], first_name="Nok", last_name="Kaew")
+    team.name = "Refunds"
+    team.save()
+    html = agent_browser.get("/console/").content.decode()
+    assert "Nok Kaew" in options(html, "assignee")
+    assert options(html, "team") == ["Refunds"]
+
+
+def test_the_selects_drop_an_agent_whose_role_is_taken_away(agent_browser, roles):
+    leaving = make_user("leaving", roles=[Role.AGENT])
+    assert "leaving" in options(agent_browser.get("/console/").content.decode(), "assignee")
+    leaving.groups.clear()
+    assert "leaving" not in options(agent_browser.get("/console/").content.decode(), "assignee")
+
+
+def test_the_bell_counts_every_unread_notification_not_only_the_latest(agent_browser, agent):
+    Notification.objects.bulk_create(
+        [Notification(user=agent, kind=Notification.Kind.MENTION, text=f"mention {n}") for n in range(25)]
+    )
+    html = agent_browser.get("/console/").content.decode()
+    assert re.search(r'data-testid="notification-count">25<', html)
+    bell = re.search(r'data-testid="notification-list">(.*?)</ul>', html, re.S).group(1)
+    assert bell.count("<li") == 20
+
+
+def test_the_agent_their_roles_and_profile_are_read_in_one_query(agent_browser):
+    agent_browser.get("/console/")
+    with CaptureQueriesContext(connection) as queries:
+        assert agent_browser.get("/console/").status_code == 200
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert not [s for s in sql if s.startswith('SELECT "auth_group"') or 'FROM "tickets_agentprofile"' in s]
+    assert len([s for s in sql if 'FROM "auth_user"' in s and '"auth_user"."password"' in s]) == 1
+
+
+def test_a_session_signed_in_by_djangos_own_backend_stays_signed_in(agent):
+    client = Client()
+    client.force_login(agent, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get("/console/").status_code == 200
+
+
+def test_a_wrong_password_is_checked_once_and_refused(agent, monkeypatch):
+    """The backend kept for earlier sessions must not hash a wrong password a second time."""
+    from django.contrib.auth import authenticate
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+    checks = []
+    check_password = AbstractBaseUser.check_password
+
+    def counted(user, raw_password):
+        checks.append(raw_password)
+        return check_password(user, raw_password)
+
+    monkeypatch.setattr(AbstractBaseUser, "check_password", counted)
+    assert authenticate(username="agent1", password="wrong") is None
+    assert checks == ["wrong"]
+    assert authenticate(username="agent1", password="pw-agent1") == agent
