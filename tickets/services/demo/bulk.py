@@ -2,10 +2,12 @@
 
 The bulk tickets are generated in Python (`generator`) and written in batches that
 bypass the pipeline (`writers`): COPY on PostgreSQL, `bulk_create` elsewhere, the
-same rows either way. They carry the KPI facts the services would have recorded,
-but no InboundEvent rows, no realtime events and no follow-up tasks. What the
-services keep up to date beside them is rebuilt once, at the end
-(`demo_derived_data_rebuild`)."""
+same rows either way; on PostgreSQL several worker processes write the batches at
+once (`parallel`), into tables whose secondary indexes wait for the end of the
+load when the database was empty (`loading`). They carry the KPI facts the
+services would have recorded, but no InboundEvent rows, no realtime events and no
+follow-up tasks. What the services keep up to date beside them is rebuilt once, at
+the end (`demo_derived_data_rebuild`)."""
 
 from __future__ import annotations
 
