@@ -3,6 +3,7 @@ demo logins."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -45,18 +46,25 @@ class Command(BaseCommand):
             help=f"How far back the resolved and closed tickets reach, in days (default {HISTORY_DAYS}).",
         )  # fmt: skip
         parser.add_argument(
+            "--workers", type=int, default=os.cpu_count() or 1,
+            help="Processes writing the bulk tickets at once on PostgreSQL (default: one per CPU).",
+        )  # fmt: skip
+        parser.add_argument(
             "--if-empty", action="store_true", help="If there are tickets already, only print the logins."
         )
         parser.add_argument(
             "--no-showcase", action="store_true", help="Skip the few contacts sent through the real pipeline."
         )
-        parser.add_argument(
-            "--base-url", default=settings.HELPDESK_PUBLIC_URL, help="Where the printed links point."
-        )
+        parser.add_argument("--base-url", default=settings.HELPDESK_PUBLIC_URL, help="Where the printed links point.")
 
     def handle(self, *args, **options) -> None:
-        if options["tickets"] < 0 or options["messages_per_ticket"] < 1 or options["batch_size"] < 1:
-            raise CommandError("--tickets must be >= 0, --messages-per-ticket >= 1 and --batch-size >= 1")
+        if (
+            options["tickets"] < 0
+            or options["messages_per_ticket"] < 1
+            or options["batch_size"] < 1
+            or options["workers"] < 1
+        ):
+            raise CommandError("--tickets must be >= 0, --messages-per-ticket >= 1 and --batch-size and --workers >= 1")
         if options["days"] < 7:
             raise CommandError("--days must be >= 7: closed tickets are a week old at least")
         if options["if_empty"] and Ticket.objects.exists():
@@ -78,6 +86,7 @@ class Command(BaseCommand):
                 showcase=not options["no_showcase"],
                 history_days=options["days"],
                 progress=bar.update,
+                workers=options["workers"],
             )
         # The bulk load went around the services: the KPI facts and rollups follow it.
         rebuild_kpi_rollups()

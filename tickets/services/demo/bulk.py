@@ -2,10 +2,12 @@
 
 The bulk tickets are generated in Python (`generator`) and written in batches that
 bypass the pipeline (`writers`): COPY on PostgreSQL, `bulk_create` elsewhere, the
-same rows either way. They carry the KPI facts the services would have recorded,
-but no InboundEvent rows, no realtime events and no follow-up tasks. What the
-services keep up to date beside them is rebuilt once, at the end
-(`demo_derived_data_rebuild`)."""
+same rows either way; on PostgreSQL several worker processes write the batches at
+once (`parallel`), into tables whose secondary indexes wait for the end of the
+load when the database was empty (`loading`). They carry the KPI facts the
+services would have recorded, but no InboundEvent rows, no realtime events and no
+follow-up tasks. What the services keep up to date beside them is rebuilt once, at
+the end (`demo_derived_data_rebuild`)."""
 
 from __future__ import annotations
 
@@ -17,10 +19,21 @@ from django.db import connection
 from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
-from tickets.models import Channel, Customer, Ticket
+from tickets.models import (
+    Attachment,
+    Channel,
+    Customer,
+    Message,
+    Ticket,
+    TicketActivity,
+    TicketSearchDocument,
+    TicketSLA,
+)
 from tickets.services.demo.canned import demo_canned_seed
 from tickets.services.demo.files import demo_files
 from tickets.services.demo.generator import StoryGenerator
+from tickets.services.demo.loading import secondary_indexes_deferred, seeding_session_prepare
+from tickets.services.demo.parallel import StoryBatches, stories_write_parallel
 from tickets.services.demo.people import demo_calendar_ensure, demo_users_ensure
 from tickets.services.demo.plan import (
     CHANNEL_WEIGHTS,
@@ -28,7 +41,6 @@ from tickets.services.demo.plan import (
     MESSAGING_SHARE,
     Person,
     chunks,
-    weighted_statuses,
 )
 from tickets.services.demo.showcase import showcase_seed
 from tickets.services.demo.sla import SlaClock, demo_sla_policies_ensure
@@ -56,10 +68,14 @@ def demo_seed(
     showcase: bool = True,
     history_days: int = HISTORY_DAYS,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> SeedSummary:
     """Seeds `tickets` bulk tickets (plus the showcase contacts through the pipeline),
     the resolved and closed ones spread over `history_days`. Run again, it adds more:
-    addresses and provider ids never collide with earlier runs."""
+    addresses and provider ids never collide with earlier runs. With `workers` > 1 on
+    PostgreSQL, that many processes write the batches at once: the same data, but the
+    tickets' ids follow the order in which the batches finish."""
+    seeding_session_prepare()
     setup = demo_users_ensure()
     demo_calendar_ensure()
     demo_sla_policies_ensure()
@@ -108,18 +124,29 @@ def demo_seed(
         if progress:
             progress(counts[0])
 
-    pipeline = BatchPipeline(writer.stories, threaded=writer_class is CopyWriter and not connection.in_atomic_block)
-    try:
-        for chunk in chunks(tickets, batch_size):
-            stories = []
-            for status in weighted_statuses(rng, chunk):
-                channel = rng.choices(channels, weights)[0]
-                story = generator.story(rng.choice(by_channel[channel]), channel, status)
-                story.sla = clock.row(story.ticket)
-                stories.append(story)
-            pipeline.submit(stories, then=written)
-    finally:
-        pipeline.close()
+    batches = StoryBatches(generator=generator, clock=clock, by_channel=by_channel, channels=channels, weights=weights)
+    # The tickets keep their indexes: a million rows cost little to index as they come,
+    # and PostgreSQL would write back some of their partial indexes' conditions in
+    # another (equivalent) form, which the planner may then not match.
+    loaded = [Message, TicketActivity, TicketSLA, Ticket.tags.through, Attachment]
+    if workers > 1 and tickets > batch_size and writer_class is CopyWriter and not connection.in_atomic_block:
+        # The workers write the search documents as they go: they have the texts at hand.
+        with secondary_indexes_deferred([*loaded, TicketSearchDocument], enabled=fresh):
+            for counts in stories_write_parallel(
+                batches, writer=writer, tickets=tickets, seed_key=f"{seed}:{offset}", workers=workers
+            ):
+                written(counts)
+        seeding_session_prepare()
+    else:
+        with secondary_indexes_deferred(loaded, enabled=fresh):
+            pipeline = BatchPipeline(
+                writer.stories, threaded=writer_class is CopyWriter and not connection.in_atomic_block
+            )
+            try:
+                for chunk in chunks(tickets, batch_size):
+                    pipeline.submit(batches.make(chunk), then=written)
+            finally:
+                pipeline.close()
     demo_surveys_seed(tickets=Ticket.objects.filter(customer_id__gte=offset), seed=seed, writer=writer)
     demo_derived_data_rebuild(first_customer_id=offset)
     return summary

@@ -35,7 +35,7 @@ Delivery = Message.DeliveryStatus
 _new_customer = RowFactory(Customer)
 _new_identity = RowFactory(ContactIdentity)
 _new_ticket = RowFactory(Ticket)
-_new_message = RowFactory(Message)
+_new_message = RowFactory(Message, set_later=("idempotency_key",))
 _new_activity = RowFactory(TicketActivity)
 
 

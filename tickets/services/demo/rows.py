@@ -18,7 +18,9 @@ class RowFactory(Generic[M]):
     `Message(ticket_id=1, author=user, ...)` gives, only faster. Takes field names or
     attnames; a related object is kept in the instance's cache, as `__init__` does."""
 
-    def __init__(self, model: type[M]) -> None:
+    def __init__(self, model: type[M], *, set_later: tuple[str, ...] = ()) -> None:
+        """`set_later`: fields the caller always sets after, whose default (a random
+        uuid, say) would be made for nothing."""
         self.model = model
         self.static: dict[str, object] = {}
         # Defaults made per row (a new uuid, a new dict), unless the row names them.
@@ -27,7 +29,9 @@ class RowFactory(Generic[M]):
         for field in model._meta.concrete_fields:
             if field.is_relation:
                 self.related[field.name] = field.attname
-            if field.has_default() and callable(field.default):
+            if field.attname in set_later:
+                self.static[field.attname] = None
+            elif field.has_default() and callable(field.default):
                 self.made[field.attname] = field.default
             else:
                 self.static[field.attname] = field.get_default()

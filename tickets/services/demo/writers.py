@@ -111,6 +111,10 @@ class OrmWriter:
             self._insert(ChatSessionLog, sessions)
             self._insert(Survey, surveys)
 
+    def tags_ensure(self, names: Iterable[str]) -> None:
+        for name in names:
+            self._tag_id(name)
+
     def _tag_id(self, name: str) -> int:
         if name not in self.tags:
             self.tags[name] = Tag.objects.get_or_create(name=name)[0].pk

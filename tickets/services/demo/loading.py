@@ -1,0 +1,82 @@
+"""Loading the bulk demo into empty PostgreSQL tables fast.
+
+At ten million messages, keeping a dozen indexes (several on random keys: external
+ids, idempotency keys) and the deferred foreign-key checks up to date row by row
+costs more than everything else the seeder does. Into empty tables, they are
+dropped before the load and made again after it, from the definitions the database
+itself holds (pg_indexes, pg_constraint), so that nothing drifts from the
+migrations. Primary keys stay: they are sequential and cheap, and the search
+documents' upsert needs theirs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import connection, models, transaction
+
+# Every index not owned by a constraint (a primary key or a unique one).
+_INDEXES = """
+SELECT i.tablename, i.indexname, i.indexdef
+FROM pg_indexes i
+WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)
+  AND NOT EXISTS (
+    SELECT 1 FROM pg_constraint c
+    WHERE c.conindid = format('%%I.%%I', i.schemaname, i.indexname)::regclass AND c.contype IN ('p', 'u', 'x')
+  )
+ORDER BY i.tablename, i.indexname
+"""
+# Unique and foreign-key constraints, the unique ones first: a foreign key may reference
+# one, so the foreign keys are dropped first and made again last.
+_CONSTRAINTS = """
+SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+FROM pg_constraint c
+WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype IN ('u', 'f')
+ORDER BY c.contype DESC, c.conrelid::regclass::text, c.conname
+"""
+# Index builds sort in memory rather than on disk (per build, for the seeding session only).
+MAINTENANCE_WORK_MEM = "1GB"
+
+
+@contextmanager
+def secondary_indexes_deferred(tables: list[type[models.Model]], *, enabled: bool) -> Iterator[bool]:
+    """Drops the secondary indexes and the unique and foreign-key constraints of these
+    tables for the duration of the block and makes them again after it, even if the
+    block fails; yields whether it did. `enabled` says the tables were empty when the
+    seed began: rebuilding the indexes of a populated database would cost more than
+    the load saves (the showcase's few rows do not count). PostgreSQL only, outside a
+    transaction."""
+    names = [model._meta.db_table for model in tables]
+    if not enabled or connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield False
+        return
+    quote = connection.ops.quote_name
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_INDEXES, [names])
+        indexes = cursor.fetchall()
+        cursor.execute(_CONSTRAINTS, [names])
+        constraints = cursor.fetchall()
+        for table, name, _ in reversed(constraints):
+            cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+        for _, name, _ in indexes:
+            cursor.execute(f"DROP INDEX {quote(name)}")
+    try:
+        yield True
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET maintenance_work_mem = %s", [MAINTENANCE_WORK_MEM])
+            for _, _, definition in indexes:
+                cursor.execute(definition)
+            for table, name, definition in constraints:
+                cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
+            cursor.execute("RESET maintenance_work_mem")
+            # The planner's statistics, before the rebuilds that follow read these tables.
+            for table in names:
+                cursor.execute(f"ANALYZE {quote(table)}")
+
+
+def seeding_session_prepare() -> None:
+    """A seed that fails is run again, so its commits need not wait for the disk."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit = off")
