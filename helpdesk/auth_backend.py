@@ -13,6 +13,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import OuterRef
 
+from tickets.permissions import roles_remember
+
 
 class StaffBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
@@ -33,6 +35,5 @@ class StaffBackend(ModelBackend):
             user = users.get(pk=user_id)
         except get_user_model().DoesNotExist:
             return None
-        # tickets.permissions reads the roles from here before it asks the database.
-        user._helpdesk_roles = set(user.role_names)
+        roles_remember(user, set(user.role_names))
         return user if self.user_can_authenticate(user) else None
