@@ -19,7 +19,7 @@ from tickets.selectors.keyset import InvalidCursor, KeysetPage
 from tickets.selectors.ticket_page import customer_feedback, ticket_page
 from tickets.selectors.timeline import customer_timeline_page, timeline_rows
 from tickets.services.claims import customer_claims
-from tickets.services.replies import default_reply_channel, reply_channel_options
+from tickets.services.replies import reply_channel_after, reply_channel_options
 from tickets.templatetags.choice_labels import translated_labels
 
 TIMELINE_PAGE = 30
@@ -48,7 +48,9 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     # Read once and cached on the user: the canned responses and the page's header ask again.
     profile = getattr(request.user, "agent_profile", None)
-    reply_channel = default_reply_channel(ticket, options=channel_options)
+    reply_channel = reply_channel_after(
+        ticket_channel=ticket.channel, last_inbound=facts.last_inbound, options=channel_options
+    )
     identity_labels = translated_labels(ContactIdentity, "kind")
     context = {
         "ticket": ticket,

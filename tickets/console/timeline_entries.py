@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import datetime, tzinfo
+from functools import lru_cache
 
 from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from tickets.delivery_errors import delivery_error_explanation
 from tickets.models import Channel, Message
@@ -56,6 +58,13 @@ def _author(row: dict) -> str:
     return full_name or row["author__username"]
 
 
+# A message's time never changes: its markup is made once per language and time zone,
+# and the page an agent reopens, or the entry the live page fetches, formats nothing again.
+@lru_cache(maxsize=4096)
+def _time_markup(created_at: datetime, language: str | None, zone: tzinfo) -> SafeString:
+    return time_element(timezone.localtime(created_at, zone))
+
+
 def _attachment(row: dict) -> dict:
     return {
         "url": reverse("tickets:attachment", args=[row["id"]]) if row["file"] else "",
@@ -69,6 +78,7 @@ def timeline_entries(rows: list[dict], *, current_ticket_id: int | None) -> list
     channel_labels = translated_labels(Message, "channel")
     delivery_labels = translated_labels(Message, "delivery_status")
     other_links: dict[int, SafeString] = {}
+    language, zone = get_language(), timezone.get_current_timezone()
     entries = []
     for row in rows:
         direction, channel, ticket_id = row["direction"], row["channel"], row["ticket_id"]
@@ -97,7 +107,7 @@ def timeline_entries(rows: list[dict], *, current_ticket_id: int | None) -> list
                 "author": _author(row),
                 "is_automatic": row["is_automatic"],
                 "is_auto_reply": row["is_auto_reply"],
-                "time": time_element(timezone.localtime(row["created_at"])),
+                "time": _time_markup(row["created_at"], language, zone),
                 "subject": row["subject"] if channel == Channel.EMAIL and direction == "in" else "",
                 "body": body,
                 # An inline image shows in the body only, but the list is there (empty) all the same.

@@ -1,20 +1,24 @@
 """Reads of the console's ticket page that no other page makes. The page is the one
 agents keep open, so what it shows of the ticket is read in one statement: each
-small fact is a subquery of the ticket's row rather than a query of its own."""
+small fact is a subquery of the ticket's row rather than a query of its own.
+
+That statement is written in SQL, once per process: compiled by the ORM on every
+view, its six subqueries cost 5 ms of CPU against 0.4 ms to run it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import OuterRef, Subquery
+from django.db import connection
 from django.utils import timezone
 
 from tickets.models import (
     Channel,
     ChatSessionLog,
     ContactIdentity,
+    Customer,
     Direction,
     Message,
     MessageSentiment,
@@ -37,6 +41,9 @@ class TicketPage:
     chat_started_at: datetime | None
     # The sentiment scores of the customer's latest messages, newest first.
     recent_scores: list[float]
+    # The channel of the customer's last message on this ticket (not an automatic one)
+    # and the channel it asked to be answered on, if any; None before they wrote.
+    last_inbound: tuple[str, str | None] | None
 
     def whatsapp_window_open(self, *, now: datetime | None = None) -> bool | None:
         """Whether a free-form WhatsApp message may go to the customer now (their last
@@ -50,35 +57,60 @@ class TicketPage:
 MOOD_MESSAGES = 20
 
 
+def _columns(model, alias: str) -> str:
+    return ", ".join(f'{alias}."{field.column}"' for field in model._meta.concrete_fields)
+
+
+@cache
+def _ticket_page_sql() -> str:
+    ticket_tags = Ticket.tags.through._meta
+    return f"""
+        SELECT {_columns(Ticket, "t")}, {_columns(Customer, "c")},
+            ARRAY(SELECT tag.name FROM "{Tag._meta.db_table}" tag
+                  JOIN "{ticket_tags.db_table}" tt ON tt.tag_id = tag.id
+                  WHERE tt.ticket_id = t.id ORDER BY tag.name),
+            ARRAY(SELECT ARRAY[i.kind, i.address]::text[] FROM "{ContactIdentity._meta.db_table}" i
+                  WHERE i.customer_id = t.customer_id ORDER BY i.id),
+            (SELECT m.created_at FROM "{Message._meta.db_table}" m
+             WHERE m.customer_id = t.customer_id AND m.channel = %(whatsapp)s AND m.direction = %(inbound)s
+             ORDER BY m.created_at DESC LIMIT 1),
+            (SELECT s.started_at FROM "{ChatSessionLog._meta.db_table}" s
+             WHERE s.ticket_id = t.id AND s.ended_at IS NULL ORDER BY s.id LIMIT 1),
+            ARRAY(SELECT ms.score FROM "{MessageSentiment._meta.db_table}" ms
+                  WHERE ms.customer_id = t.customer_id ORDER BY ms.created_at DESC LIMIT %(mood_messages)s),
+            (SELECT ARRAY[m.channel, m.metadata ->> 'reply_channel'] FROM "{Message._meta.db_table}" m
+             WHERE m.ticket_id = t.id AND m.direction = %(inbound)s AND NOT m.is_auto_reply AND NOT m.is_automatic
+             ORDER BY m.created_at DESC, m.id DESC LIMIT 1)
+        FROM "{Ticket._meta.db_table}" t JOIN "{Customer._meta.db_table}" c ON c.id = t.customer_id
+        WHERE t.id = %(ticket_id)s"""
+
+
 def ticket_page(*, ticket_id: int) -> TicketPage:
     """The ticket with its customer, tags, the customer's addresses, their last WhatsApp
-    message's time, the open chat session's start and the sentiment of their latest
-    messages, in one query. Raises Ticket.DoesNotExist."""
-    identities = ContactIdentity.objects.filter(customer_id=OuterRef("customer_id")).order_by("id")
-    last_whatsapp = Message.objects.filter(
-        customer_id=OuterRef("customer_id"), channel=Channel.WHATSAPP, direction=Direction.IN
-    ).order_by("-created_at")
-    scores = MessageSentiment.objects.filter(customer_id=OuterRef("customer_id")).order_by("-created_at")
-    open_chat = ChatSessionLog.objects.filter(ticket_id=OuterRef("pk"), ended_at__isnull=True).order_by("pk")
-    ticket = (
-        Ticket.objects.select_related("customer")
-        .annotate(
-            tag_names=ArraySubquery(Tag.objects.filter(tickets=OuterRef("pk")).order_by("name").values("name")),
-            identity_kinds=ArraySubquery(identities.values("kind")),
-            identity_addresses=ArraySubquery(identities.values("address")),
-            last_whatsapp_inbound_at=Subquery(last_whatsapp.values("created_at")[:1]),
-            chat_started_at=Subquery(open_chat.values("started_at")[:1]),
-            recent_scores=ArraySubquery(scores.values("score")[:MOOD_MESSAGES]),
-        )
-        .get(pk=ticket_id)
-    )
+    message's time, the open chat session's start, the sentiment of their latest
+    messages and their last message on the ticket, in one query. Raises Ticket.DoesNotExist."""
+    params = {"ticket_id": ticket_id, "whatsapp": Channel.WHATSAPP.value, "inbound": Direction.IN.value,
+              "mood_messages": MOOD_MESSAGES}  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(_ticket_page_sql(), params)
+        row = cursor.fetchone()
+    if row is None:
+        raise Ticket.DoesNotExist(f"No ticket {ticket_id}")
+    ticket_fields = [field.attname for field in Ticket._meta.concrete_fields]
+    customer_fields = [field.attname for field in Customer._meta.concrete_fields]
+    split = len(ticket_fields)
+    ticket = Ticket.from_db(connection.alias, ticket_fields, row[:split])
+    customer = Customer.from_db(connection.alias, customer_fields, row[split : split + len(customer_fields)])
+    Ticket.customer.field.set_cached_value(ticket, customer)
+    tag_names, identities, last_whatsapp, chat_started_at, scores, last_inbound = row[split + len(customer_fields) :]
     return TicketPage(
         ticket=ticket,
-        tag_names=ticket.tag_names,
-        identities=list(zip(ticket.identity_kinds, ticket.identity_addresses, strict=True)),
-        last_whatsapp_inbound_at=ticket.last_whatsapp_inbound_at,
-        chat_started_at=ticket.chat_started_at,
-        recent_scores=ticket.recent_scores,
+        tag_names=tag_names,
+        identities=[(kind, address) for kind, address in identities],
+        last_whatsapp_inbound_at=last_whatsapp,
+        chat_started_at=chat_started_at,
+        recent_scores=scores,
+        last_inbound=(last_inbound[0], last_inbound[1]) if last_inbound else None,
     )
 
 

@@ -112,11 +112,22 @@ def default_reply_channel(ticket: Ticket, *, options: list[ChannelOption] | None
         .values_list("channel", "metadata")
         .first()
     )
-    channel = ticket.channel
+    last_inbound = None
     if last is not None:
         last_channel, metadata = last
-        wanted = metadata.get("reply_channel") if isinstance(metadata, dict) else None
-        channel = wanted if wanted in Channel.values else last_channel or ticket.channel
+        last_inbound = (last_channel, metadata.get("reply_channel") if isinstance(metadata, dict) else None)
+    return reply_channel_after(ticket_channel=ticket.channel, last_inbound=last_inbound, options=options)
+
+
+def reply_channel_after(
+    *, ticket_channel: str, last_inbound: tuple[str, str | None] | None, options: list[ChannelOption] | None = None
+) -> str:
+    """default_reply_channel's choice, from the channel of that last inbound message and
+    the channel it asked for (None before the customer wrote): for a page that read them."""
+    channel = ticket_channel
+    if last_inbound is not None:
+        last_channel, wanted = last_inbound
+        channel = wanted if wanted in Channel.values else last_channel or ticket_channel
     if options is None:
         return channel
     reachable = [option.value for option in options if option.reachable]
