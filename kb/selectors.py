@@ -245,6 +245,8 @@ def article_search(
         if lang and candidate.lang == lang:
             reader_version.setdefault(group, candidate.article_id)
     ranked = sorted(best.items(), key=lambda item: (-item[1].score, item[1].article_id))[:limit]
+    if not ranked:
+        return []
 
     members = (
         visible_articles(user=user)
