@@ -18,7 +18,6 @@ from tickets.selectors import console as console_selectors
 from tickets.selectors.keyset import InvalidCursor, KeysetPage
 from tickets.selectors.ticket_page import customer_feedback, ticket_page
 from tickets.selectors.timeline import customer_timeline_page, timeline_rows
-from tickets.services.claims import customer_claims
 from tickets.services.replies import reply_channel_after, reply_channel_options
 from tickets.templatetags.choice_labels import translated_labels
 
@@ -42,9 +41,8 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     page = customer_timeline_page(customer_id=ticket.customer_id, size=TIMELINE_PAGE)
     rows = page.rows[::-1]
     identity_kinds = {kind for kind, _address in facts.identities}
-    claims = list(customer_claims(customer_id=ticket.customer_id))
     channel_options = reply_channel_options(
-        ticket=ticket, identity_kinds=identity_kinds, claim_kinds={claim.kind for claim in claims}
+        ticket=ticket, identity_kinds=identity_kinds, claim_kinds={claim.kind for claim in facts.claims}
     )
     # Read once and cached on the user: the canned responses and the page's header ask again.
     profile = getattr(request.user, "agent_profile", None)
@@ -64,15 +62,13 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "reply_channel": reply_channel,
         "channel_options": channel_options,
         "whatsapp_window_open": facts.whatsapp_window_open(),
-        "past_tickets": console_selectors.customer_past_tickets(
-            customer_id=ticket.customer_id, exclude_ticket_id=ticket.pk
-        ),
-        "activities": console_selectors.ticket_activities(ticket_id=ticket.pk),
-        "feedback": customer_feedback(customer_id=ticket.customer_id, recent_scores=facts.recent_scores),
+        "past_tickets": facts.past_tickets,
+        "activities": facts.activities,
+        "feedback": customer_feedback(surveys=facts.surveys, recent_scores=facts.recent_scores),
         "canned_menu": console_selectors.canned_menu(user=request.user),
         "macros": console_selectors.macro_list(),
         "in_training": profile is not None and profile.in_training,
-        "open_claims": [claim for claim in claims if claim.verified_at is None],
+        "open_claims": [claim for claim in facts.claims if claim.verified_at is None],
         "kb_suggestions": _kb_suggestions(ticket, rows, user=request.user),
     }
     return render(request, "console/ticket.html", context)

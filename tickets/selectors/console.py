@@ -19,7 +19,6 @@ from tickets.models import (
     Role,
     SavedView,
     Ticket,
-    TicketActivity,
 )
 from tickets.selectors.inbox import TicketFilters, ticket_list
 from tickets.selectors.keyset import Key, KeysetPage, keyset_page
@@ -105,23 +104,6 @@ def inbox_page(*, user, inbox: InboxQuery, cursor: str = "", size: int = 50) -> 
 
 def saved_views_for(*, user) -> list[SavedView]:
     return list(SavedView.objects.filter(user=user).order_by("name"))
-
-
-def customer_past_tickets(*, customer_id: int, exclude_ticket_id: int, limit: int = 10) -> list[Ticket]:
-    return list(
-        Ticket.objects.filter(customer_id=customer_id)
-        .exclude(pk=exclude_ticket_id)
-        .order_by("-created_at", "-id")
-        .only("id", "subject", "status", "channel", "created_at")[:limit]
-    )
-
-
-def ticket_activities(*, ticket_id: int, limit: int = 30) -> list[TicketActivity]:
-    return list(
-        TicketActivity.objects.filter(ticket_id=ticket_id)
-        .select_related("actor")
-        .order_by("-created_at", "-id")[:limit]
-    )
 
 
 def staff_users(*, roles: tuple[str, ...] = STAFF_ROLES) -> QuerySet:
