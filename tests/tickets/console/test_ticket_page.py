@@ -1,6 +1,6 @@
 import html
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import deliver, make_user
-from tickets.models import CannedResponse, Customer, Macro, Message, Notification, Role, Ticket
+from tickets.models import CannedResponse, ContactIdentity, Customer, Macro, Message, Notification, Role, Ticket
 from tickets.services.delivery import delivery_record
 from tickets.services.replies import reply_create
 
@@ -175,11 +175,11 @@ def test_the_whatsapp_window_shows_in_the_reply_box(agent_browser):
 
 
 # The user with their roles and profile (the session is in Redis); the ticket with its
-# tags, the customer's identities, the WhatsApp window, the live chat session and the
-# mood; messages and attachments; claims; reply channel; past tickets; activities;
-# surveys; canned responses; notifications with the unread count, in one; assignees;
-# macros.
-TICKET_PAGE_QUERIES = 13
+# tags, the customer's identities, the WhatsApp window, the live chat session, the
+# mood, the reply channel, past tickets, activities, surveys and claims, in one;
+# messages and attachments; canned responses; notifications with the unread count, in
+# one; assignees; macros.
+TICKET_PAGE_QUERIES = 8
 
 
 def test_the_ticket_page_costs_the_same_queries_for_a_short_and_a_long_history(agent_browser, agent):
@@ -330,3 +330,53 @@ def test_the_customer_panel_shows_identities_tier_past_tickets_surveys_and_mood(
     assert f"HD-{old.pk} Old problem" in page
     assert "Customer satisfaction (CSAT): 2 /5" in page and "Too slow" in page
     assert "Recent mood: high churn risk (-0.80, 1 message)" in page
+
+
+def test_the_side_panels_show_activities_past_tickets_and_claims_as_stored(agent_browser, agent):
+    from tickets.models import IdentityClaim, TicketActivity
+
+    ticket = deliver("chat", "chat:visitor-1", "hello?").ticket
+    other = Customer.objects.create(name="Somchai K.")
+    IdentityClaim.objects.create(customer=ticket.customer, kind="email", address="somchai@example.com", may_be=other)
+    IdentityClaim.objects.create(customer=ticket.customer, kind="phone", address="+66812345678", verified_at=timezone.now())
+    earlier = [
+        Ticket.objects.create(customer=ticket.customer, subject=f"Earlier {n}", channel="sms", status="closed",
+                              created_at=timezone.now() - timedelta(days=n + 1))
+        for n in range(12)
+    ]  # fmt: skip
+    agent_browser.post(f"/console/tickets/{ticket.pk}/update/", {"assign_to_me": "on"})
+    TicketActivity.objects.create(ticket=ticket, kind=TicketActivity.Kind.ESCALATED)
+    response = agent_browser.get(f"/console/tickets/{ticket.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    page, text = response.content.decode(), text_of(response)
+    # The ten latest other tickets, newest first, each with its status.
+    past = re.findall(r'<li><a href="/console/tickets/(\d+)/">HD-\d+</a> Earlier \d+ <span class="cn-status cn-status-closed">Closed</span>', page)
+    assert [int(pk) for pk in past] == [t.pk for t in earlier[:10]]
+    # Newest first: the rule that fired, then the agent who took the ticket.
+    assert re.search(r"Escalation rule fired .*Assigned · agent1", text)
+    # Only the unverified claim is flagged, with the customer it may be.
+    assert page.count('data-testid="identity-claim"') == 1
+    assert f"Email somchai@example.com may be Somchai K. #{other.pk}" in text
+    # Claimed addresses, verified or not, are where a reply may go.
+    assert '<option value="sms">' in page and '<option value="email">' in page
+
+
+def test_a_request_that_asked_for_an_email_answer_preselects_email(agent_browser):
+    ticket = deliver("chat", "chat:visitor-2", "hello?").ticket
+    ContactIdentity.objects.create(
+        customer=ticket.customer, kind="email", address="ploy@example.com", lookup_key="ploy@example.com"
+    )
+    Message.objects.filter(ticket=ticket).update(metadata={"reply_channel": "email"})
+    page = agent_browser.get(f"/console/tickets/{ticket.pk}/").content.decode()
+    assert '<option value="email" selected>' in page
+    # An automatic message of theirs moves nothing.
+    deliver("chat", "chat:visitor-2", "I am away", is_auto_reply=True)
+    assert '<option value="email" selected>' in agent_browser.get(f"/console/tickets/{ticket.pk}/").content.decode()
+
+
+def test_message_times_follow_the_reader_language_from_one_view_to_the_next(agent_browser):
+    message = deliver("sms", "+66812345678", "hello?").message
+    Message.objects.filter(pk=message.pk).update(created_at=datetime(2026, 3, 4, 2, 6, tzinfo=UTC))
+    url = f"/console/tickets/{message.ticket_id}/"
+    for language, shown in [("en", "03/04/2026 9:06 a.m."), ("th", "4 มี.ค. 2569, 9:06"), ("en", "03/04/2026 9:06 a.m.")]:
+        page = agent_browser.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert f'<time datetime="2026-03-04T09:06:00+07:00">{shown}</time>' in page, language
