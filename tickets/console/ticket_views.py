@@ -66,7 +66,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "activities": facts.activities,
         "feedback": customer_feedback(surveys=facts.surveys, recent_scores=facts.recent_scores),
         "canned_menu": console_selectors.canned_menu(user=request.user),
-        "macros": console_selectors.macro_list(),
+        "macros": list(console_selectors.macro_list().values("pk", "name")),
         "in_training": profile is not None and profile.in_training,
         "open_claims": [claim for claim in facts.claims if claim.verified_at is None],
         "kb_suggestions": _kb_suggestions(ticket, rows, user=request.user),
