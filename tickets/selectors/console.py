@@ -78,9 +78,10 @@ def inbox_order(inbox: InboxQuery) -> list[Key]:
     return _AT_RISK_KEYS if inbox.view == "sla_at_risk" else _TIME_THEN_ID
 
 
-def inbox_tickets(*, user, inbox: InboxQuery) -> QuerySet[Ticket]:
+def inbox_tickets(*, user, inbox: InboxQuery, now=None) -> QuerySet[Ticket]:
     """The tickets of one inbox view, filtered, searched and in the view's order.
-    Without a status filter a view shows the active tickets."""
+    Without a status filter a view shows the active tickets; "SLA at risk" is judged
+    at `now` (the current time by default)."""
     filters = inbox.filters
     if not filters.status:
         filters = replace(filters, status=list(Ticket.ACTIVE_STATUSES))
@@ -93,7 +94,7 @@ def inbox_tickets(*, user, inbox: InboxQuery) -> QuerySet[Ticket]:
         tickets = tickets.filter(team__agents__user=user)
     tickets = ticket_search(tickets, inbox.query)
     if inbox.view == "sla_at_risk":
-        tickets = sla_at_risk(tickets)
+        tickets = sla_at_risk(tickets, now=now)
     return tickets.order_by(*(key.order() for key in inbox_order(inbox)))
 
 
