@@ -19,6 +19,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tickets.console import inbox_rows
 from tickets.models import AgentProfile, Customer, Role, SavedView, Tag, Team, Ticket, TicketSLA
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,8 @@ class _FrozenDatetime(datetime):
 @pytest.fixture
 def frozen_clock(monkeypatch):
     monkeypatch.setattr(humanize, "datetime", _FrozenDatetime)
+    # The inbox rows read the clock once a page for their relative times.
+    monkeypatch.setattr(inbox_rows, "datetime", _FrozenDatetime)
 
 
 @pytest.fixture

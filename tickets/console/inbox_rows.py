@@ -8,17 +8,17 @@ autoescaping did; the output is the template's, byte for byte."""
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from html import escape
 
 from django.conf import settings
-from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import get_language, gettext
 
+from tickets.console.natural_time import natural_time
 from tickets.models import Channel, Customer, Ticket
 from tickets.selectors.ticket_rows import assignee_name
 from tickets.templatetags.console_tags import channel_icon
@@ -61,6 +61,7 @@ class _PageWords:
         self.icons = {value: channel_icon(value, str(label)) for value, label in Channel.choices}
         self.url_start, self.url_end = reverse("console:ticket", args=[0]).rsplit("0", 1)
         self.reference_prefix = settings.HELPDESK_TICKET_PREFIX + "-"
+        self.now = datetime.now(UTC)
 
     def icon(self, channel: str) -> str:
         # A channel no longer offered shows its code, as get_channel_display did.
@@ -72,9 +73,9 @@ class _PageWords:
         if row["sla__first_response_breached_at"] or row["sla__resolution_breached_at"]:
             return self.breached
         if not row["first_response_at"] and row["sla__first_response_due_at"]:
-            text = self.first_reply_due % {"due": escape(naturaltime(row["sla__first_response_due_at"]))}
+            text = self.first_reply_due % {"due": escape(natural_time(row["sla__first_response_due_at"], self.now))}
         elif row["sla__resolution_due_at"]:
-            text = self.resolution_due % {"due": escape(naturaltime(row["sla__resolution_due_at"]))}
+            text = self.resolution_due % {"due": escape(natural_time(row["sla__resolution_due_at"], self.now))}
         else:
             return ""
         return f'<span class="cn-sla" data-testid="sla">{text}</span>'
@@ -109,7 +110,7 @@ def _row(row: dict, words: _PageWords) -> str:
         sla=words.sla(row),
         updated_iso=escape(updated.isoformat()),
         updated_title=_date_title(updated, updated.tzinfo, get_language()),
-        updated_ago=escape(naturaltime(row["updated_at"])),
+        updated_ago=escape(natural_time(row["updated_at"], words.now)),
     )
 
 

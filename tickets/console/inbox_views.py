@@ -110,12 +110,13 @@ def _view_tabs(current: str, counts: dict) -> list[dict]:
         "all": _("All"),
         "sla_at_risk": _("SLA at risk"),
     }
+    inbox_url = reverse("console:inbox")
     return [
         {
             "key": key,
             "label": labels[key],
             "count": count_label(counts.get(key)),
-            "url": reverse("console:inbox") + "?" + urlencode({"view": key}),
+            "url": f"{inbox_url}?{urlencode({'view': key})}",
             "active": key == current,
         }
         for key in console_selectors.INBOX_VIEWS

@@ -2,10 +2,12 @@
 cache instead of two queries (and fifty user instances) on every page.
 
 Only where the cache is shared by every process (Redis): a process's own memory
-would not hear of a change made in another. The entry is keyed by a version that changes whenever a team, a user, a role or a
-user's roles change: a stale list is never read again, whichever process wrote it.
-The version changes at once and again after the commit, so that a page that read
-the old rows during the transaction stores them under a version nobody asks for."""
+would not hear of a change made in another. The list is stored with a version that
+changes whenever a team, a user, a role or a user's roles change, and used only
+under the current version: a stale list is never read again, whichever process
+wrote it. The version changes at once and again after the commit, so that a page
+that read the old rows during the transaction stores them under a version nobody
+asks for."""
 
 from __future__ import annotations
 
@@ -22,28 +24,27 @@ from tickets.models import Team
 from tickets.selectors.console import staff_users
 
 _VERSION_KEY = "staff-choices:version"
+_LATEST_KEY = "staff-choices:latest"
 # The signals below miss a change written in SQL behind the ORM; the list is read
 # again at the latest after this.
 _TIMEOUT_S = 300
-
-
-def _version() -> str:
-    version = cache.get(_VERSION_KEY)
-    if version is None:
-        cache.add(_VERSION_KEY, uuid4().hex, None)
-        version = cache.get(_VERSION_KEY)
-    return version
 
 
 def staff_and_teams() -> dict[str, list[tuple[int, str]]]:
     """{"teams": [(id, name)], "staff": [(id, full name or username)]}, by name and username."""
     if not settings.REDIS_URL:
         return _read()
-    key = f"staff-choices:{_version()}"
-    choices = cache.get(key)
-    if choices is None:
-        choices = _read()
-        cache.set(key, choices, _TIMEOUT_S)
+    # One round trip: the version, and the latest list with the version it was read under.
+    found = cache.get_many([_VERSION_KEY, _LATEST_KEY])
+    version = found.get(_VERSION_KEY)
+    if version is None:
+        cache.add(_VERSION_KEY, uuid4().hex, None)
+        version = cache.get(_VERSION_KEY)
+    latest = found.get(_LATEST_KEY)
+    if latest is not None and latest[0] == version:
+        return latest[1]
+    choices = _read()
+    cache.set(_LATEST_KEY, (version, choices), _TIMEOUT_S)
     return choices
 
 

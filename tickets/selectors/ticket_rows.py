@@ -1,5 +1,6 @@
 """The ticket lists' rows as plain values: the inbox's and the API's pages read only
-the columns they show, and the tags of a whole page in one more query. Building
+the columns they show, and their tags in the same query (the inbox, on PostgreSQL)
+or in one more for the whole page. Building
 fifty model instances (with their customer, assignee, team and SLA) cost more than
 writing the rows out."""
 
@@ -7,7 +8,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import OuterRef, QuerySet
 
 from tickets.models import Ticket
 from tickets.selectors.console import InboxQuery, inbox_order, inbox_tickets
@@ -58,16 +61,34 @@ def ticket_row_values(tickets: QuerySet[Ticket], fields: tuple[str, ...]) -> Que
     return tickets.prefetch_related(None).values(*fields)
 
 
+def _inbox_row_values(tickets: QuerySet[Ticket]) -> QuerySet:
+    """The inbox's row values with their tags, which PostgreSQL reads in the rows'
+    statement as an array by name: one statement and its round trip fewer a page."""
+    if connection.vendor != "postgresql":
+        return ticket_row_values(tickets, INBOX_ROW_FIELDS)
+    names = Ticket.tags.through.objects.filter(ticket_id=OuterRef("pk")).order_by("tag__name").values("tag__name")
+    # Not "tags", which names the model's field.
+    return ticket_row_values(tickets, INBOX_ROW_FIELDS).annotate(tag_names=ArraySubquery(names))
+
+
+def _with_inbox_tags(rows: list[dict]) -> list[dict]:
+    if connection.vendor != "postgresql":
+        return with_tag_names(rows)
+    for row in rows:
+        row["tags"] = row.pop("tag_names")
+    return rows
+
+
 def inbox_rows_page(*, user, inbox: InboxQuery, cursor: str = "", size: int = 50) -> KeysetPage:
     """One page of an inbox view as row values, with their tags: what inbox_page reads,
     without the model instances. Raises InvalidCursor for a cursor not of ours."""
-    rows = ticket_row_values(inbox_tickets(user=user, inbox=inbox), INBOX_ROW_FIELDS)
+    rows = _inbox_row_values(inbox_tickets(user=user, inbox=inbox))
     page = keyset_page(rows, keys=inbox_order(inbox), cursor=cursor, size=size)
-    with_tag_names(page.rows)
+    _with_inbox_tags(page.rows)
     return page
 
 
 def inbox_row(*, ticket_id: int) -> dict | None:
     """One ticket's inbox row, whatever its status; None if there is no such ticket."""
-    rows = list(ticket_row_values(Ticket.objects.filter(pk=ticket_id), INBOX_ROW_FIELDS))
-    return with_tag_names(rows)[0] if rows else None
+    rows = list(_inbox_row_values(Ticket.objects.filter(pk=ticket_id)))
+    return _with_inbox_tags(rows)[0] if rows else None

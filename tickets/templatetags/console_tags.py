@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -46,8 +47,12 @@ _CHANNEL_SVGS = {
 
 @register.simple_tag
 def console_bell(user) -> dict:
+    """The latest notifications with their tickets' links (one URL reversal for the
+    page, not one per notification), and the number unread."""
     latest, unread = notifications_for(user=user)
-    return {"latest": latest, "unread": unread}
+    url_start, url_end = reverse("console:ticket", args=[0]).rsplit("0", 1)
+    entries = [(n, f"{url_start}{n.ticket_id}{url_end}" if n.ticket_id else "") for n in latest]
+    return {"entries": entries, "unread": unread}
 
 
 @register.simple_tag

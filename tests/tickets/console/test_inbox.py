@@ -185,3 +185,30 @@ def test_the_row_partial_is_what_the_live_inbox_fetches(agent_browser, board):
     response = agent_browser.get(f"/console/tickets/{board['mine'].pk}/row/")
     assert row_ids(response) == [board["mine"].pk]
     assert agent_browser.get("/console/tickets/999999/row/").status_code == 404
+
+
+def test_the_inbox_page_reads_the_agent_rows_with_tags_saved_views_counts_and_bell_in_5_queries(agent_browser, agent):
+    saved_view_save(user=agent, name="Tagged", query="view=all&tag=vip")
+    ticket = new_ticket(1)
+    ticket_assign(ticket=ticket, assignee=agent)
+    ticket_add_tags(ticket=ticket, names=["vip", "refund"])
+    agent_browser.get("/console/")  # the first page fills the cached staff and teams
+    with CaptureQueriesContext(connection) as queries:
+        html = agent_browser.get("/console/").content.decode()
+    assert len(queries) == (5 if connection.vendor == "postgresql" else 6), [q["sql"][:80] for q in queries]
+    assert '<span class="cn-tag">refund</span><span class="cn-tag">vip</span>' in html
+
+
+def test_the_sla_at_risk_count_follows_the_clock_with_its_statement_compiled_once(agent_browser, agent, monkeypatch):
+    ticket = new_ticket(1)
+    soon = timezone.now() + timedelta(hours=1)
+    TicketSLA.objects.update_or_create(ticket=ticket, defaults={"resolution_warn_at": soon, "resolution_due_at": soon})
+
+    def at_risk_count() -> str:
+        html = agent_browser.get("/console/").content.decode()
+        return re.search(r'data-testid="view-sla_at_risk"[^>]*>[^<]*(?:<span class="cn-count">(\d+))?', html).group(1)
+
+    assert at_risk_count() == "0"
+    later = timezone.now() + timedelta(hours=2)
+    monkeypatch.setattr("tickets.selectors.inbox_counts.timezone.now", lambda: later)
+    assert at_risk_count() == "1"

@@ -79,3 +79,24 @@ def test_a_wrong_password_is_checked_once_and_refused(agent, monkeypatch):
     assert authenticate(username="agent1", password="wrong") is None
     assert checks == ["wrong"]
     assert authenticate(username="agent1", password="pw-agent1") == agent
+
+
+def test_the_kept_menu_and_help_follow_the_language_and_the_role(agent_browser, supervisor_browser):
+    english = agent_browser.get("/console/").content.decode()
+    agent_browser.cookies["django_language"] = "th"
+    thai = agent_browser.get("/console/").content.decode()
+    assert "Keyboard shortcuts" in english and "Keyboard shortcuts" not in thai
+    assert 'data-testid="approvals-link"' not in english
+    assert 'data-testid="approvals-link"' in supervisor_browser.get("/console/").content.decode()
+
+
+def test_the_bell_links_each_notification_to_its_ticket(agent_browser, agent):
+    from tests.factories import deliver
+
+    ticket = deliver("sms", "+66810000001", "hello").ticket
+    Notification.objects.create(user=agent, ticket=ticket, kind=Notification.Kind.MENTION, text="about <this>")
+    Notification.objects.create(user=agent, kind=Notification.Kind.MENTION, text="no ticket")
+    html = agent_browser.get("/console/").content.decode()
+    bell = re.search(r'data-testid="notification-list">(.*?)</ul>', html, re.S).group(1)
+    assert f'<li class="cn-unread"><a href="/console/tickets/{ticket.pk}/">about &lt;this&gt;</a></li>' in bell
+    assert '<li class="cn-unread">no ticket</li>' in bell
