@@ -32,7 +32,7 @@ from tickets.models import (
 )
 from tickets.services.escalation_events import escalation_enqueue
 from tickets.services.filenames import filename_clean
-from tickets.services.kpi_facts import ticket_fcr_facts_refresh
+from tickets.services.kpi_facts import fcr_facts_of_unresolved, ticket_fcr_facts_refresh
 from tickets.services.kpi_rollups import kpi_days_mark
 from tickets.services.outbox import outbox_tasks
 from tickets.services.sanitize import sanitize_html, strip_control_chars
@@ -153,6 +153,7 @@ def reply_opening_counts(*, author, at: datetime) -> dict[str, Any]:
     waits for a supervisor's approval. The ticket is agent-initiated: no first response."""
     ticket = Ticket(agent_initiated=True)
     fields = [] if _needs_approval(author) else _record_first_response(ticket, at)
+    fields += fcr_facts_of_unresolved(ticket)
     return {name: getattr(ticket, name) for name in fields}
 
 
@@ -234,8 +235,8 @@ def reply_write(
 
     `opens_ticket`: the message a ticket is opened with (tickets.services.outbound.
     ticket_open), at the ticket's own instant; the ticket was stored with this reply
-    counted (reply_opening_counts) and its words in its search document, so nothing of
-    the ticket is left to write."""
+    counted (reply_opening_counts, its FCR facts too) and its words in its search
+    document, so nothing of the ticket is left to write."""
     now = ticket.created_at if opens_ticket else timezone.now()
     if is_note:
         direction, status = Direction.NOTE, Message.DeliveryStatus.NONE
@@ -271,11 +272,16 @@ def reply_write(
         if direction == Direction.OUT and ticket.status == Ticket.Status.NEW and not is_automatic:
             ticket.status = Ticket.Status.OPEN
             fields.append("status")
+        counted = direction == Direction.OUT and not is_automatic
+        if counted and ticket.resolved_at is None:
+            # The FCR facts that the reply count decides, saved with it.
+            fields += fcr_facts_of_unresolved(ticket)
         ticket.save(update_fields=fields)
+        if counted and ticket.resolved_at is not None:
+            ticket_fcr_facts_refresh(ticket_ids=[ticket.pk])
     if direction == Direction.OUT and not is_automatic:
-        # The day's reply count, and the FCR facts that the reply count decides.
+        # The day's reply count.
         kpi_days_mark([now])
-        ticket_fcr_facts_refresh(ticket_ids=[ticket.pk])
     events.publish_message_created(message)
     if status == Message.DeliveryStatus.QUEUED:
         _enqueue_delivery(message)
