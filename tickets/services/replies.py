@@ -261,8 +261,8 @@ def reply_write(
         idempotency_key=idempotency_key or uuid.uuid4(),
         created_at=now,
     )
-    for upload in attachments:
-        _attachment_store(message=message, upload=upload)
+    stored = [_attachment_store(message=message, upload=upload) for upload in attachments]
+    _attachments_known(message, stored)
     if not opens_ticket:
         search_document_append(ticket_id=ticket.pk, text=text)
         fields = ["updated_at"]
@@ -323,6 +323,14 @@ def attachments_check(uploads: Sequence[UploadedFile]) -> list[UploadedFile]:
         if upload.size > limit:
             raise ReplyError(_("%(name)s is too large (at most %(mb)s MB).") % {"name": upload.name, "mb": limit // 1_048_576})
     return files
+
+
+def _attachments_known(message: Message, attachments: list[Attachment]) -> None:
+    """The message's attachments, as prefetch_related would leave them: the message as
+    written answers without being read back (the API's reply)."""
+    known = Attachment.objects.filter(message=message)
+    known._result_cache, known._prefetch_done = attachments, True
+    message._prefetched_objects_cache = {"attachments": known}
 
 
 def _attachment_store(*, message: Message, upload: UploadedFile) -> Attachment:
