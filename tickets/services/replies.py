@@ -34,6 +34,7 @@ from tickets.services.escalation_events import escalation_enqueue
 from tickets.services.filenames import filename_clean
 from tickets.services.kpi_facts import fcr_facts_of_unresolved, ticket_fcr_facts_refresh
 from tickets.services.kpi_rollups import kpi_days_mark
+from tickets.services.message_keys import message_key
 from tickets.services.outbox import outbox_tasks
 from tickets.services.sanitize import sanitize_html, strip_control_chars
 from tickets.services.search_documents import search_document_append
@@ -258,7 +259,7 @@ def reply_write(
         is_automatic=is_automatic,
         delivery_status=status,
         metadata=metadata or {},
-        idempotency_key=idempotency_key or uuid.uuid4(),
+        idempotency_key=idempotency_key or message_key(),
         created_at=now,
     )
     stored = [_attachment_store(message=message, upload=upload) for upload in attachments]
@@ -371,6 +372,7 @@ def automatic_replies_create(replies: list[AutomaticReply]) -> list[Message]:
             delivery_status=Message.DeliveryStatus.QUEUED,
             metadata=reply.metadata,
             created_at=now,
+            idempotency_key=message_key(),
         )
         for reply in replies
         if reply.ticket.status != Ticket.Status.CLOSED
