@@ -329,7 +329,7 @@ def attachments_check(uploads: Sequence[UploadedFile]) -> list[UploadedFile]:
 def _attachments_known(message: Message, attachments: list[Attachment]) -> None:
     """The message's attachments, as prefetch_related would leave them: the message as
     written answers without being read back (the API's reply)."""
-    known = Attachment.objects.filter(message=message)
+    known = Attachment.objects.filter(message=message) if attachments else Attachment.objects.none()
     known._result_cache, known._prefetch_done = attachments, True
     message._prefetched_objects_cache = {"attachments": known}
 
