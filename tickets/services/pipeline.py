@@ -39,6 +39,7 @@ from tickets.services.kpi_facts import kpi_inbound_contacts
 from tickets.services.kpi_rollups import kpi_days_mark
 from tickets.services.message_keys import message_key
 from tickets.services.outbox import outbox_task, outbox_tasks
+from tickets.services.rows_update import rows_update
 from tickets.services.sanitize import html_to_text, sanitize_html
 from tickets.services.search_documents import search_documents_append_many, search_documents_write
 from tickets.services.tickets import ticket_id_from_subject, ticket_set_status
@@ -334,8 +335,8 @@ def _append_messages(items: list[Item]) -> None:
         if not item.msg.is_auto_reply:
             item.customer.last_inbound_at = item.now
             customers[item.customer.pk] = item.customer
-    Ticket.objects.bulk_update(touched.values(), ["updated_at", "last_inbound_at", "first_inbound_at"])
-    Customer.objects.bulk_update(customers.values(), ["last_inbound_at"])
+    rows_update(list(touched.values()), ["updated_at", "last_inbound_at", "first_inbound_at"])
+    rows_update(list(customers.values()), ["last_inbound_at"])
 
 
 def _ticket_touch(item: Item) -> Ticket:
