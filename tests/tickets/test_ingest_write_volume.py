@@ -4,6 +4,8 @@ index), and a ticket it opens gets its search document in one write."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -13,6 +15,7 @@ from tickets.models import Ticket
 from tickets.selectors.search import ticket_search
 from tickets.services.message_keys import message_key
 from tickets.services.replies import reply_create
+from tickets.services.rows_update import rows_update
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +50,17 @@ def test_a_ticket_opened_by_a_message_gets_its_document_in_one_write():
     # A second message of the same conversation appends its words.
     deliver("email", "malee@example.com", "It is raining", subject="Re: Sofa", in_reply_to=message.external_id)
     assert list(ticket_search(Ticket.objects.all(), "raining").values_list("pk", flat=True)) == [message.ticket_id]
+
+
+def test_rows_update_saves_each_rows_own_values_in_one_statement():
+    tickets = [deliver("sms", f"+6681234567{n}", "hello").message.ticket for n in range(3)]
+    base = tickets[0].created_at
+    for n, ticket in enumerate(tickets):
+        ticket.updated_at, ticket.last_inbound_at = base + timedelta(minutes=n), None if n == 1 else base
+    with CaptureQueriesContext(connection) as captured:
+        rows_update(tickets, ["updated_at", "last_inbound_at"])
+    assert len(captured.captured_queries) == 1 and "CASE" not in captured.captured_queries[0]["sql"]
+    stored = dict(Ticket.objects.filter(pk__in=[t.pk for t in tickets]).values_list("pk", "updated_at"))
+    assert [stored[t.pk] for t in tickets] == [base + timedelta(minutes=n) for n in range(3)]
+    assert Ticket.objects.get(pk=tickets[1].pk).last_inbound_at is None
+    rows_update([], ["updated_at"])  # nothing to write: no statement
