@@ -33,6 +33,8 @@ def test_replies_to_an_open_ticket_keep_the_facts_without_recomputing_them(ticke
         reply_create(ticket=ticket, author=agent, text="It left the warehouse today.")
     # Saved with the reply's count: no UPDATE of the definition's subqueries.
     assert not [q for q in captured.captured_queries if "tickets_chatsessionlog" in q["sql"]]
+    # Its delivery and its escalation check: one outbox INSERT.
+    assert len([q for q in captured.captured_queries if q["sql"].startswith('INSERT INTO "tickets_outboxitem"')]) == 1
     assert _facts(ticket) == (True, None)
     reply_create(ticket=ticket, author=agent, text="And it arrives tomorrow.")
     assert _facts(ticket) == (False, None)

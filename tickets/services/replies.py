@@ -35,7 +35,7 @@ from tickets.services.filenames import filename_clean
 from tickets.services.kpi_facts import fcr_facts_of_unresolved, ticket_fcr_facts_refresh
 from tickets.services.kpi_rollups import kpi_days_mark
 from tickets.services.message_keys import message_key
-from tickets.services.outbox import outbox_tasks
+from tickets.services.outbox import outbox_batch, outbox_tasks
 from tickets.services.sanitize import sanitize_html, strip_control_chars
 from tickets.services.search_documents import search_document_append
 from tickets.services.sla import first_response_business_seconds
@@ -200,19 +200,21 @@ def reply_create(
     existing = Message.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
     if existing is not None:
         return existing
-    return reply_write(
-        ticket=ticket,
-        author=author,
-        text=text,
-        html=html,
-        channel=channel,
-        is_note=is_note,
-        is_automatic=is_automatic,
-        metadata=metadata,
-        sent_by_channel=sent_by_channel,
-        idempotency_key=idempotency_key,
-        attachments=attachments,
-    )
+    # Its delivery and escalation check in one outbox INSERT.
+    with outbox_batch():
+        return reply_write(
+            ticket=ticket,
+            author=author,
+            text=text,
+            html=html,
+            channel=channel,
+            is_note=is_note,
+            is_automatic=is_automatic,
+            metadata=metadata,
+            sent_by_channel=sent_by_channel,
+            idempotency_key=idempotency_key,
+            attachments=attachments,
+        )
 
 
 def reply_write(
