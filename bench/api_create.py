@@ -119,6 +119,7 @@ def main() -> None:
         from rest_framework.test import APIClient
 
         from bench.pages import bench_user
+        from tickets import pipeline_worker
         from tickets.models import Ticket
 
         print_machine(database_description())
@@ -152,6 +153,8 @@ def main() -> None:
         print(f"cpu:       {cpu_ms:.2f} ms per request in the serving thread (time.thread_time)")
         print(f"checked:   {created} tickets for {unique_keys} keys; lost {lost}, duplicated {duplicated}, "
               f"not 201 {refused}")  # fmt: skip
+        # Its worker thread stops before the database is dropped under it.
+        pipeline_worker.stop()
         print_result(
             "api_create", requests=count, rate_per_s=round(rate, 1),
             p50_ms=round(pct["p50"] * 1000, 2), p95_ms=round(pct["p95"] * 1000, 2), p99_ms=round(pct["p99"] * 1000, 2),

@@ -2,7 +2,7 @@
 minimum.
 
     DATABASE_URL=postgres://... [REDIS_URL=redis://...] python bench/ingest.py [--quick] [-n 20000]
-        [--tickets 100000]
+        [--tickets 100000 | --existing]
 
 The workload mixes the four channels (email threaded by In-Reply-To, SMS, WhatsApp,
 chat), with 20% replies into existing tickets and 5% redeliveries of messages
@@ -22,12 +22,14 @@ same payloads. Floor and pipeline run interleaved in rounds, and the medians are
 reported. Runs in a database of its own, created beside DATABASE_URL's and dropped
 at the end (SQLite: a temporary file when DATABASE_URL is unset). `--tickets`
 seeds that many tickets first (seed_demo), to show the rate does not fall with
-history.
+history. `--existing` runs in DATABASE_URL's own database instead, already seeded
+(a copy of a seeded template, say): it is migrated and written to, never dropped.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import sqlite3
@@ -207,6 +209,7 @@ def statements_per_message(items: list[tuple[str, object]]) -> dict[str, float]:
 
 def floor_table(conn, vendor: str) -> str:
     if vendor == "postgresql":
+        conn.execute("DROP TABLE IF EXISTS bench_floor")
         conn.execute("CREATE TABLE bench_floor (LIKE tickets_inboundevent INCLUDING ALL)")
         conn.commit()
         return (
@@ -261,7 +264,7 @@ def followups_rate(*, after_pk: int) -> tuple[float, int]:
     from tickets.tasks import inbound_followups_batch
 
     for n in range(8):
-        agent = get_user_model().objects.create(username=f"bench-agent-{n}", is_staff=True)
+        agent, _ = get_user_model().objects.get_or_create(username=f"bench-agent-{n}", defaults={"is_staff": True})
         AgentProfile.objects.update_or_create(
             user=agent,
             defaults={"presence": AgentProfile.Presence.ONLINE, "last_seen_at": timezone.now(), "capacity": 25},
@@ -286,6 +289,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="A short run (5 rounds of 400 messages).")
     parser.add_argument("-n", type=int, default=None, help="Messages to ingest (default 20000, quick 2000).")
     parser.add_argument("--tickets", type=int, default=0, help="Tickets of history seeded first (seed_demo).")
+    parser.add_argument(
+        "--existing", action="store_true", help="Run in DATABASE_URL's database, already seeded; keep it."
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     n = args.n or (2000 if args.quick else 20000)
@@ -294,7 +300,7 @@ def main() -> None:
     os.environ["CELERY_BROKER_URL"] = "memory://localhost/"
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "0"
 
-    with throwaway_database("ingest"):
+    with contextlib.nullcontext() if args.existing else throwaway_database("ingest"):
         django_setup()
         from tickets import pipeline_worker
 
@@ -304,7 +310,8 @@ def main() -> None:
             seed_history(args.tickets)
         db = database_description()
         rng = random.Random(args.seed)
-        workload = Workload(rng=rng, prefix=f"b{args.seed}")
+        # In a kept database, each run's message ids are new ones.
+        workload = Workload(rng=rng, prefix=f"b{args.seed}" + (f"p{os.getpid()}" if args.existing else ""))
         warmup = workload.build(200)
         rounds = [workload.build(per_round) for _ in range(ROUNDS)]
         sample = workload.build(200 if args.quick else 500)
@@ -319,7 +326,8 @@ def main() -> None:
         print("bench ingest: accept (inbound_accept), then batch processing and the outbox relay")
         print_machine(db)
         print(f"redis:     {'channel layer on ' + os.environ['REDIS_URL'] if os.environ.get('REDIS_URL') else 'none (in-memory channel layer)'}")
-        print(f"history:   {Ticket.objects.count():,} tickets, {Message.objects.count():,} messages before the run")
+        history_tickets = Ticket.objects.count()
+        print(f"history:   {history_tickets:,} tickets, {Message.objects.count():,} messages before the run")
         print(f"workload:  {len(items):,} messages in {ROUNDS} rounds: {kinds['new']:,} new, {kinds['reply']:,} replies, "
               f"{kinds['duplicate']:,} redeliveries; " + ", ".join(f"{c} {k:,}" for c, k in channels.items()))  # fmt: skip
         # The follow-ups measured are the run's own, not the seeded history's.
@@ -363,7 +371,7 @@ def main() -> None:
         print(f"followups: {followups_per_s:,.0f} messages/s on one worker ({followups_n:,} messages, batches of 100)")
         result = {
             "msgs_per_s": round(rate, 1), "floor_per_s": round(floor, 1), "ratio": round(rate / floor, 3),
-            "n": len(items), "history_tickets": args.tickets,
+            "n": len(items), "history_tickets": history_tickets,
             "accept_per_s": round(len(items) / accept_s, 1), "process_per_s": round(len(items) / process_s, 1),
             "accept_p50_ms": accept_pct["p50"], "accept_p99_ms": accept_pct["p99"], **statements,
             "followups_per_s": round(followups_per_s, 1), "load": load_average(),

@@ -358,7 +358,7 @@ class TicketViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retri
             attachments=data["attachments"],
         )
         if data.get("status"):
-            ticket.refresh_from_db()
-            ticket_services.ticket_set_status(ticket=ticket, status=data["status"], actor=request.user)
-        message = ticket_messages(ticket_id=ticket.pk).get(pk=message.pk)
+            # The ticket as the reply left it (locked, counted and saved by it).
+            ticket_services.ticket_set_status(ticket=message.ticket, status=data["status"], actor=request.user)
+        # The message as written, its author and attachments included: nothing to read back.
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)

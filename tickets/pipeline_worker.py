@@ -33,15 +33,18 @@ class _Worker:
     def __init__(self) -> None:
         self.pid = os.getpid()
         self.wakeup = threading.Event()
+        self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, name="pipeline-worker", daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
         failures = 0
-        while True:
+        while not self.stopping.is_set():
             delay = POLL_S if failures == 0 else min(MAX_BACKOFF_S, 2.0 ** (failures - 1))
             self.wakeup.wait(delay)
             self.wakeup.clear()
+            if self.stopping.is_set():
+                break
             try:
                 while pipeline_pass() > 0:
                     pass  # a full batch: there may be more right behind it
@@ -52,6 +55,7 @@ class _Worker:
                     logger.exception("pipeline worker: pass failed (%d in a row); trying again", failures)
                 # A broken connection is opened anew on the next pass.
                 connection.close()
+        connection.close()
 
 
 def pipeline_pass() -> int:
@@ -82,6 +86,18 @@ def wake() -> None:
     start()
     if _worker is not None:
         _worker.wakeup.set()
+
+
+def stop() -> None:
+    """Stops this process's worker after its current pass and closes its connection:
+    a bench's teardown, before it drops its database."""
+    global _worker
+    with _lock:
+        worker, _worker = _worker, None
+    if worker is not None and worker.pid == os.getpid():
+        worker.stopping.set()
+        worker.wakeup.set()
+        worker.thread.join()
 
 
 def _renew_lock_after_fork() -> None:

@@ -27,12 +27,13 @@ from tickets.models import (
     WebhookSubscription,
 )
 from tickets.selectors.search import ticket_search
+from tickets.services.kpi_facts import fcr_facts_stale
 
 pytestmark = pytest.mark.django_db
 
-# Token, key, customer, subscriptions, ticket (with its reply counted), activity, day,
-# addresses, search document, message, FCR facts (2), outbox, answer kept for retries.
-STATEMENTS_PER_CREATE = 14
+# Token, key, customer, subscriptions, ticket (with its reply counted and its FCR facts),
+# activity, day, addresses, search document, message, outbox, answer kept for retries.
+STATEMENTS_PER_CREATE = 12
 
 
 def _create(client, customer, *, key: str | None = None, **fields):
@@ -102,6 +103,13 @@ def test_events_tasks_day_and_search_are_all_written(agent_client, customer):
         assert ticket.pk in ticket_search(Ticket.objects.all(), words).values_list("pk", flat=True), words
 
 
+def test_the_ticket_is_stored_with_the_facts_the_definition_computes(agent_client, customer):
+    """The FCR facts a new ticket is inserted with are the ones a recomputation gives."""
+    ids = [_create(agent_client, customer).json()["id"] for _ in range(2)]
+    assert Ticket.objects.get(pk=ids[0]).fcr_one_contact is True
+    assert list(fcr_facts_stale(Ticket.objects.filter(pk__in=ids))) == []
+
+
 def test_an_agent_in_training_opens_the_ticket_with_a_reply_awaiting_approval(customer):
     trainee = make_user("trainee", roles=[Role.AGENT], in_training=True)
     client = APIClient()
@@ -111,7 +119,7 @@ def test_an_agent_in_training_opens_the_ticket_with_a_reply_awaiting_approval(cu
     assert response.json()["updated_at"] == client.get(f"/api/v1/tickets/{response.json()['id']}/").json()["updated_at"]
     ticket = Ticket.objects.get(pk=response.json()["id"])
     assert ticket.messages.get().delivery_status == "awaiting_approval"
-    assert ticket.agent_reply_count == 0
+    assert ticket.agent_reply_count == 0 and ticket.fcr_one_contact is False
 
 
 def test_a_token_of_a_customer_or_an_unknown_token_is_refused(customer):

@@ -87,11 +87,18 @@ def _expired_delete(*, user_id: int, now) -> None:
 def idempotency_finish(*, user_id: int, key: str, status_code: int, body: object) -> None:
     """Keeps the answer for the retries. A server error is not kept: the key is
     released, and a retry runs the request again."""
-    records = IdempotentRequest.objects.filter(user_id=user_id, key=key, status_code__isnull=True)
     if status_code >= 500:
-        records.delete()
-    else:
-        records.update(status_code=status_code, response=body)
+        idempotency_abort(user_id=user_id, key=key)
+        return
+    # One plain statement: on a ticket create, the ORM's update cost a tenth of the request.
+    q = connection.ops.quote_name
+    response = IdempotentRequest._meta.get_field("response").get_db_prep_save(body, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {q(IdempotentRequest._meta.db_table)} SET {q('status_code')} = %s, {q('response')} = %s "
+            f"WHERE {q('user_id')} = %s AND {q('key')} = %s AND {q('status_code')} IS NULL",
+            [status_code, response, user_id, key],
+        )
 
 
 def idempotency_abort(*, user_id: int, key: str) -> None:

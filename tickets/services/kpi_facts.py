@@ -11,13 +11,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, Q, QuerySet
+from django.db.models.sql import UpdateQuery
 
 from tickets.models import Ticket
 from tickets.selectors.fcr import fcr_facts_computed
 from tickets.services.kpi_rollups import kpi_days_mark
+
+
+@cache
+def _refresh_statement(vendor: str, window_days: int) -> tuple[str, tuple, list]:
+    """`UPDATE tickets_ticket SET <fcr_facts_computed()>`, compiled once per database
+    and FCR window (resolving the definition's expressions took most of a reply's
+    CPU), for the caller to append its WHERE; with the converters of a returned
+    resolved_at (text on SQLite)."""
+    query = UpdateQuery(Ticket)
+    query.add_update_values(fcr_facts_computed())
+    sql, params = query.get_compiler(connection=connection).as_sql()
+    resolved_at = Ticket._meta.get_field("resolved_at")
+    column = resolved_at.get_col(Ticket._meta.db_table)
+    converters = connection.ops.get_db_converters(column) + resolved_at.get_db_converters(connection)
+    return sql, params, [(converter, column) for converter in converters]
 
 
 def ticket_fcr_facts_refresh(*, ticket_ids: Iterable[int]) -> None:
@@ -25,8 +43,27 @@ def ticket_fcr_facts_refresh(*, ticket_ids: Iterable[int]) -> None:
     ids = sorted(set(ticket_ids))
     if not ids:
         return
-    Ticket.objects.filter(pk__in=ids).update(**fcr_facts_computed())
-    kpi_days_mark(Ticket.objects.filter(pk__in=ids, resolved_at__isnull=False).values_list("resolved_at", flat=True))
+    update, params, converters = _refresh_statement(connection.vendor, settings.FCR_WINDOW_DAYS)
+    table = connection.ops.quote_name(Ticket._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'{update} WHERE {table}."id" IN ({placeholders}) RETURNING {table}."resolved_at"', (*params, *ids)
+        )
+        resolved = [row[0] for row in cursor.fetchall()]
+    for converter, column in converters:
+        resolved = [converter(value, column, connection) for value in resolved]
+    kpi_days_mark(resolved)
+
+
+def fcr_facts_of_unresolved(ticket: Ticket) -> list[str]:
+    """The facts of a ticket not resolved, set on the instance (which holds its current
+    reply count) for the caller's save; returns their names. Before a resolution the
+    definition reduces to this: no chat session can have been live at it, and no
+    contact can follow it."""
+    ticket.fcr_one_contact = ticket.agent_reply_count == 1
+    ticket.repeat_contact_at = None
+    return ["fcr_one_contact", "repeat_contact_at"]
 
 
 def all_fcr_facts_refresh(*, chunk: int = 5000) -> None:

@@ -37,9 +37,11 @@ from tickets.services.customers import customer_resolve, customers_resolve_many
 from tickets.services.filenames import filename_clean
 from tickets.services.kpi_facts import kpi_inbound_contacts
 from tickets.services.kpi_rollups import kpi_days_mark
+from tickets.services.message_keys import message_key
 from tickets.services.outbox import outbox_task, outbox_tasks
+from tickets.services.rows_update import rows_update
 from tickets.services.sanitize import html_to_text, sanitize_html
-from tickets.services.search_documents import search_documents_append_many, search_documents_rebuild
+from tickets.services.search_documents import search_documents_append_many, search_documents_write
 from tickets.services.tickets import ticket_id_from_subject, ticket_set_status
 from tickets.services.webhooks import webhook_subscriptions_read_once
 
@@ -278,7 +280,6 @@ def _tickets_open(tickets: list[Ticket]) -> None:
         for ticket in tickets
     )
     kpi_days_mark(ticket.created_at for ticket in tickets)
-    search_documents_rebuild(ticket_ids=[ticket.pk for ticket in tickets])
 
 
 # Step 5: the message, its sanitized HTML and its attachments.
@@ -302,13 +303,22 @@ def _append_messages(items: list[Item]) -> None:
             event=item.event,
             metadata={**msg.metadata, "survey_answer": item.survey.pk} if item.survey is not None else msg.metadata,
             created_at=item.now,
+            idempotency_key=message_key(),
         )
     Message.objects.bulk_create([item.message for item in items])
     for item in items:
         item.pending_media = _store_attachments(item.message, item.msg.attachments)
+    # A ticket the batch opened gets its document whole, its messages' words in it; the
+    # others get their new words appended.
+    opened: dict[int, tuple[int, list[str]]] = {}
     texts: dict[int, list[str]] = {}
     for item in items:
-        texts.setdefault(item.ticket.pk, []).append(item.message.text)
+        if item.ticket.pk in opened or item.opened_ticket:
+            opened.setdefault(item.ticket.pk, (item.customer.pk, [item.ticket.subject]))[1].append(item.message.text)
+        else:
+            texts.setdefault(item.ticket.pk, []).append(item.message.text)
+    if opened:
+        search_documents_write([(ticket_id, customer_id, words) for ticket_id, (customer_id, words) in opened.items()])
     search_documents_append_many(texts)
     # Contacts are the repeat contacts of their customers' recently resolved tickets.
     kpi_inbound_contacts(
@@ -325,8 +335,8 @@ def _append_messages(items: list[Item]) -> None:
         if not item.msg.is_auto_reply:
             item.customer.last_inbound_at = item.now
             customers[item.customer.pk] = item.customer
-    Ticket.objects.bulk_update(touched.values(), ["updated_at", "last_inbound_at", "first_inbound_at"])
-    Customer.objects.bulk_update(customers.values(), ["last_inbound_at"])
+    rows_update(list(touched.values()), ["updated_at", "last_inbound_at", "first_inbound_at"])
+    rows_update(list(customers.values()), ["last_inbound_at"])
 
 
 def _ticket_touch(item: Item) -> Ticket:

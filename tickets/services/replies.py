@@ -32,9 +32,10 @@ from tickets.models import (
 )
 from tickets.services.escalation_events import escalation_enqueue
 from tickets.services.filenames import filename_clean
-from tickets.services.kpi_facts import ticket_fcr_facts_refresh
+from tickets.services.kpi_facts import fcr_facts_of_unresolved, ticket_fcr_facts_refresh
 from tickets.services.kpi_rollups import kpi_days_mark
-from tickets.services.outbox import outbox_tasks
+from tickets.services.message_keys import message_key
+from tickets.services.outbox import outbox_batch, outbox_tasks
 from tickets.services.sanitize import sanitize_html, strip_control_chars
 from tickets.services.search_documents import search_document_append
 from tickets.services.sla import first_response_business_seconds
@@ -164,6 +165,7 @@ def reply_opening_counts(*, author, at: datetime) -> dict[str, Any]:
     waits for a supervisor's approval. The ticket is agent-initiated: no first response."""
     ticket = Ticket(agent_initiated=True)
     fields = [] if _needs_approval(author) else _record_first_response(ticket, at)
+    fields += fcr_facts_of_unresolved(ticket)
     return {name: getattr(ticket, name) for name in fields}
 
 
@@ -209,19 +211,21 @@ def reply_create(
     existing = Message.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
     if existing is not None:
         return existing
-    return reply_write(
-        ticket=ticket,
-        author=author,
-        text=text,
-        html=html,
-        channel=channel,
-        is_note=is_note,
-        is_automatic=is_automatic,
-        metadata=metadata,
-        sent_by_channel=sent_by_channel,
-        idempotency_key=idempotency_key,
-        attachments=attachments,
-    )
+    # Its delivery and escalation check in one outbox INSERT.
+    with outbox_batch():
+        return reply_write(
+            ticket=ticket,
+            author=author,
+            text=text,
+            html=html,
+            channel=channel,
+            is_note=is_note,
+            is_automatic=is_automatic,
+            metadata=metadata,
+            sent_by_channel=sent_by_channel,
+            idempotency_key=idempotency_key,
+            attachments=attachments,
+        )
 
 
 def reply_write(
@@ -245,8 +249,8 @@ def reply_write(
 
     `opens_ticket`: the message a ticket is opened with (tickets.services.outbound.
     ticket_open), at the ticket's own instant; the ticket was stored with this reply
-    counted (reply_opening_counts) and its words in its search document, so nothing of
-    the ticket is left to write."""
+    counted (reply_opening_counts, its FCR facts too) and its words in its search
+    document, so nothing of the ticket is left to write."""
     now = ticket.created_at if opens_ticket else timezone.now()
     if is_note:
         direction, status = Direction.NOTE, Message.DeliveryStatus.NONE
@@ -268,11 +272,11 @@ def reply_write(
         is_automatic=is_automatic,
         delivery_status=status,
         metadata=metadata or {},
-        idempotency_key=idempotency_key or uuid.uuid4(),
+        idempotency_key=idempotency_key or message_key(),
         created_at=now,
     )
-    for upload in attachments:
-        _attachment_store(message=message, upload=upload)
+    stored = [_attachment_store(message=message, upload=upload) for upload in attachments]
+    _attachments_known(message, stored)
     if not opens_ticket:
         search_document_append(ticket_id=ticket.pk, text=text)
         fields = ["updated_at"]
@@ -282,11 +286,16 @@ def reply_write(
         if direction == Direction.OUT and ticket.status == Ticket.Status.NEW and not is_automatic:
             ticket.status = Ticket.Status.OPEN
             fields.append("status")
+        counted = direction == Direction.OUT and not is_automatic
+        if counted and ticket.resolved_at is None:
+            # The FCR facts that the reply count decides, saved with it.
+            fields += fcr_facts_of_unresolved(ticket)
         ticket.save(update_fields=fields)
+        if counted and ticket.resolved_at is not None:
+            ticket_fcr_facts_refresh(ticket_ids=[ticket.pk])
     if direction == Direction.OUT and not is_automatic:
-        # The day's reply count, and the FCR facts that the reply count decides.
+        # The day's reply count.
         kpi_days_mark([now])
-        ticket_fcr_facts_refresh(ticket_ids=[ticket.pk])
     events.publish_message_created(message)
     if status == Message.DeliveryStatus.QUEUED:
         _enqueue_delivery(message)
@@ -330,6 +339,14 @@ def attachments_check(uploads: Sequence[UploadedFile]) -> list[UploadedFile]:
     return files
 
 
+def _attachments_known(message: Message, attachments: list[Attachment]) -> None:
+    """The message's attachments, as prefetch_related would leave them: the message as
+    written answers without being read back (the API's reply)."""
+    known = Attachment.objects.filter(message=message) if attachments else Attachment.objects.none()
+    known._result_cache, known._prefetch_done = attachments, True
+    message._prefetched_objects_cache = {"attachments": known}
+
+
 def _attachment_store(*, message: Message, upload: UploadedFile) -> Attachment:
     filename = filename_clean(upload.name or "")
     attachment = Attachment(
@@ -368,6 +385,7 @@ def automatic_replies_create(replies: list[AutomaticReply]) -> list[Message]:
             delivery_status=Message.DeliveryStatus.QUEUED,
             metadata=reply.metadata,
             created_at=now,
+            idempotency_key=message_key(),
         )
         for reply in replies
         if reply.ticket.status != Ticket.Status.CLOSED
