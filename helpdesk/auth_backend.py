@@ -1,19 +1,27 @@
 """Staff sign-in: Django's ModelBackend, with the signed-in user of every request read
-in one query together with their agent profile and their role names, which every
+in one statement together with their agent profile and their role names, which every
 console page asks for (tickets/permissions.py, the presence menu). Three queries a
-request become one."""
+request become one, written once per process (tickets/staff_rows.py)."""
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import Group
-from django.contrib.postgres.expressions import ArraySubquery
-from django.core.exceptions import PermissionDenied
-from django.db import connection
-from django.db.models import OuterRef
+from functools import cache
 
-from tickets.permissions import roles_remember
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+
+from tickets.staff_rows import User, quote, user_and_profile_sql, user_from_row, user_groups_sql, user_width
+
+
+@cache
+def _session_user_statement() -> str:
+    user_columns, profile_join = user_and_profile_sql()
+    role_names = f"ARRAY({user_groups_sql('g.' + quote('name'))})"
+    return (
+        f"SELECT {user_columns}, {role_names} FROM {quote(User._meta.db_table)} u{profile_join}"
+        f" WHERE u.{quote('id')} = %s"
+    )
 
 
 class StaffBackend(ModelBackend):
@@ -29,11 +37,14 @@ class StaffBackend(ModelBackend):
     def get_user(self, user_id):
         if connection.vendor != "postgresql":
             return super().get_user(user_id)
-        role_names = ArraySubquery(Group.objects.filter(user=OuterRef("pk")).order_by().values("name"))
-        users = get_user_model()._default_manager.select_related("agent_profile").annotate(role_names=role_names)
         try:
-            user = users.get(pk=user_id)
-        except get_user_model().DoesNotExist:
+            user_id = User._meta.pk.to_python(user_id)
+        except ValidationError:  # a session naming no valid id signs no one in
             return None
-        roles_remember(user, set(user.role_names))
+        with connection.cursor() as cursor:
+            cursor.execute(_session_user_statement(), [user_id])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        user = user_from_row(row, set(row[user_width()]))
         return user if self.user_can_authenticate(user) else None
