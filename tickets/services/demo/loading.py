@@ -15,6 +15,8 @@ from contextlib import contextmanager
 
 from django.db import connection, models, transaction
 
+from tickets.services.demo.phases import PhaseTimes
+
 # Every index not owned by a constraint (a primary key or a unique one).
 _INDEXES = """
 SELECT i.tablename, i.indexname, i.indexdef
@@ -39,7 +41,9 @@ MAINTENANCE_WORK_MEM = "1GB"
 
 
 @contextmanager
-def secondary_indexes_deferred(tables: list[type[models.Model]], *, enabled: bool) -> Iterator[bool]:
+def secondary_indexes_deferred(
+    tables: list[type[models.Model]], *, enabled: bool, times: PhaseTimes | None = None
+) -> Iterator[bool]:
     """Drops the secondary indexes and the unique and foreign-key constraints of these
     tables for the duration of the block and makes them again after it, even if the
     block fails; yields whether it did. `enabled` says the tables were empty when the
@@ -63,7 +67,7 @@ def secondary_indexes_deferred(tables: list[type[models.Model]], *, enabled: boo
     try:
         yield True
     finally:
-        with connection.cursor() as cursor:
+        with (times or PhaseTimes()).phase("indexes rebuilt"), connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = %s", [MAINTENANCE_WORK_MEM])
             for _, _, definition in indexes:
                 cursor.execute(definition)
