@@ -24,6 +24,7 @@ pytestmark = [
 ]
 
 LOADED_TABLES = [
+    "tickets_ticket",
     "tickets_message",
     "tickets_ticketactivity",
     "tickets_ticketsla",

@@ -130,10 +130,7 @@ def demo_seed(
             progress(counts[0])
 
     batches = StoryBatches(generator=generator, clock=clock, by_channel=by_channel, channels=channels, weights=weights)
-    # The tickets keep their indexes: a million rows cost little to index as they come,
-    # and PostgreSQL would write back some of their partial indexes' conditions in
-    # another (equivalent) form, which the planner may then not match.
-    loaded = [Message, TicketActivity, TicketSLA, Ticket.tags.through, Attachment]
+    loaded = [Ticket, Message, TicketActivity, TicketSLA, Ticket.tags.through, Attachment]
     if workers > 1 and tickets > batch_size and writer_class is CopyWriter and not connection.in_atomic_block:
         # The workers write the search documents as they go: they have the texts at hand.
         with secondary_indexes_deferred([*loaded, TicketSearchDocument], enabled=fresh, times=times):
