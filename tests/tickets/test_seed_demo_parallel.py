@@ -31,6 +31,8 @@ LOADED_TABLES = [
     "tickets_ticket_tags",
     "tickets_attachment",
     "tickets_ticketsearchdocument",
+    "tickets_survey",
+    "tickets_chatsessionlog",
 ]
 
 

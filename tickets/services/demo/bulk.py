@@ -22,8 +22,10 @@ from django.utils import timezone
 from tickets.models import (
     Attachment,
     Channel,
+    ChatSessionLog,
     Customer,
     Message,
+    Survey,
     Ticket,
     TicketActivity,
     TicketSearchDocument,
@@ -45,7 +47,7 @@ from tickets.services.demo.plan import (
 )
 from tickets.services.demo.showcase import showcase_seed
 from tickets.services.demo.sla import SlaClock, demo_sla_policies_ensure
-from tickets.services.demo.surveys import demo_surveys_seed
+from tickets.services.demo.surveys import SurveyAnswers
 from tickets.services.demo.writers import BatchPipeline, CopyWriter, OrmWriter
 from tickets.services.sla import calendar_for_team
 
@@ -129,8 +131,11 @@ def demo_seed(
         if progress:
             progress(counts[0])
 
-    batches = StoryBatches(generator=generator, clock=clock, by_channel=by_channel, channels=channels, weights=weights)
-    loaded = [Ticket, Message, TicketActivity, TicketSLA, Ticket.tags.through, Attachment]
+    batches = StoryBatches(
+        generator=generator, clock=clock, by_channel=by_channel, channels=channels, weights=weights,
+        surveys=SurveyAnswers(),
+    )  # fmt: skip
+    loaded = [Ticket, Message, TicketActivity, TicketSLA, Ticket.tags.through, Attachment, Survey, ChatSessionLog]
     if workers > 1 and tickets > batch_size and writer_class is CopyWriter and not connection.in_atomic_block:
         # The workers write the search documents as they go: they have the texts at hand.
         with secondary_indexes_deferred([*loaded, TicketSearchDocument], enabled=fresh, times=times):
@@ -155,8 +160,6 @@ def demo_seed(
                     pipeline.submit(batches.make(chunk), then=written)
             finally:
                 pipeline.close()
-    with times.phase("surveys"):
-        demo_surveys_seed(tickets=Ticket.objects.filter(customer_id__gte=offset), seed=seed, writer=writer)
     with times.phase("customers' last contact"):
         demo_derived_data_rebuild(first_customer_id=offset)
     return summary

@@ -22,6 +22,7 @@ from tickets.services.demo.loading import seeding_session_prepare
 from tickets.services.demo.phrases import TOPICS
 from tickets.services.demo.plan import Person, Story, chunks, weighted_statuses
 from tickets.services.demo.sla import SlaClock
+from tickets.services.demo.surveys import SurveyAnswers
 from tickets.services.demo.writers import OrmWriter
 from tickets.services.search_documents import search_documents_write
 
@@ -29,13 +30,14 @@ from tickets.services.search_documents import search_documents_write
 @dataclass
 class StoryBatches:
     """Makes batches of stories: each ticket's status, channel and customer drawn as
-    the demo's plan weighs them, then its conversation and SLA clock."""
+    the demo's plan weighs them, then its conversation, SLA clock and survey answers."""
 
     generator: StoryGenerator
     clock: SlaClock
     by_channel: dict[str, list[Person]]
     channels: list[str]
     weights: list[int]
+    surveys: SurveyAnswers
 
     def make(self, count: int) -> list[Story]:
         rng = self.generator.rng
@@ -44,6 +46,7 @@ class StoryBatches:
             channel = rng.choices(self.channels, self.weights)[0]
             story = self.generator.story(rng.choice(self.by_channel[channel]), channel, status)
             story.sla = self.clock.row(story.ticket)
+            story.surveys, story.chat_session = self.surveys.for_ticket(rng, story.ticket)
             stories.append(story)
         return stories
 
