@@ -49,7 +49,6 @@ from tickets.services.demo.showcase import showcase_seed
 from tickets.services.demo.sla import SlaClock, demo_sla_policies_ensure
 from tickets.services.demo.surveys import SurveyAnswers
 from tickets.services.demo.writers import BatchPipeline, CopyWriter, OrmWriter
-from tickets.services.kpi_facts_rebuild import fcr_facts_rebuild
 from tickets.services.sla import calendar_for_team
 
 
@@ -136,39 +135,31 @@ def demo_seed(
         generator=generator, clock=clock, by_channel=by_channel, channels=channels, weights=weights,
         surveys=SurveyAnswers(),
     )  # fmt: skip
-    loaded = [Message, TicketActivity, TicketSLA, Ticket.tags.through, Attachment, Survey, ChatSessionLog]
-    # The tickets' indexes come back last: the FCR facts the load could not know (a
-    # repeat contact in another batch, a chat resolved in its session) are written
-    # first, into a table with no index to keep up, whose new indexes then need no
-    # compaction. The other tables' indexes are back by then, for the facts' lookups.
-    with secondary_indexes_deferred([Ticket], enabled=fresh, times=times) as tickets_deferred:
-        if workers > 1 and tickets > batch_size and writer_class is CopyWriter and not connection.in_atomic_block:
-            # The workers write the search documents as they go: they have the texts at hand.
-            with secondary_indexes_deferred([*loaded, TicketSearchDocument], enabled=fresh, times=times):
-                with times.phase("tickets (workers)"):
-                    for counts in stories_write_parallel(
-                        batches,
-                        writer=writer,
-                        tickets=tickets,
-                        seed_key=f"{seed}:{offset}",
-                        workers=workers,
-                        worker_seconds=times.worker_seconds,
-                    ):
-                        written(counts)
-            seeding_session_prepare()
-        else:
-            with secondary_indexes_deferred(loaded, enabled=fresh, times=times), times.phase("tickets"):
-                pipeline = BatchPipeline(
-                    writer.stories, threaded=writer_class is CopyWriter and not connection.in_atomic_block
-                )
-                try:
-                    for chunk in chunks(tickets, batch_size):
-                        pipeline.submit(batches.make(chunk), then=written)
-                finally:
-                    pipeline.close()
-        if tickets_deferred:
-            with times.phase("FCR facts"):
-                fcr_facts_rebuild()
+    loaded = [Ticket, Message, TicketActivity, TicketSLA, Ticket.tags.through, Attachment, Survey, ChatSessionLog]
+    if workers > 1 and tickets > batch_size and writer_class is CopyWriter and not connection.in_atomic_block:
+        # The workers write the search documents as they go: they have the texts at hand.
+        with secondary_indexes_deferred([*loaded, TicketSearchDocument], enabled=fresh, times=times):
+            with times.phase("tickets (workers)"):
+                for counts in stories_write_parallel(
+                    batches,
+                    writer=writer,
+                    tickets=tickets,
+                    seed_key=f"{seed}:{offset}",
+                    workers=workers,
+                    worker_seconds=times.worker_seconds,
+                ):
+                    written(counts)
+        seeding_session_prepare()
+    else:
+        with secondary_indexes_deferred(loaded, enabled=fresh, times=times), times.phase("tickets"):
+            pipeline = BatchPipeline(
+                writer.stories, threaded=writer_class is CopyWriter and not connection.in_atomic_block
+            )
+            try:
+                for chunk in chunks(tickets, batch_size):
+                    pipeline.submit(batches.make(chunk), then=written)
+            finally:
+                pipeline.close()
     with times.phase("customers' last contact"):
         demo_derived_data_rebuild(first_customer_id=offset)
     return summary
@@ -187,14 +178,13 @@ def demo_derived_data_rebuild(*, first_customer_id: int) -> None:
 
 
 def demo_tables_compact() -> None:
-    """After the rebuilds: their UPDATE of every bulk customer left each index twice
-    its size, and the planner then reads whole tables where a covering index would
-    do. A database that grew by inserts has no such bloat, so the demo's should not
-    either (PostgreSQL). The tickets need no such pass: the FCR facts' rebuild writes
-    only the few whose facts the load could not know."""
+    """After the rebuilds: their UPDATE of every bulk ticket and customer left each
+    index twice its size, and the planner then reads whole tables where a covering
+    index would do. A database that grew by inserts has no such bloat, so the demo's
+    should not either (PostgreSQL)."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute(f'REINDEX TABLE "{Customer._meta.db_table}"')
         for model in (Ticket, Customer):
+            cursor.execute(f'REINDEX TABLE "{model._meta.db_table}"')
             cursor.execute(f'ANALYZE "{model._meta.db_table}"')

@@ -77,7 +77,7 @@ def secondary_indexes_deferred(
     try:
         yield True
     finally:
-        with (times or PhaseTimes()).phase(f"indexes rebuilt ({len(names)} tables)"), connection.cursor() as cursor:
+        with (times or PhaseTimes()).phase("indexes rebuilt"), connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = %s", [MAINTENANCE_WORK_MEM])
             for _, name, definition in indexes:
                 if name in declared:
