@@ -24,12 +24,15 @@ pytestmark = [
 ]
 
 LOADED_TABLES = [
+    "tickets_ticket",
     "tickets_message",
     "tickets_ticketactivity",
     "tickets_ticketsla",
     "tickets_ticket_tags",
     "tickets_attachment",
     "tickets_ticketsearchdocument",
+    "tickets_survey",
+    "tickets_chatsessionlog",
 ]
 
 

@@ -313,12 +313,12 @@ def kpi_rollups_flush() -> None:
 def rebuild_kpi_rollups(*, facts: bool = True) -> None:
     """Recomputes every ticket's FCR facts (unless `facts` is False) and every rollup
     from scratch: after a bulk load that went around the services."""
-    from tickets.services.kpi_facts import all_fcr_facts_refresh
+    from tickets.services.kpi_facts_rebuild import fcr_facts_rebuild
 
     with transaction.atomic():
         _lock()
         if facts:
-            all_fcr_facts_refresh()
+            fcr_facts_rebuild()
         KPIDirtyDay.objects.all().delete()
         _execute(_recompute_statements(None))
         _execute(kpi_month_statements(None))

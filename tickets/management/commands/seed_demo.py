@@ -15,6 +15,7 @@ from tqdm import tqdm
 from tickets.models import Message, Ticket
 from tickets.services.demo import demo_logins, demo_seed
 from tickets.services.demo.bulk import demo_tables_compact
+from tickets.services.demo.phases import PhaseTimes
 from tickets.services.demo.plan import HISTORY_DAYS
 from tickets.services.inbox_counters import inbox_counters_fold
 from tickets.services.kpi_rollups import rebuild_kpi_rollups
@@ -72,6 +73,7 @@ class Command(BaseCommand):
             self._print_logins(options["base_url"])
             return
         started = time.monotonic()
+        times = PhaseTimes()
         bar = tqdm(
             total=options["tickets"], unit="ticket", unit_scale=True, desc="Seeding", file=sys.stderr,
             # None: no bar where stderr is not a terminal (a log file would get every redraw).
@@ -87,16 +89,21 @@ class Command(BaseCommand):
                 history_days=options["days"],
                 progress=bar.update,
                 workers=options["workers"],
+                times=times,
             )
         # The bulk load went around the services: the KPI facts and rollups follow it.
-        rebuild_kpi_rollups()
+        with times.phase("KPI facts and rollups"):
+            rebuild_kpi_rollups()
         # The bulk-written tickets bypass the write path that keeps the search documents.
-        rebuild_search_documents()
+        with times.phase("search documents"):
+            rebuild_search_documents()
         # Each batch's trigger left its deltas; fold them as the periodic task would, so
         # the first inbox page reads one counter row per combination, not thousands.
-        inbox_counters_fold()
+        with times.phase("inbox counters"):
+            inbox_counters_fold()
         if summary.tickets:
-            demo_tables_compact()
+            with times.phase("compacted and analyzed"):
+                demo_tables_compact()
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -105,6 +112,8 @@ class Command(BaseCommand):
                 f"plus {summary.pipeline_messages} showcase messages through the pipeline, in {elapsed:.1f} s."
             )
         )
+        if options["verbosity"] >= 2:
+            self.stdout.write("\n".join(times.lines()))
         self.stdout.write(
             f"The database now holds {Ticket.objects.count():,} tickets and {Message.objects.count():,} messages."
         )

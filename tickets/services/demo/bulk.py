@@ -22,8 +22,10 @@ from django.utils import timezone
 from tickets.models import (
     Attachment,
     Channel,
+    ChatSessionLog,
     Customer,
     Message,
+    Survey,
     Ticket,
     TicketActivity,
     TicketSearchDocument,
@@ -35,6 +37,7 @@ from tickets.services.demo.generator import StoryGenerator
 from tickets.services.demo.loading import secondary_indexes_deferred, seeding_session_prepare
 from tickets.services.demo.parallel import StoryBatches, stories_write_parallel
 from tickets.services.demo.people import demo_calendar_ensure, demo_users_ensure
+from tickets.services.demo.phases import PhaseTimes
 from tickets.services.demo.plan import (
     CHANNEL_WEIGHTS,
     HISTORY_DAYS,
@@ -44,7 +47,7 @@ from tickets.services.demo.plan import (
 )
 from tickets.services.demo.showcase import showcase_seed
 from tickets.services.demo.sla import SlaClock, demo_sla_policies_ensure
-from tickets.services.demo.surveys import demo_surveys_seed
+from tickets.services.demo.surveys import SurveyAnswers
 from tickets.services.demo.writers import BatchPipeline, CopyWriter, OrmWriter
 from tickets.services.sla import calendar_for_team
 
@@ -69,12 +72,14 @@ def demo_seed(
     history_days: int = HISTORY_DAYS,
     progress: Callable[[int], None] | None = None,
     workers: int = 1,
+    times: PhaseTimes | None = None,
 ) -> SeedSummary:
     """Seeds `tickets` bulk tickets (plus the showcase contacts through the pipeline),
     the resolved and closed ones spread over `history_days`. Run again, it adds more:
     addresses and provider ids never collide with earlier runs. With `workers` > 1 on
     PostgreSQL, that many processes write the batches at once: the same data, but the
     tickets' ids follow the order in which the batches finish."""
+    times = times or PhaseTimes()
     seeding_session_prepare()
     setup = demo_users_ensure()
     demo_calendar_ensure()
@@ -83,7 +88,8 @@ def demo_seed(
     summary = SeedSummary()
     fresh = not Ticket.objects.exists()
     if showcase:
-        summary.pipeline_messages = showcase_seed(users=setup["users"])
+        with times.phase("showcase"):
+            summary.pipeline_messages = showcase_seed(users=setup["users"])
     if tickets <= 0:
         return summary
     # A fresh database with the same seed gives the same data. A later run continues the
@@ -101,10 +107,11 @@ def demo_seed(
 
     people: list[Person] = []
     customers = max(12, tickets // 3)
-    for start in range(0, customers, batch_size):
-        people += writer.customers(
-            [generator.customer(offset + i) for i in range(start, min(customers, start + batch_size))]
-        )
+    with times.phase("customers"):
+        for start in range(0, customers, batch_size):
+            people += writer.customers(
+                [generator.customer(offset + i) for i in range(start, min(customers, start + batch_size))]
+            )
     summary.customers = len(people)
     summary.identities = sum(bool(p.email) + bool(p.phone) + bool(p.chat) + len(p.messaging) for p in people)
     by_channel = {
@@ -124,21 +131,27 @@ def demo_seed(
         if progress:
             progress(counts[0])
 
-    batches = StoryBatches(generator=generator, clock=clock, by_channel=by_channel, channels=channels, weights=weights)
-    # The tickets keep their indexes: a million rows cost little to index as they come,
-    # and PostgreSQL would write back some of their partial indexes' conditions in
-    # another (equivalent) form, which the planner may then not match.
-    loaded = [Message, TicketActivity, TicketSLA, Ticket.tags.through, Attachment]
+    batches = StoryBatches(
+        generator=generator, clock=clock, by_channel=by_channel, channels=channels, weights=weights,
+        surveys=SurveyAnswers(),
+    )  # fmt: skip
+    loaded = [Ticket, Message, TicketActivity, TicketSLA, Ticket.tags.through, Attachment, Survey, ChatSessionLog]
     if workers > 1 and tickets > batch_size and writer_class is CopyWriter and not connection.in_atomic_block:
         # The workers write the search documents as they go: they have the texts at hand.
-        with secondary_indexes_deferred([*loaded, TicketSearchDocument], enabled=fresh):
-            for counts in stories_write_parallel(
-                batches, writer=writer, tickets=tickets, seed_key=f"{seed}:{offset}", workers=workers
-            ):
-                written(counts)
+        with secondary_indexes_deferred([*loaded, TicketSearchDocument], enabled=fresh, times=times):
+            with times.phase("tickets (workers)"):
+                for counts in stories_write_parallel(
+                    batches,
+                    writer=writer,
+                    tickets=tickets,
+                    seed_key=f"{seed}:{offset}",
+                    workers=workers,
+                    worker_seconds=times.worker_seconds,
+                ):
+                    written(counts)
         seeding_session_prepare()
     else:
-        with secondary_indexes_deferred(loaded, enabled=fresh):
+        with secondary_indexes_deferred(loaded, enabled=fresh, times=times), times.phase("tickets"):
             pipeline = BatchPipeline(
                 writer.stories, threaded=writer_class is CopyWriter and not connection.in_atomic_block
             )
@@ -147,8 +160,8 @@ def demo_seed(
                     pipeline.submit(batches.make(chunk), then=written)
             finally:
                 pipeline.close()
-    demo_surveys_seed(tickets=Ticket.objects.filter(customer_id__gte=offset), seed=seed, writer=writer)
-    demo_derived_data_rebuild(first_customer_id=offset)
+    with times.phase("customers' last contact"):
+        demo_derived_data_rebuild(first_customer_id=offset)
     return summary
 
 

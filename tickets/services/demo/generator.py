@@ -319,6 +319,9 @@ class StoryGenerator:
         ticket.first_inbound_at = inbound[0].created_at if inbound else None
         ticket.last_inbound_at = inbound[-1].created_at if inbound else None
         ticket.agent_reply_count = len(replies)
+        # The FCR fact as the definition gives it for one reply; a chat resolved in its
+        # session with more, and the repeat contacts, are left to the rebuild after the load.
+        ticket.fcr_one_contact = len(replies) == 1
         ticket.last_agent_reply_at = replies[-1].created_at if replies else None
         if replies and ticket.first_inbound_at and not ticket.agent_initiated:
             first = next((m for m in replies if m.created_at >= ticket.first_inbound_at), None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import random
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from tickets.services.demo.loading import seeding_session_prepare
 from tickets.services.demo.phrases import TOPICS
 from tickets.services.demo.plan import Person, Story, chunks, weighted_statuses
 from tickets.services.demo.sla import SlaClock
+from tickets.services.demo.surveys import SurveyAnswers
 from tickets.services.demo.writers import OrmWriter
 from tickets.services.search_documents import search_documents_write
 
@@ -28,13 +30,14 @@ from tickets.services.search_documents import search_documents_write
 @dataclass
 class StoryBatches:
     """Makes batches of stories: each ticket's status, channel and customer drawn as
-    the demo's plan weighs them, then its conversation and SLA clock."""
+    the demo's plan weighs them, then its conversation, SLA clock and survey answers."""
 
     generator: StoryGenerator
     clock: SlaClock
     by_channel: dict[str, list[Person]]
     channels: list[str]
     weights: list[int]
+    surveys: SurveyAnswers
 
     def make(self, count: int) -> list[Story]:
         rng = self.generator.rng
@@ -43,6 +46,7 @@ class StoryBatches:
             channel = rng.choices(self.channels, self.weights)[0]
             story = self.generator.story(rng.choice(self.by_channel[channel]), channel, status)
             story.sla = self.clock.row(story.ticket)
+            story.surveys, story.chat_session = self.surveys.for_ticket(rng, story.ticket)
             stories.append(story)
         return stories
 
@@ -60,12 +64,19 @@ _job: _Job | None = None
 
 
 def stories_write_parallel(
-    batches: StoryBatches, *, writer: OrmWriter, tickets: int, seed_key: str, workers: int
+    batches: StoryBatches,
+    *,
+    writer: OrmWriter,
+    tickets: int,
+    seed_key: str,
+    workers: int,
+    worker_seconds: dict[str, float] | None = None,
 ) -> Iterator[tuple[int, int, int]]:
     """Writes `tickets` stories in batches of the writer's size over `workers`
     processes; yields each batch's (tickets, messages, attachments) as it is done.
     Batch n draws from its own random stream, so the data depends on the seed only,
-    not on which worker made which batch."""
+    not on which worker made which batch. `worker_seconds` sums, over the batches,
+    where the workers' time went."""
     global _job
     # Every tag a story may carry exists before the fork: two workers creating the same
     # one at once would deadlock on its unique name.
@@ -79,23 +90,36 @@ def stories_write_parallel(
     context = multiprocessing.get_context("fork")
     try:
         with context.Pool(workers, initializer=seeding_session_prepare) as pool:
-            yield from pool.imap_unordered(_batch_write, enumerate(chunks(tickets, writer.batch_size)))
+            for counts, seconds in pool.imap_unordered(_batch_write, enumerate(chunks(tickets, writer.batch_size))):
+                if worker_seconds is not None:
+                    for name, value in seconds.items():
+                        worker_seconds[name] = worker_seconds.get(name, 0.0) + value
+                yield counts
             pool.close()
             pool.join()
     finally:
         _job = None
 
 
-def _batch_write(numbered: tuple[int, int]) -> tuple[int, int, int]:
+def _batch_write(numbered: tuple[int, int]) -> tuple[tuple[int, int, int], dict[str, float]]:
     number, count = numbered
     assert _job is not None
+    cpu = time.process_time()
     _job.batches.generator.rng = random.Random(f"{_job.seed_key}:batch{number}")
     stories = _job.batches.make(count)
+    generated_cpu, wall = time.process_time(), time.monotonic()
     counts = _job.writer.stories(stories)
+    written_cpu, written_wall = time.process_time(), time.monotonic()
     search_documents_write(
         [
             (story.ticket.pk, story.ticket.customer_id, [story.ticket.subject, *(m.text for m in story.messages)])
             for story in stories
         ]
     )
-    return counts
+    return counts, {
+        "generation CPU": generated_cpu - cpu,
+        "rows written CPU": written_cpu - generated_cpu,
+        "rows written wall": written_wall - wall,
+        "search documents CPU": time.process_time() - written_cpu,
+        "search documents wall": time.monotonic() - written_wall,
+    }

@@ -7,7 +7,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from tickets.models import Channel, Message, Ticket, TicketActivity, TicketSLA
+from tickets.models import Channel, ChatSessionLog, Message, Survey, Ticket, TicketActivity, TicketSLA
 from tickets.services.demo.files import DemoFile
 
 Status = Ticket.Status
@@ -54,6 +54,8 @@ class Story:
     activities: list[TicketActivity] = field(default_factory=list)
     attachments: list[tuple[int, DemoFile]] = field(default_factory=list)
     sla: TicketSLA | None = None
+    surveys: list[Survey] = field(default_factory=list)
+    chat_session: ChatSessionLog | None = None
 
 
 def chunks(total: int, size: int) -> Iterator[int]:

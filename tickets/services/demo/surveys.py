@@ -1,20 +1,16 @@
 """Survey answers and chat sessions for the demo's bulk tickets, so that the
 dashboard's CSAT, CES and NPS have answers on every channel, and FCR sees chats
-resolved both while the customer was there and after they left."""
+resolved both while the customer was there and after they left. Made with each
+story, in the process that writes it."""
 
 from __future__ import annotations
 
 import random
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
-
-from tickets.models import Channel, ChatSessionLog, Survey
+from tickets.models import Channel, ChatSessionLog, Survey, Ticket
+from tickets.services.demo.rows import RowFactory
 from tickets.services.surveys import survey_kinds, survey_scale
-
-if TYPE_CHECKING:
-    from tickets.services.demo.writers import OrmWriter
 
 # Most customers who answer are content; some are not.
 _WEIGHTS = {
@@ -23,53 +19,51 @@ _WEIGHTS = {
     Survey.Kind.NPS: [2, 1, 1, 2, 2, 4, 5, 10, 18, 25, 30],
 }
 ANSWER_SHARE = 0.45
+_new_survey = RowFactory(Survey)
+_new_session = RowFactory(ChatSessionLog)
 
 
-def demo_surveys_seed(*, tickets: QuerySet, seed: int, writer: OrmWriter) -> int:
-    """Answered surveys for about half the resolved tickets, one per kind the team asks,
-    each answered a few minutes to hours after the resolution; chat sessions for the
-    chats. Returns the number of answers."""
-    rng = random.Random(f"surveys:{seed}")
-    kinds = survey_kinds()
-    surveys, sessions = [], []
-    answered_count = 0
-    resolved = tickets.filter(resolved_at__isnull=False, agent_initiated=False).values_list(
-        "pk", "customer_id", "channel", "resolved_at", "first_inbound_at", "reopen_count"
-    )
-    rows = resolved.order_by("pk").iterator(chunk_size=writer.batch_size)
-    for pk, customer_id, channel, resolved_at, first_inbound_at, reopens in rows:
-        if channel == Channel.CHAT and first_inbound_at:
+class SurveyAnswers:
+    """The questions the demo's team asks, with their scales and answer weights, looked
+    up once (before the workers fork)."""
+
+    def __init__(self) -> None:
+        self.questions = []
+        for kind in survey_kinds():
+            low, high = survey_scale(kind)
+            self.questions.append((kind, low, high, range(low, high + 1), _WEIGHTS[kind][-(high - low + 1) :]))
+
+    def for_ticket(self, rng: random.Random, ticket: Ticket) -> tuple[list[Survey], ChatSessionLog | None]:
+        """For about half the resolved tickets, one answer per question, each a few
+        minutes to hours after the resolution; a chat session for a resolved chat. The
+        ticket id is set when the ticket has one."""
+        resolved_at = ticket.resolved_at
+        if resolved_at is None or ticket.agent_initiated:
+            return [], None
+        session = None
+        if ticket.channel == Channel.CHAT and ticket.first_inbound_at:
             # Two in three chats are resolved while the customer is still there.
             stays = rng.random() < 0.67
             ended = resolved_at + timedelta(minutes=rng.randint(1, 10)) if stays else resolved_at - timedelta(minutes=5)
             reason = ChatSessionLog.EndReason.CUSTOMER_LEFT if rng.random() < 0.7 else ChatSessionLog.EndReason.IDLE
-            sessions.append(
-                ChatSessionLog(
-                    ticket_id=pk, customer_id=customer_id, visitor=f"demo{pk}", started_at=first_inbound_at,
-                    last_activity_at=min(ended, resolved_at), ended_at=max(ended, first_inbound_at), end_reason=reason,
-                )
+            session = _new_session(
+                customer_id=ticket.customer_id, started_at=ticket.first_inbound_at,
+                last_activity_at=min(ended, resolved_at), ended_at=max(ended, ticket.first_inbound_at), end_reason=reason,
             )  # fmt: skip
         if rng.random() >= ANSWER_SHARE:
-            continue
-        asked = resolved_at + timedelta(minutes=1)
-        answered = asked
-        for kind in kinds:
-            low, high = survey_scale(kind)
-            weights = _WEIGHTS[kind][-(high - low + 1) :]
+            return [], session
+        surveys = []
+        asked = answered = resolved_at + timedelta(minutes=1)
+        for kind, low, high, scores, weights in self.questions:
             answered += timedelta(minutes=rng.randint(1, 240))
             surveys.append(
-                Survey(
-                    ticket_id=pk, customer_id=customer_id, resolution_number=reopens + 1, kind=kind, channel=channel,
-                    scale_min=low, scale_max=high, status=Survey.Status.ANSWERED,
-                    score=rng.choices(range(low, high + 1), weights)[0], created_at=asked, answered_at=answered,
+                _new_survey(
+                    customer_id=ticket.customer_id, resolution_number=ticket.reopen_count + 1, kind=kind,
+                    channel=ticket.channel, scale_min=low, scale_max=high, status=Survey.Status.ANSWERED,
+                    score=rng.choices(scores, weights)[0], created_at=asked, answered_at=answered,
                 )
             )  # fmt: skip
             # Messaging customers sometimes stop after the first question.
-            if channel != Channel.EMAIL and rng.random() < 0.15:
+            if ticket.channel != Channel.EMAIL and rng.random() < 0.15:
                 break
-        if len(surveys) >= writer.batch_size:
-            answered_count += len(surveys)
-            writer.surveys(surveys, sessions)
-            surveys, sessions = [], []
-    writer.surveys(surveys, sessions)
-    return answered_count + len(surveys)
+        return surveys, session

@@ -51,6 +51,11 @@ def _link(stories: list[Story]) -> tuple[list[Message], list[TicketActivity], li
         links += [(ticket.pk, name) for name in story.tags]
         if story.sla is not None:
             story.sla.ticket_id = ticket.pk
+        for survey in story.surveys:
+            survey.ticket_id = ticket.pk
+        if story.chat_session is not None:
+            story.chat_session.ticket_id = ticket.pk
+            story.chat_session.visitor = f"demo{ticket.pk}"
     return messages, activities, links
 
 
@@ -104,12 +109,9 @@ class OrmWriter:
             self._insert(TicketActivity, activities)
             self._insert(TicketSLA, [story.sla for story in stories if story.sla is not None])
             self._insert(TicketTag, [TicketTag(ticket_id=t, tag_id=self._tag_id(name)) for t, name in links])
+            self._insert(ChatSessionLog, [story.chat_session for story in stories if story.chat_session is not None])
+            self._insert(Survey, [survey for story in stories for survey in story.surveys])
         return len(stories), len(messages), len(attachments)
-
-    def surveys(self, surveys: list[Survey], sessions: list[ChatSessionLog]) -> None:
-        with transaction.atomic():
-            self._insert(ChatSessionLog, sessions)
-            self._insert(Survey, surveys)
 
     def tags_ensure(self, names: Iterable[str]) -> None:
         for name in names:
