@@ -15,6 +15,7 @@ from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.db.models import Max
 from django.utils import timezone
 
 from tickets.models import (
@@ -163,7 +164,9 @@ def _instance(model, values: dict):
 
 
 def _activity(id_, kind, created_at, actor_id, username) -> TicketActivity:
-    activity = _instance(TicketActivity, {"id": id_, "kind": kind, "created_at": _time(created_at), "actor_id": actor_id})
+    activity = _instance(
+        TicketActivity, {"id": id_, "kind": kind, "created_at": _time(created_at), "actor_id": actor_id}
+    )
     if actor_id is not None:
         actor = _instance(get_user_model(), {"id": actor_id, get_user_model().USERNAME_FIELD: username})
         TicketActivity.actor.field.set_cached_value(activity, actor)
@@ -189,6 +192,8 @@ def ticket_page(*, ticket_id: int) -> TicketPage:
     message's time, the open chat session's start, the sentiment of their latest
     messages, their last message on the ticket, their other tickets, the ticket's
     activities, their surveys and claimed addresses, in one query. Raises Ticket.DoesNotExist."""
+    if connection.vendor != "postgresql":
+        return _ticket_page_by_queries(ticket_id)
     with connection.cursor() as cursor:
         cursor.execute(_ticket_page_sql(), {**_PARAMS, "ticket_id": ticket_id})
         row = cursor.fetchone()
@@ -212,11 +217,64 @@ def ticket_page(*, ticket_id: int) -> TicketPage:
         recent_scores=scores,
         last_inbound=(last_inbound[0], last_inbound[1]) if last_inbound else None,
         past_tickets=[
-            _instance(Ticket, {"id": id_, "subject": subject, "status": status}) for id_, subject, status in past_tickets
+            _instance(Ticket, {"id": id_, "subject": subject, "status": status})
+            for id_, subject, status in past_tickets
         ],
         activities=[_activity(*values) for values in activities],
         surveys=[_survey(*values) for values in surveys],
         claims=[_claim(*values) for values in claims],
+    )
+
+
+def _ticket_page_by_queries(ticket_id: int) -> TicketPage:
+    """The same page in a query per part, for the embedded SQLite database, which
+    has none of the arrays and JSON functions the single statement is made of."""
+    ticket = Ticket.objects.select_related("customer").get(pk=ticket_id)
+    customer_id = ticket.customer_id
+    last_inbound = (
+        Message.objects.filter(ticket_id=ticket_id, direction=Direction.IN, is_auto_reply=False, is_automatic=False)
+        .order_by("-created_at", "-id")
+        .values_list("channel", "metadata")
+        .first()
+    )
+    return TicketPage(
+        ticket=ticket,
+        tag_names=list(ticket.tags.order_by("name").values_list("name", flat=True)),
+        identities=list(
+            ContactIdentity.objects.filter(customer_id=customer_id).order_by("id").values_list("kind", "address")
+        ),
+        last_whatsapp_inbound_at=Message.objects.filter(
+            customer_id=customer_id, channel=Channel.WHATSAPP, direction=Direction.IN
+        ).aggregate(last=Max("created_at"))["last"],
+        chat_started_at=ChatSessionLog.objects.filter(ticket_id=ticket_id, ended_at__isnull=True)
+        .order_by("id")
+        .values_list("started_at", flat=True)
+        .first(),
+        recent_scores=list(
+            MessageSentiment.objects.filter(customer_id=customer_id)
+            .order_by("-created_at")
+            .values_list("score", flat=True)[:MOOD_MESSAGES]
+        ),
+        last_inbound=(last_inbound[0], (last_inbound[1] or {}).get("reply_channel")) if last_inbound else None,
+        past_tickets=list(
+            Ticket.objects.filter(customer_id=customer_id)
+            .exclude(pk=ticket_id)
+            .order_by("-created_at", "-id")
+            .only("id", "subject", "status")[:PAST_TICKETS]
+        ),
+        activities=list(
+            TicketActivity.objects.filter(ticket_id=ticket_id)
+            .select_related("actor")
+            .order_by("-created_at", "-id")[:ACTIVITIES]
+        ),
+        surveys=list(
+            Survey.objects.filter(customer_id=customer_id, status=Survey.Status.ANSWERED).order_by(
+                "-answered_at", "-id"
+            )[:SURVEYS]
+        ),
+        claims=list(
+            IdentityClaim.objects.filter(customer_id=customer_id).select_related("may_be").order_by("created_at", "id")
+        ),
     )
 
 
