@@ -34,7 +34,7 @@ from tickets.models import (
 from tickets.services import delivery, surveys
 from tickets.services.customers import customer_resolve, customers_resolve_many
 from tickets.services.kpi_rollups import kpi_days_mark
-from tickets.services.outbox import outbox_task, outbox_tasks
+from tickets.services.outbox import outbox_batched_calls, outbox_task
 from tickets.services.pipeline_messages import messages_append
 from tickets.services.sanitize import html_to_text
 from tickets.services.tickets import ticket_id_from_subject
@@ -288,5 +288,5 @@ def _queue_followups(items: list[Item]) -> None:
             outbox_task(fetch_task, item.pending_media)
     # Assignment of a new ticket, sentiment, the SLA clock, the acknowledgement and the
     # escalation rules; not for auto-replies nor survey answers.
-    contacts = [[item.message.pk] for item in items if item.survey is None and not item.msg.is_auto_reply]
-    outbox_tasks("tickets.tasks.inbound_followups_batch", contacts, batched=True)
+    contacts = [item.message.pk for item in items if item.survey is None and not item.msg.is_auto_reply]
+    outbox_batched_calls("tickets.tasks.inbound_followups_batch", contacts)
