@@ -155,30 +155,33 @@ class Workload:
 ROUNDS = 5
 
 
-def accept_all(items: list[tuple[str, object]]) -> tuple[float, list[float]]:
+def accept_all(items: list[tuple[str, object]]) -> tuple[float, list[float], float]:
+    """Accepting each message: the wall time, each answer's latency, and this process's CPU time."""
     from tickets.services.ingest import inbound_accept
 
     latencies = []
+    cpu_started = time.process_time()
     started = time.perf_counter()
     for _, msg in items:
         t0 = time.perf_counter()
         inbound_accept(msg)
         latencies.append(time.perf_counter() - t0)
-    return time.perf_counter() - started, latencies
+    return time.perf_counter() - started, latencies, time.process_time() - cpu_started
 
 
-def process_all() -> tuple[float, float]:
-    """Processing, then the relay of the outbox, each timed."""
+def process_all() -> tuple[float, float, float]:
+    """Processing, then the relay of the outbox, each timed; and this process's CPU time for both."""
     from tickets.services.inbound_queue import inbound_events_process_pending
     from tickets.services.outbox import outbox_relay
 
+    cpu_started = time.process_time()
     started = time.perf_counter()
     while inbound_events_process_pending():
         pass
     processed = time.perf_counter()
     while outbox_relay():
         pass
-    return processed - started, time.perf_counter() - processed
+    return processed - started, time.perf_counter() - processed, time.process_time() - cpu_started
 
 
 def statements_per_message(items: list[tuple[str, object]]) -> dict[str, float]:
@@ -337,14 +340,15 @@ def main() -> None:
 
         conn, vendor = floor_connect()
         floor_sql = floor_table(conn, vendor)
-        accept_s = process_s = relay_s = 0.0
+        accept_s = process_s = relay_s = accept_cpu_s = process_cpu_s = 0.0
         accept_latencies: list[float] = []
         e2e_rates, floor_rates = [], []
         for batch in rounds:
             floor_rates.append(floor_round(conn, floor_sql, batch, vendor))
-            t_accept, latencies = accept_all(batch)
-            t_process, t_relay = process_all()
+            t_accept, latencies, cpu_accept = accept_all(batch)
+            t_process, t_relay, cpu_process = process_all()
             accept_s, process_s, relay_s = accept_s + t_accept, process_s + t_process, relay_s + t_relay
+            accept_cpu_s, process_cpu_s = accept_cpu_s + cpu_accept, process_cpu_s + cpu_process
             accept_latencies += latencies
             e2e_rates.append(len(batch) / (t_accept + t_process + t_relay))
         conn.close()
@@ -359,6 +363,8 @@ def main() -> None:
         print("outcomes:  " + ", ".join(f"{status} {count:,}" for status, count in sorted(outcomes.items())))
         print(f"sql:       per message: accept {statements['accept_sql']}, processing {statements['process_sql']} "
               f"statements and {statements['process_commits']} commits")  # fmt: skip
+        print(f"cpu:       per message in this process: accept {accept_cpu_s / len(items) * 1000:.3f} ms, "
+              f"processing and relay {process_cpu_s / len(items) * 1000:.3f} ms")  # fmt: skip
         print(f"accept:    {len(items) / accept_s:,.0f} msgs/s; the answer after p50 {accept_pct['p50']} ms, "
               f"p99 {accept_pct['p99']} ms")  # fmt: skip
         print(f"process:   {len(items) / process_s:,.0f} msgs/s in batches; outbox relay {len(items) / relay_s:,.0f} msgs/s")
@@ -374,6 +380,8 @@ def main() -> None:
             "n": len(items), "history_tickets": history_tickets,
             "accept_per_s": round(len(items) / accept_s, 1), "process_per_s": round(len(items) / process_s, 1),
             "accept_p50_ms": accept_pct["p50"], "accept_p99_ms": accept_pct["p99"], **statements,
+            "accept_cpu_ms": round(accept_cpu_s / len(items) * 1000, 3),
+            "process_cpu_ms": round(process_cpu_s / len(items) * 1000, 3),
             "followups_per_s": round(followups_per_s, 1), "load": load_average(),
             "db": f"{db['engine']} {db['version']}",
         }  # fmt: skip

@@ -8,7 +8,7 @@ from django.db import connection
 from tests.factories import deliver, deliver_verified_chat, inbound
 from tickets.inbound import InboundAttachment
 from tickets.models import Customer, InboundEvent, Message, Ticket
-from tickets.services import pipeline
+from tickets.services import pipeline_messages
 from tickets.services.ingest import ingest
 from tickets.services.replies import reply_create
 from tickets.services.tickets import subject_token, ticket_set_status
@@ -82,7 +82,7 @@ def test_racing_redeliveries_store_one_message():
 
 
 def test_crash_inside_processing_keeps_the_event_for_replay():
-    with mock.patch.object(pipeline, "_store_attachments", side_effect=RuntimeError("disk full")):
+    with mock.patch.object(pipeline_messages, "_store_attachments", side_effect=RuntimeError("disk full")):
         result = deliver("sms", "+66811111111", "please call me", external_id="SMcrash")
     assert result.status == "failed"
     event = InboundEvent.objects.get(external_id="SMcrash")

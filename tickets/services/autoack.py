@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from tickets.models import Direction, Message, Ticket, TicketSLA
-from tickets.services.replies import AutomaticReply, automatic_replies_create
+from tickets.services.reply_delivery import AutomaticReply, automatic_replies_create
 from tickets.services.sla import CalendarSpec, calendar_for_team, calendar_is_open, tickets_sla_start
 
 # The metadata key of an inbound message that is a command to the channel.

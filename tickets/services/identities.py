@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from email.utils import parseaddr
+from functools import lru_cache
 
 import phonenumbers
 from django.conf import settings
@@ -65,7 +66,15 @@ def normalize_phone(raw: str, *, region: str | None = None) -> NormalizedAddress
 
 def normalize_address(raw: str, *, region: str | None = None) -> NormalizedAddress:
     """Any address a customer can write from, in any of its usual spellings."""
-    text = (raw or "").strip()
+    return _normalize_cached(raw or "", region or settings.HELPDESK_DEFAULT_REGION)
+
+
+# Each inbound message is normalized when it is accepted and again when it is
+# processed, and a conversation's senders come back: parsing a phone number costs
+# more than the rest of accepting it. Addresses that are refused are not kept.
+@lru_cache(maxsize=8192)
+def _normalize_cached(raw: str, region: str) -> NormalizedAddress:
+    text = raw.strip()
     if not text:
         raise InvalidAddress(gettext("empty address"))
     scheme, sep, rest = text.partition(":")

@@ -18,12 +18,13 @@ conversation at a time. Steps 2 to 6 run over a whole batch at once
 
 from __future__ import annotations
 
+import functools
 import logging
 import traceback
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -38,6 +39,7 @@ from tickets.services.sanitize import strip_control_chars
 logger = logging.getLogger(__name__)
 
 EventStatus = InboundEvent.Status
+CHANNELS = frozenset(Channel.values)
 DONE = (EventStatus.PROCESSED, EventStatus.DUPLICATE, EventStatus.IGNORED)
 # A failed event is retried this often by itself; `replay_inbound_events` does the rest.
 MAX_AUTOMATIC_ATTEMPTS = 5
@@ -58,7 +60,7 @@ class IngestResult:
 
 def _clean(msg: InboundMessage) -> InboundMessage:
     """Strings as the database and a reader can take them."""
-    if msg.channel not in Channel.values:
+    if msg.channel not in CHANNELS:
         raise InvalidInbound(f"unknown channel {msg.channel!r}")
     if not (msg.sender or "").strip() and msg.customer_id is None:
         raise InvalidInbound("the message has no sender")
@@ -81,13 +83,43 @@ def _clean(msg: InboundMessage) -> InboundMessage:
 def inbound_event_record(msg: InboundMessage, *, raw: bytes | None = None) -> InboundEvent:
     """Step 1: the raw event, committed on its own before anything can fail."""
     msg = _clean(msg)
-    return InboundEvent.objects.create(
+    event = InboundEvent(
         channel=msg.channel,
         external_id=msg.external_id,
         payload=msg.to_payload(),
         raw=raw,
         conversation_key=conversation_key(msg),
     )
+    _event_insert(event)
+    return event
+
+
+# The columns an accepted event is stored with; the others keep their defaults.
+_RECORDED_FIELDS = ("channel", "external_id", "payload", "raw", "status", "conversation_key", "error", "attempts", "created_at")
+
+
+def _event_insert(event: InboundEvent) -> None:
+    """`event.save()` as one prepared INSERT: every inbound message pays for this
+    before its sender gets an answer, and the ORM's save costs as much CPU as the
+    database's round trip and commit."""
+    fields = [InboundEvent._meta.get_field(name) for name in _RECORDED_FIELDS]
+    values = [field.get_db_prep_save(getattr(event, field.attname), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(_event_insert_sql(connection.vendor), values)
+        if connection.features.can_return_columns_from_insert:
+            event.pk = cursor.fetchone()[0]
+        else:
+            event.pk = connection.ops.last_insert_id(cursor, InboundEvent._meta.db_table, "id")
+    event._state.adding, event._state.db = False, connection.alias
+
+
+@functools.cache
+def _event_insert_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(InboundEvent._meta.get_field(name).column) for name in _RECORDED_FIELDS)
+    placeholders = ", ".join(["%s"] * len(_RECORDED_FIELDS))
+    returning = f" RETURNING {quote('id')}" if connection.features.can_return_columns_from_insert else ""
+    return f"INSERT INTO {quote(InboundEvent._meta.db_table)} ({columns}) VALUES ({placeholders}){returning}"
 
 
 def inbound_accept(msg: InboundMessage, *, raw: bytes | None = None) -> IngestResult:

@@ -73,6 +73,14 @@ def outbox_tasks(task: str, calls: list[list[Any]], *, countdown: float = 0, bat
     _rows_write(rows)
 
 
+def outbox_batched_calls(task: str, items: list[Any]) -> None:
+    """A batched task for many items asked for at once: a row per call of at most
+    TASK_BATCH items, where `outbox_task(..., batched=True)` writes a row per item for
+    the relay to gather. A batch of inbound messages pays one or two rows, not one
+    row to write, lease and delete per message."""
+    outbox_tasks(task, [[chunk] for chunk in _chunks(items, TASK_BATCH)])
+
+
 @contextmanager
 def outbox_batch() -> Iterator[None]:
     """The rows asked for inside are written together when it ends, in one INSERT: a
@@ -201,5 +209,5 @@ def _task(name: str):
     return current_app.tasks[name]
 
 
-def _chunks(rows: list[OutboxItem], size: int) -> list[list[OutboxItem]]:
+def _chunks(rows: list, size: int) -> list[list]:
     return [rows[start : start + size] for start in range(0, len(rows), size)]

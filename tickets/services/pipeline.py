@@ -5,6 +5,8 @@ taken one after the other within each step, so that a message sees what the ones
 before it did: the customer they created, the ticket they opened, the thread they
 started.
 
+Step 5, writing the messages, is tickets.services.pipeline_messages.
+
 A step that cannot be done for the whole batch (a statement refused by a
 constraint) fails the batch; the caller then runs each event alone, which is the
 same code over a batch of one."""
@@ -15,14 +17,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.conf import settings
-from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from tickets import events, registry
-from tickets.inbound import InboundAttachment, InboundMessage
+from tickets.inbound import InboundMessage
 from tickets.models import (
-    Attachment,
     Channel,
     Customer,
     Direction,
@@ -34,15 +33,11 @@ from tickets.models import (
 )
 from tickets.services import delivery, surveys
 from tickets.services.customers import customer_resolve, customers_resolve_many
-from tickets.services.filenames import filename_clean
-from tickets.services.kpi_facts import kpi_inbound_contacts
 from tickets.services.kpi_rollups import kpi_days_mark
-from tickets.services.message_keys import message_key
-from tickets.services.outbox import outbox_task, outbox_tasks
-from tickets.services.rows_update import rows_update
-from tickets.services.sanitize import html_to_text, sanitize_html
-from tickets.services.search_documents import search_documents_append_many, search_documents_write
-from tickets.services.tickets import ticket_id_from_subject, ticket_set_status
+from tickets.services.outbox import outbox_batched_calls, outbox_task
+from tickets.services.pipeline_messages import messages_append
+from tickets.services.sanitize import html_to_text
+from tickets.services.tickets import ticket_id_from_subject
 from tickets.services.webhooks import webhook_subscriptions_read_once
 
 EventStatus = InboundEvent.Status
@@ -81,7 +76,7 @@ def pipeline_run(batch: list[InboundEvent]) -> list[Item]:
         _record_bounces(items)
         _resolve_customers(_waiting(items))  # 3
         _find_tickets(_waiting(items))  # 4
-        _append_messages(_waiting(items))  # 5
+        messages_append(_waiting(items))  # 5
         _queue_followups(_waiting(items))  # 6
     for item in _waiting(items):
         item.status = EventStatus.PROCESSED
@@ -282,112 +277,6 @@ def _tickets_open(tickets: list[Ticket]) -> None:
     kpi_days_mark(ticket.created_at for ticket in tickets)
 
 
-# Step 5: the message, its sanitized HTML and its attachments.
-
-
-def _append_messages(items: list[Item]) -> None:
-    for item in items:
-        msg = item.msg
-        item.message = Message(
-            ticket=item.ticket,
-            customer=item.customer,
-            channel=msg.channel,
-            direction=Direction.IN,
-            subject=msg.subject,
-            text=msg.text or html_to_text(msg.html),
-            html=sanitize_html(msg.html),
-            external_id=msg.external_id or None,
-            is_auto_reply=msg.is_auto_reply,
-            # Inbound and automatic: a survey answer, never a contact.
-            is_automatic=item.survey is not None,
-            event=item.event,
-            metadata={**msg.metadata, "survey_answer": item.survey.pk} if item.survey is not None else msg.metadata,
-            created_at=item.now,
-            idempotency_key=message_key(),
-        )
-    Message.objects.bulk_create([item.message for item in items])
-    for item in items:
-        item.pending_media = _store_attachments(item.message, item.msg.attachments)
-    # A ticket the batch opened gets its document whole, its messages' words in it; the
-    # others get their new words appended.
-    opened: dict[int, tuple[int, list[str]]] = {}
-    texts: dict[int, list[str]] = {}
-    for item in items:
-        if item.ticket.pk in opened or item.opened_ticket:
-            opened.setdefault(item.ticket.pk, (item.customer.pk, [item.ticket.subject]))[1].append(item.message.text)
-        else:
-            texts.setdefault(item.ticket.pk, []).append(item.message.text)
-    if opened:
-        search_documents_write([(ticket_id, customer_id, words) for ticket_id, (customer_id, words) in opened.items()])
-    search_documents_append_many(texts)
-    # Contacts are the repeat contacts of their customers' recently resolved tickets.
-    kpi_inbound_contacts(
-        [(item.customer.pk, item.now) for item in items if item.survey is None and not item.msg.is_auto_reply]
-    )
-    touched: dict[int, Ticket] = {}
-    customers: dict[int, Customer] = {}
-    for item in items:
-        if item.survey is not None:
-            surveys.survey_record_reply(survey=item.survey, message=item.message)
-            continue
-        if not item.opened_ticket:  # a new ticket was written with these already
-            touched[item.ticket.pk] = _ticket_touch(item)
-        if not item.msg.is_auto_reply:
-            item.customer.last_inbound_at = item.now
-            customers[item.customer.pk] = item.customer
-    rows_update(list(touched.values()), ["updated_at", "last_inbound_at", "first_inbound_at"])
-    rows_update(list(customers.values()), ["last_inbound_at"])
-
-
-def _ticket_touch(item: Item) -> Ticket:
-    ticket, now = item.ticket, item.now
-    ticket.updated_at = now
-    if item.msg.is_auto_reply:
-        return ticket
-    ticket.last_inbound_at = now
-    ticket.first_inbound_at = ticket.first_inbound_at or now
-    if ticket.status in (Ticket.Status.RESOLVED, Ticket.Status.PENDING):
-        # The customer wrote again: a pending ticket is theirs to answer, a resolved one reopens.
-        ticket_set_status(ticket=ticket, status=Ticket.Status.OPEN, reason="customer replied")
-    return ticket
-
-
-def _store_attachments(message: Message, attachments: list[InboundAttachment]) -> list[int]:
-    """Stores the files through Django's storage API. Files a provider hosts are
-    fetched after commit; their ids are returned."""
-    limit = settings.HELPDESK_MAX_ATTACHMENT_BYTES
-    pending: list[int] = []
-    dropped: list[str] = []
-    for item in attachments:
-        # Only the last path component: a name like "../../etc/passwd" is a name, not a path.
-        filename = filename_clean(item.filename)
-        content_type = (item.content_type or "application/octet-stream").lower()
-        if item.content is None:
-            if item.source_url:
-                attachment = Attachment.objects.create(
-                    message=message, filename=filename, content_type=content_type, source_url=item.source_url
-                )
-                pending.append(attachment.pk)
-            continue
-        if item.size > limit:
-            dropped.append(f"{filename} ({item.size} bytes)")
-            continue
-        attachment = Attachment(
-            message=message,
-            filename=filename,
-            content_type=content_type,
-            size=item.size,
-            content_id=item.content_id.strip("<>"),
-            inline=item.inline,
-        )
-        attachment.file.save(filename, ContentFile(item.content), save=False)
-        attachment.save()
-    if dropped:
-        message.metadata = {**message.metadata, "dropped_attachments": dropped}
-        message.save(update_fields=["metadata"])
-    return pending
-
-
 # Step 6: the follow-ups, in the outbox of the batch's transaction; realtime events after commit.
 
 
@@ -399,5 +288,5 @@ def _queue_followups(items: list[Item]) -> None:
             outbox_task(fetch_task, item.pending_media)
     # Assignment of a new ticket, sentiment, the SLA clock, the acknowledgement and the
     # escalation rules; not for auto-replies nor survey answers.
-    contacts = [[item.message.pk] for item in items if item.survey is None and not item.msg.is_auto_reply]
-    outbox_tasks("tickets.tasks.inbound_followups_batch", contacts, batched=True)
+    contacts = [item.message.pk for item in items if item.survey is None and not item.msg.is_auto_reply]
+    outbox_batched_calls("tickets.tasks.inbound_followups_batch", contacts)

@@ -6,7 +6,6 @@ answer to an SMS keyword, in the webhook's TwiML) is stored as handed over inste
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,7 +34,8 @@ from tickets.services.filenames import filename_clean
 from tickets.services.kpi_facts import fcr_facts_of_unresolved, ticket_fcr_facts_refresh
 from tickets.services.kpi_rollups import kpi_days_mark
 from tickets.services.message_keys import message_key
-from tickets.services.outbox import outbox_batch, outbox_tasks
+from tickets.services.outbox import outbox_batch
+from tickets.services.reply_delivery import deliveries_enqueue
 from tickets.services.sanitize import sanitize_html, strip_control_chars
 from tickets.services.search_documents import search_document_append
 from tickets.services.sla import first_response_business_seconds
@@ -298,7 +298,7 @@ def reply_write(
         kpi_days_mark([now])
     events.publish_message_created(message)
     if status == Message.DeliveryStatus.QUEUED:
-        _enqueue_delivery(message)
+        deliveries_enqueue([message])
     if direction == Direction.OUT and not is_automatic:
         escalation_enqueue(ticket_id=ticket.pk, event="reply")
     return message
@@ -322,7 +322,7 @@ def reply_approve(*, message: Message, approver) -> Message:
         ticket=ticket, kind=TicketActivity.Kind.APPROVAL, actor=approver, data={"message": message.pk}
     )
     events.publish_delivery_status(message)
-    _enqueue_delivery(message)
+    deliveries_enqueue([message])
     return message
 
 
@@ -358,71 +358,3 @@ def _attachment_store(*, message: Message, upload: UploadedFile) -> Attachment:
     attachment.file.save(filename, upload, save=False)
     attachment.save()
     return attachment
-
-
-@dataclass(frozen=True)
-class AutomaticReply:
-    ticket: Ticket
-    text: str
-    channel: str
-    metadata: dict
-
-
-def automatic_replies_create(replies: list[AutomaticReply]) -> list[Message]:
-    """Automatic public replies (acknowledgements) to many tickets, written at once:
-    one INSERT for the messages, one UPDATE for the tickets, one for their sends.
-    They are never a response, so of a ticket only its update time changes."""
-    now = timezone.now()
-    messages = Message.objects.bulk_create(
-        Message(
-            ticket=reply.ticket,
-            customer_id=reply.ticket.customer_id,
-            channel=reply.channel,
-            direction=Direction.OUT,
-            subject=reply.ticket.subject,
-            text=strip_control_chars(reply.text).strip(),
-            is_automatic=True,
-            delivery_status=Message.DeliveryStatus.QUEUED,
-            metadata=reply.metadata,
-            created_at=now,
-            idempotency_key=message_key(),
-        )
-        for reply in replies
-        if reply.ticket.status != Ticket.Status.CLOSED
-    )
-    Ticket.objects.filter(pk__in=[message.ticket_id for message in messages]).update(updated_at=now)
-    for message in messages:
-        message.ticket.updated_at = now
-        events.publish_message_created(message)
-    _enqueue_deliveries(messages)
-    return messages
-
-
-def _enqueue_delivery(message: Message) -> None:
-    _enqueue_deliveries([message])
-
-
-def _enqueue_deliveries(messages: list[Message]) -> None:
-    if getattr(settings, "HELPDESK_SEND_IN_BACKGROUND", False):
-        for message_id in [message.pk for message in messages]:
-            transaction.on_commit(lambda message_id=message_id: _deliver_in_background(message_id))
-    else:
-        # Through the outbox: a broker outage delays the send and never loses it.
-        outbox_tasks("tickets.tasks.deliver_message", [[message.pk] for message in messages])
-
-
-def _deliver_in_background(message_id: int) -> None:
-    """With tasks run eagerly (no broker: `make run`), a send and its retries would
-    hold the agent's request; a thread of this process takes them instead, and the
-    console follows the status through the realtime events. With a broker the task
-    is queued as usual."""
-    from tickets.tasks import deliver_message
-
-    def run() -> None:
-        try:
-            deliver_message.apply(args=[message_id])
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threading.Thread(target=run, name=f"deliver-{message_id}", daemon=True).start()
