@@ -4,7 +4,7 @@ the approval queue and the notification bell."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from django.contrib.auth import get_user_model
@@ -50,6 +50,9 @@ _AT_RISK_KEYS = [*_SOONEST_DUE, Key("priority", descending=True), Key("id")]
 # WhatsApp lets a business write freely only within 24 hours of the customer's last
 # message; later, only approved templates go out.
 WHATSAPP_WINDOW = timedelta(hours=24)
+# A statement compiled once and run many times is compiled at this instant in place of
+# the clock, and the stand-in is replaced by the current time at every run.
+CLOCK_STAND_IN = datetime(1971, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
 
 
 @dataclass(frozen=True, kw_only=True)
