@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Window
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +54,14 @@ WHATSAPP_WINDOW = timedelta(hours=24)
 # A statement compiled once and run many times is compiled at this instant in place of
 # the clock, and the stand-in is replaced by the current time at every run.
 CLOCK_STAND_IN = datetime(1971, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
+
+
+def clock_parameters(params: list, now: datetime) -> list:
+    """A compiled statement's parameters with CLOCK_STAND_IN, as this database was
+    given it (SQLite as text), replaced by `now`."""
+    stand_in = connection.ops.adapt_datetimefield_value(CLOCK_STAND_IN)
+    current = connection.ops.adapt_datetimefield_value(now)
+    return [current if param == stand_in else param for param in params]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tickets.models import Channel, InboxCounter, SavedView, Team, Ticket
-from tickets.selectors.console import CLOCK_STAND_IN, INBOX_VIEWS, InboxQuery, inbox_tickets
+from tickets.selectors.console import CLOCK_STAND_IN, INBOX_VIEWS, InboxQuery, clock_parameters, inbox_tickets
 from tickets.selectors.inbox import TicketFilters
 from tickets.services.inbox_counters import counters_supported
 
@@ -141,7 +141,7 @@ def inbox_counts(*, user, saved_views: list[SavedView] = ()) -> dict[str, int | 
     sql, params, keys, uncounted = statement
     now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now if param == CLOCK_STAND_IN else param for param in params])
+        cursor.execute(sql, clock_parameters(params, now))
         row = cursor.fetchone()
     return uncounted | dict(zip(keys, row, strict=True))
 

@@ -14,7 +14,7 @@ from django.db.models import OuterRef, QuerySet
 from django.utils import timezone
 
 from tickets.models import Ticket
-from tickets.selectors.console import CLOCK_STAND_IN, InboxQuery, inbox_order, inbox_tickets
+from tickets.selectors.console import CLOCK_STAND_IN, InboxQuery, clock_parameters, inbox_order, inbox_tickets
 from tickets.selectors.keyset import KeysetPage, keyset_query, keyset_result
 
 # What an inbox row shows (tickets/console/inbox_rows.py writes it).
@@ -100,7 +100,7 @@ def _first_page_rows(*, user, inbox: InboxQuery, size: int) -> list[dict]:
     sql, params = statement
     now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now if param == CLOCK_STAND_IN else param for param in params])
+        cursor.execute(sql, clock_parameters(params, now))
         # The columns are named as .values() names them: every one has its alias.
         names = [column.name for column in cursor.description]
         return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
