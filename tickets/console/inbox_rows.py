@@ -44,9 +44,11 @@ _ROW = """<li class="cn-row cn-prio-{priority}" data-testid="ticket-row" data-ti
 
 
 class _PageWords:
-    """What every row of one page shares, in the reader's language."""
+    """What every row shares in one language: constants of the code and settings,
+    kept per language (see _page_words)."""
 
-    def __init__(self) -> None:
+    def __init__(self, language: str, ticket_prefix: str) -> None:
+        self.language = language
         self.select = gettext("Select %(ref)s")
         self.customer = gettext("Customer #%(id)s")
         self.vip = ' <span class="cn-tag cn-tag-vip">{}</span>'.format(gettext("VIP"))
@@ -56,29 +58,39 @@ class _PageWords:
         )
         self.first_reply_due = gettext("First reply due %(due)s")
         self.resolution_due = gettext("Resolution due %(due)s")
-        self.statuses = {value: str(label) for value, label in Ticket.Status.choices}
-        self.priorities = {value: str(label) for value, label in Ticket.Priority.choices}
+        # Escaped here once, not on every row.
+        self.status_labels = {value: escape(str(label)) for value, label in Ticket.Status.choices}
+        self.priority_labels = {value: escape(str(label)) for value, label in Ticket.Priority.choices}
         self.icons = {value: channel_icon(value, str(label)) for value, label in Channel.choices}
         self.url_start, self.url_end = reverse("console:ticket", args=[0]).rsplit("0", 1)
-        self.reference_prefix = settings.HELPDESK_TICKET_PREFIX + "-"
-        self.now = datetime.now(UTC)
+        # A reference is the prefix and digits, which need no escaping.
+        self.reference_prefix = escape(ticket_prefix + "-")
 
     def icon(self, channel: str) -> str:
         # A channel no longer offered shows its code, as get_channel_display did.
         return self.icons.get(channel) or channel_icon(channel, channel)
 
-    def sla(self, row: dict) -> str:
+    def sla(self, row: dict, now: datetime) -> str:
         if row["status"] not in Ticket.ACTIVE_STATUSES:
             return ""
         if row["sla__first_response_breached_at"] or row["sla__resolution_breached_at"]:
             return self.breached
         if not row["first_response_at"] and row["sla__first_response_due_at"]:
-            text = self.first_reply_due % {"due": escape(natural_time(row["sla__first_response_due_at"], self.now))}
+            due = natural_time(row["sla__first_response_due_at"], now, language=self.language)
+            text = self.first_reply_due % {"due": escape(due)}
         elif row["sla__resolution_due_at"]:
-            text = self.resolution_due % {"due": escape(natural_time(row["sla__resolution_due_at"], self.now))}
+            due = natural_time(row["sla__resolution_due_at"], now, language=self.language)
+            text = self.resolution_due % {"due": escape(due)}
         else:
             return ""
         return f'<span class="cn-sla" data-testid="sla">{text}</span>'
+
+
+# The words, labels, icons and link of a language cost more than a row to look up;
+# they change only with the language and the ticket prefix.
+@lru_cache(maxsize=16)
+def _page_words(language: str, ticket_prefix: str) -> _PageWords:
+    return _PageWords(language, ticket_prefix)
 
 
 def _assignee(row: dict, words: _PageWords) -> str:
@@ -87,7 +99,12 @@ def _assignee(row: dict, words: _PageWords) -> str:
     return escape(assignee_name(row))
 
 
-def _row(row: dict, words: _PageWords) -> str:
+def _label(labels: dict, value) -> str:
+    label = labels.get(value)
+    return escape(str(value)) if label is None else label
+
+
+def _row(row: dict, words: _PageWords, now: datetime) -> str:
     reference = words.reference_prefix + str(row["id"])
     updated = localtime(row["updated_at"])
     customer = row["customer__name"] or words.customer % {"id": row["customer_id"]}
@@ -95,22 +112,23 @@ def _row(row: dict, words: _PageWords) -> str:
         id=row["id"],
         priority=row["priority"],
         updated_unix=f"{int(updated.timestamp())}.{updated.microsecond:06d}",
-        select=words.select % {"ref": escape(reference)},
+        select=words.select % {"ref": reference},
         icon=words.icon(row["channel"]),
         url=f"{words.url_start}{row['id']}{words.url_end}",
         subject=escape(row["subject"]),
         customer=escape(customer),
         vip=words.vip if row["customer__tier"] == Customer.Tier.VIP else "",
-        reference=escape(reference),
+        reference=reference,
         status=escape(row["status"]),
-        status_label=escape(words.statuses.get(row["status"], row["status"])),
-        priority_label=escape(words.priorities.get(row["priority"], row["priority"])),
+        status_label=_label(words.status_labels, row["status"]),
+        priority_label=_label(words.priority_labels, row["priority"]),
         assignee=_assignee(row, words),
         tags="".join(f'<span class="cn-tag">{escape(name)}</span>' for name in row["tags"]),
-        sla=words.sla(row),
-        updated_iso=escape(updated.isoformat()),
-        updated_title=_date_title(updated, updated.tzinfo, get_language()),
-        updated_ago=escape(natural_time(row["updated_at"], words.now)),
+        sla=words.sla(row, now),
+        # An ISO time has nothing to escape.
+        updated_iso=updated.isoformat(),
+        updated_title=_date_title(updated, updated.tzinfo, words.language),
+        updated_ago=escape(natural_time(row["updated_at"], now, language=words.language)),
     )
 
 
@@ -125,8 +143,9 @@ def _date_title(updated: datetime, zone: tzinfo | None, language: str) -> str:
 def ticket_rows_html(rows: list[dict]) -> SafeString:
     """The list of rows as the inbox, the live inbox and the single-row partial show it."""
     if rows:
-        words = _PageWords()
-        items = "".join(_row(row, words) for row in rows)
+        words = _page_words(get_language(), settings.HELPDESK_TICKET_PREFIX)
+        now = datetime.now(UTC)
+        items = "".join(_row(row, words, now) for row in rows)
     else:
         items = '<li class="cn-empty">{}</li>'.format(gettext("Nothing here. Enjoy the quiet."))
     return mark_safe(  # noqa: S308 - every value above is escaped

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,10 +29,22 @@ from tickets.services import console, saved_views
 _PAGE_PARAMETERS = ("after", "page", "partial")
 
 
-def _translated(choices) -> list[tuple]:
-    """Choices with their lazy labels translated once: the template writes some of
-    them twice, and a lazy label costs more each time it is written."""
-    return [(value, str(label)) for value, label in choices]
+@lru_cache(maxsize=8)
+def _translated_choices(language: str) -> dict[str, list[tuple]]:
+    """The selects' choices with their lazy labels translated once per language: the
+    template writes some of them twice, and a lazy label costs more each time it is
+    written. They are constants of the code, so each language's are kept."""
+
+    def translated(choices) -> list[tuple]:
+        return [(value, str(label)) for value, label in choices]
+
+    return {
+        "sorts": translated(InboxFilterForm.base_fields["sort"].choices),
+        "bulk_actions": translated(BulkActionForm.ACTIONS),
+        "statuses": translated(Ticket.Status.choices),
+        "channels": translated(Channel.choices),
+        "priorities": translated(Ticket.Priority.choices),
+    }
 
 
 def _filter_choices(request: HttpRequest) -> dict:
@@ -38,11 +52,7 @@ def _filter_choices(request: HttpRequest) -> dict:
     templates cost a millisecond a select), with the staff and teams from the cache."""
     get = request.GET
     return {
-        "sorts": _translated(InboxFilterForm.base_fields["sort"].choices),
-        "bulk_actions": _translated(BulkActionForm.ACTIONS),
-        "statuses": _translated(Ticket.Status.choices),
-        "channels": _translated(Channel.choices),
-        "priorities": _translated(Ticket.Priority.choices),
+        **_translated_choices(get_language()),
         **staff_and_teams(),
         "selected": {
             "status": get.getlist("status"),

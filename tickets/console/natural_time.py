@@ -20,10 +20,12 @@ from django.utils.timezone import is_aware
 from django.utils.translation import get_language, gettext
 
 
-def natural_time(value: datetime.datetime, now: datetime.datetime) -> str:
-    """naturaltime(value) as it reads at `now` (an aware datetime)."""
+def natural_time(value: datetime.datetime, now: datetime.datetime, *, language: str | None = None) -> str:
+    """naturaltime(value) as it reads at `now` (an aware datetime), in `language`
+    (the active one by default: a caller that writes many passes it once)."""
     if not is_aware(value):
         return naturaltime(value)
+    language = language or get_language()
     direction = "past" if value < now else "future"
     delta = now - value if direction == "past" else value - now
     if delta.days != 0:
@@ -32,15 +34,15 @@ def natural_time(value: datetime.datetime, now: datetime.datetime) -> str:
         earlier, later = (value, now) if direction == "past" else (now, value)
         units = _units(earlier, later)
         # Never empty a day or more apart; naturaltime itself answers if it were.
-        return _day_words(get_language(), direction, units) if units else naturaltime(value)
+        return _day_words(language, direction, units) if units else naturaltime(value)
     seconds = delta.seconds
     if seconds == 0:
-        return _words(get_language(), "now", 0)
+        return _words(language, "now", 0)
     if seconds < 60:
-        return _words(get_language(), f"{direction}-second", seconds)
+        return _words(language, f"{direction}-second", seconds)
     if seconds // 60 < 60:
-        return _words(get_language(), f"{direction}-minute", seconds // 60)
-    return _words(get_language(), f"{direction}-hour", seconds // 60 // 60)
+        return _words(language, f"{direction}-minute", seconds // 60)
+    return _words(language, f"{direction}-hour", seconds // 60 // 60)
 
 
 def _units(earlier: datetime.datetime, later: datetime.datetime) -> tuple[tuple[str, int], ...]:

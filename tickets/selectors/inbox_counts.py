@@ -10,7 +10,6 @@ would run the search on every page view."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
 from django.db import connection
@@ -19,7 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tickets.models import Channel, InboxCounter, SavedView, Team, Ticket
-from tickets.selectors.console import INBOX_VIEWS, InboxQuery, inbox_tickets
+from tickets.selectors.console import CLOCK_STAND_IN, INBOX_VIEWS, InboxQuery, clock_parameters, inbox_tickets
 from tickets.selectors.inbox import TicketFilters
 from tickets.services.inbox_counters import counters_supported
 
@@ -102,8 +101,7 @@ def _totals(counted: dict[str, Q]):
 # Compiling the counts' statement cost the ORM 3-4 ms of CPU a page, more than
 # PostgreSQL takes to run it. Its text depends only on the agent and their saved
 # views, so it is compiled once for each; the clock, its one changing parameter, is
-# compiled as this stand-in and replaced at every call.
-_CLOCK_STAND_IN = datetime(1971, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
+# compiled as CLOCK_STAND_IN and replaced at every call.
 _STATEMENTS_KEPT = 1024
 _statements: dict[tuple, tuple[str, list, list[str], dict[str, None]]] = {}
 
@@ -121,7 +119,7 @@ def _counts_statement(*, user, saved_views: list[SavedView]) -> tuple[str, list,
         elif inbox.query:
             uncounted[key] = None
         else:
-            capped[key] = inbox_tickets(user=user, inbox=replace(inbox, sort=""), now=_CLOCK_STAND_IN)
+            capped[key] = inbox_tickets(user=user, inbox=replace(inbox, sort=""), now=CLOCK_STAND_IN)
     # The five views are always there, and "all" is always counted: the totals' row exists.
     totals_sql, params = _totals(counted).query.sql_with_params()
     capped_parts, capped_params = _capped_count_sql(capped)
@@ -143,7 +141,7 @@ def inbox_counts(*, user, saved_views: list[SavedView] = ()) -> dict[str, int | 
     sql, params, keys, uncounted = statement
     now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now if param == _CLOCK_STAND_IN else param for param in params])
+        cursor.execute(sql, clock_parameters(params, now))
         row = cursor.fetchone()
     return uncounted | dict(zip(keys, row, strict=True))
 

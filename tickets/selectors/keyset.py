@@ -99,13 +99,17 @@ def _after(keys: list[Key], values: list) -> Q:
     return bound & condition
 
 
-def keyset_page(rows: QuerySet, *, keys: list[Key], cursor: str = "", size: int) -> KeysetPage:
-    """The `size` rows after `cursor` (from the start without one), in the order of
-    `keys`, and the cursor of the next page ("" on the last)."""
+def keyset_query(rows: QuerySet, *, keys: list[Key], cursor: str = "", size: int) -> QuerySet:
+    """The statement of keyset_page: the `size` + 1 rows after `cursor`, with the keys
+    annotated as keyset_0, keyset_1, ..."""
     rows = rows.annotate(**{f"keyset_{i}": F(key.field) for i, key in enumerate(keys)})
     if cursor:
         rows = rows.filter(_after(keys, _decode(cursor, keys)))
-    page = list(rows.order_by(*(key.order() for key in keys))[: size + 1])
+    return rows.order_by(*(key.order() for key in keys))[: size + 1]
+
+
+def keyset_result(page: list, *, keys: list[Key], size: int) -> KeysetPage:
+    """The rows that keyset_query read, as a page and the cursor of the next one."""
     if len(page) <= size:
         return KeysetPage(rows=page, next_cursor="")
     page = page[:size]
@@ -113,3 +117,10 @@ def keyset_page(rows: QuerySet, *, keys: list[Key], cursor: str = "", size: int)
     # Model instances carry the keys as attributes, .values() rows as items.
     key_of = last.__getitem__ if isinstance(last, dict) else lambda name: getattr(last, name)
     return KeysetPage(rows=page, next_cursor=_encode([key_of(f"keyset_{i}") for i in range(len(keys))]))
+
+
+def keyset_page(rows: QuerySet, *, keys: list[Key], cursor: str = "", size: int) -> KeysetPage:
+    """The `size` rows after `cursor` (from the start without one), in the order of
+    `keys`, and the cursor of the next page ("" on the last)."""
+    page = list(keyset_query(rows, keys=keys, cursor=cursor, size=size))
+    return keyset_result(page, keys=keys, size=size)
