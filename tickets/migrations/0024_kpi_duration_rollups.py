@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'KPI day of durations',
                 'verbose_name_plural': 'KPI days of durations',
-                'indexes': [models.Index(fields=['day'], name='kpi_duration_day_idx')],
+                'indexes': [models.Index(fields=['day', 'measure', 'bucket'], include=('tickets',), name='kpi_duration_day_idx')],
             },
         ),
         migrations.CreateModel(
@@ -82,7 +82,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'KPI month of durations',
                 'verbose_name_plural': 'KPI months of durations',
-                'indexes': [models.Index(fields=['month'], name='kpi_duration_month_idx')],
+                'indexes': [models.Index(fields=['month', 'measure', 'bucket'], include=('tickets',), name='kpi_duration_month_idx')],
             },
         ),
         migrations.RunPython(create_value_indexes, drop_value_indexes, elidable=False),

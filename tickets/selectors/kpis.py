@@ -102,6 +102,11 @@ def ticket_filters_q(filters: KPIFilters, prefix: str = "") -> Q:
     return q
 
 
+def is_unfiltered(filters: KPIFilters) -> bool:
+    """No channel, team or agent: what the duration rollups count."""
+    return not filters.channel and filters.team_id is None and filters.agent_id is None
+
+
 def rollup_days(model: type, filters: KPIFilters) -> QuerySet:
     return model.objects.filter(ticket_filters_q(filters), day__gte=filters.date_from, day__lte=filters.date_to)
 
@@ -259,7 +264,7 @@ def kpi_summary(*, filters: KPIFilters, now: datetime | None = None, detail: boo
     span = RollupSpan.of(filters.date_from, filters.date_to, split_day=edge.day)
 
     row: dict[str, Any] = _ticket_counts(filters, span, edge)
-    if filters.channel or filters.team_id is not None or filters.agent_id is not None:
+    if not is_unfiltered(filters):
         row |= created.aggregate(**percentile_aggregates(FIRST_RESPONSE_FIELDS, Q()))
         row |= resolved.aggregate(**percentile_aggregates(RESOLUTION_FIELDS, Q()), **edge.counts())
     else:
