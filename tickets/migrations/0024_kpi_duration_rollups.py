@@ -10,6 +10,9 @@ VALUE_INDEXES = {
     "ticket_kpi_frb_value_idx": "tickets_ticket (first_response_business_s, created_at) "
     "WHERE first_response_business_s IS NOT NULL",
     "ticket_kpi_res_value_idx": "tickets_ticket (resolution_s, resolved_at) WHERE resolution_s IS NOT NULL",
+    # The agent table's medians: one agent's tickets of one bucket.
+    "ticket_kpi_agent_fr_value_idx": "tickets_ticket (assignee_id, first_response_s, created_at) "
+    "WHERE assignee_id IS NOT NULL AND first_response_s IS NOT NULL",
     "ticket_kpi_resb_value_idx": "tickets_ticket (resolution_business_s, resolved_at) "
     "WHERE resolution_business_s IS NOT NULL",
 }
@@ -43,7 +46,7 @@ def durations_from_tickets(apps, schema_editor) -> None:
     sql, params = duration_rows(_within_days(None), lambda field: TruncDate(field, tzinfo=_time_zone()))
     months = [(sql, params) for sql, params in kpi_month_statements(None) if "kpidurationmonth" in sql]
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO tickets_kpidurationday (day, measure, bucket, tickets) {sql}", params)
+        cursor.execute(f"INSERT INTO tickets_kpidurationday (day, measure, assignee_id, bucket, tickets) {sql}", params)
         for sql, params in months:
             cursor.execute(sql, params)
 
@@ -60,6 +63,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('measure', models.CharField(max_length=32, verbose_name='measure')),
+                ('assignee_id', models.BigIntegerField(null=True, verbose_name='assignee')),
                 ('bucket', models.PositiveIntegerField(verbose_name='bucket')),
                 ('tickets', models.PositiveIntegerField(default=0, verbose_name='tickets')),
                 ('day', models.DateField(verbose_name='day')),
@@ -67,7 +71,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'KPI day of durations',
                 'verbose_name_plural': 'KPI days of durations',
-                'indexes': [models.Index(fields=['day', 'measure', 'bucket'], include=('tickets',), name='kpi_duration_day_idx')],
+                'indexes': [models.Index(fields=['day', 'measure', 'bucket'], include=('assignee_id', 'tickets'), name='kpi_duration_day_idx')],
             },
         ),
         migrations.CreateModel(
@@ -75,6 +79,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('measure', models.CharField(max_length=32, verbose_name='measure')),
+                ('assignee_id', models.BigIntegerField(null=True, verbose_name='assignee')),
                 ('bucket', models.PositiveIntegerField(verbose_name='bucket')),
                 ('tickets', models.PositiveIntegerField(default=0, verbose_name='tickets')),
                 ('month', models.DateField(verbose_name='month')),
@@ -82,7 +87,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'KPI month of durations',
                 'verbose_name_plural': 'KPI months of durations',
-                'indexes': [models.Index(fields=['month', 'measure', 'bucket'], include=('tickets',), name='kpi_duration_month_idx')],
+                'indexes': [models.Index(fields=['month', 'measure', 'bucket'], include=('assignee_id', 'tickets'), name='kpi_duration_month_idx')],
             },
         ),
         migrations.RunPython(create_value_indexes, drop_value_indexes, elidable=False),

@@ -11,6 +11,7 @@ as before (tickets/selectors/kpi_percentiles.py)."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,25 +21,71 @@ from django.db.models import Q
 
 from tickets.models import KPIDurationDay, KPIDurationMonth, Ticket
 from tickets.selectors.kpi_spans import RollupSpan, rollup_rows_sql
-from tickets.services.kpi_durations import MEASURES, bucket_bounds
+from tickets.services.kpi_durations import AGENT_MEASURE, MEASURES, bucket_bounds
 
 PERCENTILES = {"p50": 0.5, "p90": 0.9}
+Buckets = list[tuple[int, int]]  # (bucket, tickets), buckets in order
 
 
-def _bucket_counts(span: RollupSpan) -> dict[str, list[tuple[int, int]]]:
-    """measure -> [(bucket, tickets)], buckets in order."""
-    rows_sql, params = rollup_rows_sql(
-        (KPIDurationDay, KPIDurationMonth), filters=Q(), span=span, columns=("measure", "bucket", "tickets")
-    )
+@dataclass
+class _BucketCounts:
+    overall: dict[str, Buckets] = field(default_factory=dict)  # measure ->
+    days: dict[date, Buckets] = field(default_factory=dict)  # first responses by day
+    agents: dict[int, Buckets] = field(default_factory=dict)  # first responses by assignee
+
+
+def _bucket_counts(span: RollupSpan, days: list[date] | None) -> _BucketCounts:
+    """Each measure's buckets over the range and, with `days`, the first responses'
+    buckets of each day and of each assignee: one statement."""
+
+    def summed(measures: Q, keys: tuple[str, ...], select: str) -> tuple[str, list]:
+        rows_sql, params = rollup_rows_sql(
+            (KPIDurationDay, KPIDurationMonth), filters=measures, span=span, columns=("measure", *keys, "tickets")
+        )
+        group = ", ".join(("measure", *keys))
+        return f"SELECT {select}, SUM(tickets) FROM ({rows_sql}) AS duration_rows GROUP BY {group}", params
+
+    parts = [
+        summed(
+            Q(measure__in=list(MEASURES)),
+            ("bucket",),
+            "'all' AS kind, measure, CAST(NULL AS date) AS day, CAST(NULL AS bigint) AS agent, bucket",
+        )
+    ]
+    if days:
+        day_rows = KPIDurationDay.objects.filter(measure="first_response_s", day__gte=days[0], day__lte=days[-1])
+        day_sql, day_params = day_rows.values("day", "bucket", "tickets").order_by().query.sql_with_params()
+        parts.append(
+            (
+                f"SELECT 'day', 'first_response_s', day, CAST(NULL AS bigint), bucket, tickets FROM ({day_sql}) AS d",
+                list(day_params),
+            )
+        )
+        parts.append(
+            summed(
+                Q(measure=AGENT_MEASURE),
+                ("assignee_id", "bucket"),
+                "'agent', measure, CAST(NULL AS date), assignee_id, bucket",
+            )
+        )
+    counts = _BucketCounts(overall={measure: [] for measure in MEASURES})
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT measure, bucket, SUM(tickets) FROM ({rows_sql}) AS duration_rows"
-            " GROUP BY measure, bucket ORDER BY measure, bucket",
-            params,
+            " UNION ALL ".join(sql for sql, _params in parts),
+            [p for _sql, params in parts for p in params],
         )
-        counts: dict[str, list[tuple[int, int]]] = {measure: [] for measure in MEASURES}
-        for measure, bucket, tickets in cursor.fetchall():
-            counts[measure].append((bucket, int(tickets)))
+        for kind, measure, day, agent, bucket, tickets in cursor.fetchall():
+            if kind == "all":
+                counts.overall[measure].append((bucket, int(tickets)))
+            elif kind == "day":
+                # Raw SQL skips the ORM's converters: SQLite hands dates back as text.
+                day = date.fromisoformat(day) if isinstance(day, str) else day
+                counts.days.setdefault(day, []).append((bucket, int(tickets)))
+            else:
+                counts.agents.setdefault(agent, []).append((bucket, int(tickets)))
+    # Ordered here: sorting the statement's rows by their text columns cost more.
+    for buckets in [*counts.overall.values(), *counts.days.values(), *counts.agents.values()]:
+        buckets.sort()
     return counts
 
 
@@ -53,7 +100,14 @@ def _bucket_of_rank(buckets: list[tuple[int, int]], rank: int) -> tuple[int, int
 
 
 def _rank_values(
-    *, measure: str, moment: str, start: datetime, end: datetime, buckets: list[tuple[int, int]], percentile: float
+    *,
+    measure: str,
+    moment: str,
+    start: datetime,
+    end: datetime,
+    buckets: list[tuple[int, int]],
+    percentile: float,
+    assignee_id: int | None = None,
 ) -> tuple[float, int, str, list]:
     """percentile_cont's position over the tickets that `buckets` count, its rank below,
     and the SELECT of the value at that rank and the next, from their buckets alone.
@@ -64,12 +118,17 @@ def _rank_values(
     low = math.floor(position)
     first, before = _bucket_of_rank(buckets, low)
     last, _before = _bucket_of_rank(buckets, min(low + 1, n - 1))
+    params: list = [bucket_bounds(first)[0], bucket_bounds(last)[1], start, end]
+    one_agent = ""
+    if assignee_id is not None:
+        one_agent = " AND assignee_id = %s"
+        params.append(assignee_id)
     sql = (
         f"SELECT {measure} AS v FROM {Ticket._meta.db_table}"
-        f" WHERE {measure} >= %s AND {measure} < %s AND {moment} >= %s AND {moment} < %s"
+        f" WHERE {measure} >= %s AND {measure} < %s AND {moment} >= %s AND {moment} < %s{one_agent}"
         f" ORDER BY {measure} LIMIT 2 OFFSET %s"
     )
-    return position, low, sql, [bucket_bounds(first)[0], bucket_bounds(last)[1], start, end, low - before]
+    return position, low, sql, [*params, low - before]
 
 
 def _interpolated(values: list[int], position: float, low: int) -> float:
@@ -96,53 +155,77 @@ def _read_ranks(parts: list[tuple[Any, str, list]]) -> dict[Any, list[int]]:
     return found
 
 
-def duration_percentiles(*, start: datetime, end: datetime, span: RollupSpan) -> dict[str, Any]:
-    """For each measure, `<measure>__n`, `__p50` and `__p90` over the tickets whose
-    moment (created or resolved) falls in [start, end), whose days `span` covers."""
-    counts = _bucket_counts(span)
+@dataclass
+class DurationFigures:
+    row: dict[str, Any]  # `<measure>__n`, `__p50` and `__p90` of each measure
+    first_response_by_day: dict[date, float]
+    first_response_by_agent: dict[int, float]
+
+
+def duration_figures(
+    *, start: datetime, end: datetime, span: RollupSpan, days: list[date] | None, time_zone: ZoneInfo
+) -> DurationFigures:
+    """Each measure's count and percentiles over the tickets whose moment (created or
+    resolved) falls in [start, end), whose days `span` covers; with `days` (the
+    range's), the median first response of each day and of each assignee. Two
+    statements: the buckets, then the values at the ranks."""
+    counts = _bucket_counts(span, days)
     row: dict[str, Any] = {}
     parts: list[tuple[Any, str, list]] = []
-    positions: dict[str, tuple[float, int]] = {}
-    for measure, moment in MEASURES.items():
-        buckets = counts[measure]
-        row[f"{measure}__n"] = sum(tickets for _bucket, tickets in buckets)
-        for name, percentile in PERCENTILES.items():
-            key = f"{measure}__{name}"
-            row[key] = None
-            if buckets:
-                position, low, sql, params = _rank_values(
-                    measure=measure, moment=moment, start=start, end=end, buckets=buckets, percentile=percentile
-                )
-                positions[key] = (position, low)
-                parts.append((key, sql, params))
-    for key, values in _read_ranks(parts).items():
-        row[key] = _interpolated(values, *positions[key])
-    return row
+    positions: dict[Any, tuple[float, int]] = {}
 
-
-def daily_medians(*, measure: str, days: list[date], time_zone: ZoneInfo) -> dict[date, float]:
-    """The median of `measure` on each of `days` (by its moment's day), from each day's
-    buckets and the tickets of the one or two that hold the middle."""
-    rows = (
-        KPIDurationDay.objects.filter(measure=measure, day__gte=days[0], day__lte=days[-1])
-        .order_by("day", "bucket")
-        .values_list("day", "bucket", "tickets")
-    )
-    by_day: dict[date, list[tuple[int, int]]] = {}
-    for day, bucket, tickets in rows:
-        by_day.setdefault(day, []).append((bucket, tickets))
-    parts: list[tuple[Any, str, list]] = []
-    positions: dict[date, tuple[float, int]] = {}
-    for day, buckets in by_day.items():
-        start = datetime.combine(day, time.min, time_zone)
+    def read(
+        key: Any,
+        *,
+        measure: str,
+        start: datetime,
+        end: datetime,
+        buckets: Buckets,
+        percentile: float,
+        assignee_id: int | None = None,
+    ) -> None:
         position, low, sql, params = _rank_values(
             measure=measure,
             moment=MEASURES[measure],
             start=start,
-            end=datetime.combine(day + timedelta(days=1), time.min, time_zone),
+            end=end,
+            buckets=buckets,
+            percentile=percentile,
+            assignee_id=assignee_id,
+        )
+        positions[key] = (position, low)
+        parts.append((key, sql, params))
+
+    for measure, buckets in counts.overall.items():
+        row[f"{measure}__n"] = sum(tickets for _bucket, tickets in buckets)
+        for name, percentile in PERCENTILES.items():
+            row[f"{measure}__{name}"] = None
+            if buckets:
+                read(
+                    f"{measure}__{name}", measure=measure, start=start, end=end, buckets=buckets, percentile=percentile
+                )
+    for day, buckets in counts.days.items():
+        day_start = datetime.combine(day, time.min, time_zone)
+        day_end = datetime.combine(day + timedelta(days=1), time.min, time_zone)
+        read(("day", day), measure="first_response_s", start=day_start, end=day_end, buckets=buckets, percentile=0.5)
+    for agent, buckets in counts.agents.items():
+        read(
+            ("agent", agent),
+            measure="first_response_s",
+            start=start,
+            end=end,
             buckets=buckets,
             percentile=0.5,
+            assignee_id=agent,
         )
-        positions[day] = (position, low)
-        parts.append((day, sql, params))
-    return {day: _interpolated(values, *positions[day]) for day, values in _read_ranks(parts).items()}
+    by_day: dict[date, float] = {}
+    by_agent: dict[int, float] = {}
+    for key, values in _read_ranks(parts).items():
+        value = _interpolated(values, *positions[key])
+        if isinstance(key, str):
+            row[key] = value
+        elif key[0] == "day":
+            by_day[key[1]] = value
+        else:
+            by_agent[key[1]] = value
+    return DurationFigures(row, by_day, by_agent)

@@ -55,7 +55,7 @@ from tickets.models import (
 )
 from tickets.selectors.fcr import fcr_condition
 from tickets.selectors.kpi_backlog import backlog_from_counts, backlog_from_tickets
-from tickets.selectors.kpi_durations import duration_percentiles
+from tickets.selectors.kpi_durations import DurationFigures, duration_figures
 from tickets.selectors.kpi_percentiles import (
     FIRST_RESPONSE_FIELDS,
     RESOLUTION_FIELDS,
@@ -78,6 +78,9 @@ class KPIFilters:
     @property
     def time_zone(self) -> ZoneInfo:
         return ZoneInfo(settings.TIME_ZONE)
+
+    def days(self) -> list[date]:
+        return [self.date_from + timedelta(days=n) for n in range((self.date_to - self.date_from).days + 1)]
 
     @property
     def start(self) -> datetime:
@@ -264,13 +267,19 @@ def kpi_summary(*, filters: KPIFilters, now: datetime | None = None, detail: boo
     span = RollupSpan.of(filters.date_from, filters.date_to, split_day=edge.day)
 
     row: dict[str, Any] = _ticket_counts(filters, span, edge)
+    durations: DurationFigures | None = None
     if not is_unfiltered(filters):
         row |= created.aggregate(**percentile_aggregates(FIRST_RESPONSE_FIELDS, Q()))
         row |= resolved.aggregate(**percentile_aggregates(RESOLUTION_FIELDS, Q()), **edge.counts())
     else:
-        row |= duration_percentiles(
-            start=filters.start, end=filters.end, span=RollupSpan.of(filters.date_from, filters.date_to)
+        durations = duration_figures(
+            start=filters.start,
+            end=filters.end,
+            span=RollupSpan.of(filters.date_from, filters.date_to),
+            days=filters.days() if detail else None,
+            time_zone=filters.time_zone,
         )
+        row |= durations.row
         # Only the edge day's tickets: its own index range, not the whole range's.
         row |= resolved.filter(resolved_at__gte=edge.start, resolved_at__lt=edge.end).aggregate(**edge.counts())
     judged, fcr = row["eligible"] + row["edge_judged"], row["fcr"] + row["edge_fcr"]
@@ -313,7 +322,7 @@ def kpi_summary(*, filters: KPIFilters, now: datetime | None = None, detail: boo
         **survey_summary(survey_counts, ces_max),
     }
     if detail:
-        result |= kpi_detail(filters=filters, scope=scope, edge=edge, survey_counts=survey_counts)
+        result |= kpi_detail(filters=filters, scope=scope, edge=edge, survey_counts=survey_counts, durations=durations)
     return result
 
 

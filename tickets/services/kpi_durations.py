@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import TruncDate
+from django.db.models import BigIntegerField, Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, TruncDate
 
 from tickets.models import Ticket
 
@@ -34,6 +34,11 @@ MEASURES = {
     "resolution_s": "resolved_at",
     "resolution_business_s": "resolved_at",
 }
+
+
+# The first responses counted per assignee too (the agent table's medians), under a
+# measure of their own so that the sums over MEASURES never count them twice.
+AGENT_MEASURE = "first_response_s_by_assignee"
 
 
 def bucket_of(seconds: int) -> int:
@@ -67,14 +72,31 @@ def bucket_expression(field: str) -> Case:
 
 
 def duration_rows(within: Callable[[str], Q], day: Callable[[str], TruncDate]) -> tuple[str, list]:
-    """The daily rows (day, measure, bucket, tickets) of the days `within` selects."""
-    parts: list[QuerySet] = [
-        Ticket.objects.filter(within(moment), **{f"{measure}__isnull": False})
-        .annotate(r_day=day(moment), r_measure=Value(measure), r_bucket=bucket_expression(measure))
-        .values("r_day", "r_measure", "r_bucket")
-        .annotate(r_n=Count("*"))
-        .order_by()
+    """The daily rows (day, measure, assignee, bucket, tickets) of the days `within` selects."""
+    no_one = Cast(Value(None), BigIntegerField())  # typed: a bare NULL is text to PostgreSQL
+    counted = [
+        (measure, moment, Ticket.objects.filter(**{f"{measure}__isnull": False}), no_one)
         for measure, moment in MEASURES.items()
     ]
-    sql, params = parts[0].union(*parts[1:], all=True).query.sql_with_params()
-    return f"SELECT r_day, r_measure, r_bucket, r_n FROM ({sql}) AS durations", list(params)
+    assigned = Ticket.objects.filter(first_response_s__isnull=False, assignee_id__isnull=False)
+    counted.append(("first_response_s", "created_at", assigned, F("assignee_id")))
+    parts: list[QuerySet] = [
+        tickets.filter(within(moment))
+        .annotate(
+            r_day=day(moment),
+            r_measure=Value(measure if assignee is no_one else AGENT_MEASURE),
+            r_assignee=assignee,
+            r_bucket=bucket_expression(measure),
+        )
+        .values("r_day", "r_measure", "r_assignee", "r_bucket")
+        .annotate(r_n=Count("*"))
+        .order_by()
+        for measure, moment, tickets, assignee in counted
+    ]
+    # Each part's columns named in order: the ORM orders an F() annotation apart.
+    selects, params = [], []
+    for n, part in enumerate(parts):
+        sql, part_params = part.query.sql_with_params()
+        selects.append(f"SELECT r_day, r_measure, r_assignee, r_bucket, r_n FROM ({sql}) AS part{n}")
+        params += part_params
+    return " UNION ALL ".join(selects), params

@@ -246,7 +246,7 @@ ROLLUPS = (
     Rollup(KPISurveyDay, (*DIMENSIONS, "kind", "scale_max", "score", "answers"), _survey_rows),
     Rollup(KPIReplyDay, (*DIMENSIONS, "author_id", "replies"), _reply_rows),
     Rollup(KPITagDay, (*DIMENSIONS, "tag_id", "tickets"), _tag_rows),
-    Rollup(KPIDurationDay, ("day", "measure", "bucket", "tickets"), lambda within: duration_rows(within, _day)),
+    Rollup(KPIDurationDay, ("day", "measure", "assignee_id", "bucket", "tickets"), lambda within: duration_rows(within, _day)),
 )  # fmt: skip
 
 
