@@ -37,7 +37,9 @@ def contact_detail(*, customer_id: int) -> Customer:
 
 def contact_tickets(*, customer_id: int, limit: int = 50) -> list[Ticket]:
     return list(
-        Ticket.objects.filter(customer_id=customer_id).select_related("assignee").order_by("-updated_at", "-id")[:limit]
+        Ticket.objects.filter(customer_id=customer_id)
+        .select_related("assignee")
+        .order_by("-updated_at", "-id")[:limit]
     )
 
 

@@ -163,9 +163,7 @@ def _instance(model, values: dict):
 
 
 def _activity(id_, kind, created_at, actor_id, username) -> TicketActivity:
-    activity = _instance(
-        TicketActivity, {"id": id_, "kind": kind, "created_at": _time(created_at), "actor_id": actor_id}
-    )
+    activity = _instance(TicketActivity, {"id": id_, "kind": kind, "created_at": _time(created_at), "actor_id": actor_id})
     if actor_id is not None:
         actor = _instance(get_user_model(), {"id": actor_id, get_user_model().USERNAME_FIELD: username})
         TicketActivity.actor.field.set_cached_value(activity, actor)
@@ -214,8 +212,7 @@ def ticket_page(*, ticket_id: int) -> TicketPage:
         recent_scores=scores,
         last_inbound=(last_inbound[0], last_inbound[1]) if last_inbound else None,
         past_tickets=[
-            _instance(Ticket, {"id": id_, "subject": subject, "status": status})
-            for id_, subject, status in past_tickets
+            _instance(Ticket, {"id": id_, "subject": subject, "status": status}) for id_, subject, status in past_tickets
         ],
         activities=[_activity(*values) for values in activities],
         surveys=[_survey(*values) for values in surveys],
