@@ -22,6 +22,8 @@ from .core import (  # noqa: F401
 from .counters import InboxCounter  # noqa: F401
 from .kpis import (  # noqa: F401
     KPIDirtyDay,
+    KPIDurationDay,
+    KPIDurationMonth,
     KPIReplyDay,
     KPIReplyMonth,
     KPISurveyDay,

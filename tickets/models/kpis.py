@@ -103,6 +103,23 @@ class TagCounts(models.Model):
         abstract = True
 
 
+class DurationCounts(models.Model):
+    """Tickets per bucket of one duration (tickets/services/kpi_durations.py's grid):
+    first responses by the day the ticket was created, resolutions by the day it was
+    resolved. Not per channel, team or assignee: the buckets would multiply by every
+    combination; only first responses are also counted per assignee, for the agent
+    table. They tell which few tickets hold a percentile's rank."""
+
+    measure = models.CharField(_("measure"), max_length=32)
+    # Only for the measure counted per agent (the agent table's first responses).
+    assignee_id = models.BigIntegerField(_("assignee"), null=True)
+    bucket = models.PositiveIntegerField(_("bucket"))
+    tickets = models.PositiveIntegerField(_("tickets"), default=0)
+
+    class Meta:
+        abstract = True
+
+
 class KPITicketDay(KPIRollup, TicketCounts):
     class Meta:
         verbose_name = _("KPI day of tickets")
@@ -157,3 +174,30 @@ class KPITagMonth(KPIMonthRollup, TagCounts):
         verbose_name = _("KPI month of tags")
         verbose_name_plural = _("KPI months of tags")
         indexes = [models.Index(fields=["month"], name="kpi_tag_month_idx")]
+
+
+class KPIDurationDay(DurationCounts):
+    day = models.DateField(_("day"))
+
+    class Meta:
+        verbose_name = _("KPI day of durations")
+        verbose_name_plural = _("KPI days of durations")
+        # Covering: a range of days is read from the index alone (PostgreSQL).
+        indexes = [models.Index(fields=["day", "measure", "bucket"], include=["assignee_id", "tickets"], name="kpi_duration_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.measure} bucket {self.bucket}"
+
+
+class KPIDurationMonth(DurationCounts):
+    month = models.DateField(_("month"))
+
+    class Meta:
+        verbose_name = _("KPI month of durations")
+        verbose_name_plural = _("KPI months of durations")
+        indexes = [
+            models.Index(fields=["month", "measure", "bucket"], include=["assignee_id", "tickets"], name="kpi_duration_month_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.measure} bucket {self.bucket}"

@@ -14,6 +14,7 @@ from django.db.models.functions import TruncDate
 
 from tickets.models import KPIReplyDay, KPIReplyMonth, KPITicketDay
 from tickets.selectors.fcr import fcr_condition
+from tickets.selectors.kpi_durations import DurationFigures
 from tickets.selectors.kpi_percentiles import as_float, grouped_median, is_postgres
 from tickets.selectors.kpi_spans import RollupSpan, rollup_rows_sql
 from tickets.selectors.kpis import FCREdge, KPIFilters, rate, rollup_days, ticket_filters_q
@@ -64,22 +65,24 @@ def _first_response_medians(filters: KPIFilters, scope: QuerySet) -> tuple[dict[
     """The median first response per day created and per assignee. On PostgreSQL one
     query: a percentile per day over that day's stretch of the created_at index, and
     one per agent over the per-agent index, so that each sorts only its own tickets
-    (one percentile per group over the range sorted every ticket of the range by day)."""
+    (one percentile per group over the range sorted every ticket of the range by day).
+    (Unfiltered, tickets/selectors/kpi_durations.py reads them with the summary's
+    percentiles, from the tickets of their middle buckets only.)"""
     created = scope.filter(created_at__gte=filters.start, created_at__lt=filters.end)
     if not is_postgres():
         per_day = created.annotate(day=TruncDate("created_at", tzinfo=filters.time_zone))
         return grouped_median(per_day, "day", "first_response_s"), grouped_median(
             created.filter(assignee__isnull=False), "assignee_id", "first_response_s"
         )
+    days = filters.days()
     answered = scope.filter(first_response_s__isnull=False)
-    one_day = answered.filter(created_at__gte=RawSQL("days.day_start", ()), created_at__lt=RawSQL("days.day_end", ()))
     one_agent = answered.filter(
         created_at__gte=filters.start, created_at__lt=filters.end, assignee_id=RawSQL("agents.id", ())
     )
-    day_sql, day_params = one_day.values("first_response_s").query.sql_with_params()
     agent_sql, agent_params = one_agent.values("first_response_s").query.sql_with_params()
     median = "SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY first_response_s) FROM ({}) AS answered"
-    days = [filters.date_from + timedelta(days=n) for n in range((filters.date_to - filters.date_from).days + 1)]
+    one_day = answered.filter(created_at__gte=RawSQL("days.day_start", ()), created_at__lt=RawSQL("days.day_end", ()))
+    day_sql, day_params = one_day.values("first_response_s").query.sql_with_params()
     bounds = [datetime.combine(day, time.min, filters.time_zone) for day in [*days, days[-1] + timedelta(days=1)]]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -103,9 +106,15 @@ def _sum_by(cells: FCRCells, position: int) -> dict[Any, tuple[int, int]]:
     return sums
 
 
-def kpi_detail(*, filters: KPIFilters, scope: QuerySet, edge: FCREdge, survey_counts: dict) -> dict[str, Any]:
+def kpi_detail(
+    *, filters: KPIFilters, scope: QuerySet, edge: FCREdge, survey_counts: dict, durations: DurationFigures | None
+) -> dict[str, Any]:
+    """`durations`: the medians already read from the duration rollups, if they were."""
     cells, volume = _cells(filters=filters, scope=scope, edge=edge)
-    by_day, by_agent = _first_response_medians(filters, scope)
+    if durations is not None:
+        by_day, by_agent = durations.first_response_by_day, durations.first_response_by_agent
+    else:
+        by_day, by_agent = _first_response_medians(filters, scope)
     return {
         "trend": kpi_trend(filters=filters, first_response=by_day, cells=cells, volume=volume),
         "agents": kpi_agents(filters=filters, first_response=by_agent, cells=cells, survey_counts=survey_counts),

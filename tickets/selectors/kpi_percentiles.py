@@ -77,13 +77,8 @@ def percentile_aggregates(fields: tuple[str, ...], condition: Q) -> dict[str, An
 def time_summary(row: dict, queryset: QuerySet, fields: tuple[str, ...]) -> dict[str, Any]:
     """The API's summary of a duration from percentile_aggregates' row."""
     wall, business = fields
-    if is_postgres():
-        for field in fields:
-            row[f"{field}__p50"], row[f"{field}__p90"] = row[f"{field}__p50_p90"] or (None, None)
-    else:
-        for field in fields:
-            for name, p in (("p50", 0.5), ("p90", 0.9)):
-                row[f"{field}__{name}"] = _percentile_from_offset(queryset, field, p, row[f"{field}__n"])
+    if any(f"{field}__p50" not in row for field in fields):
+        _percentiles_into(row, queryset, fields)
     return {
         "count": row[f"{wall}__n"],
         "median_s": as_float(row[f"{wall}__p50"]),
@@ -91,6 +86,18 @@ def time_summary(row: dict, queryset: QuerySet, fields: tuple[str, ...]) -> dict
         "business_median_s": as_float(row[f"{business}__p50"]),
         "business_p90_s": as_float(row[f"{business}__p90"]),
     }
+
+
+def _percentiles_into(row: dict, queryset: QuerySet, fields: tuple[str, ...]) -> None:
+    """The row's `__p50` and `__p90` of each field, when the duration rollups
+    (tickets/selectors/kpi_durations.py) did not give them."""
+    if is_postgres():
+        for field in fields:
+            row[f"{field}__p50"], row[f"{field}__p90"] = row[f"{field}__p50_p90"] or (None, None)
+    else:
+        for field in fields:
+            for name, p in (("p50", 0.5), ("p90", 0.9)):
+                row[f"{field}__{name}"] = _percentile_from_offset(queryset, field, p, row[f"{field}__n"])
 
 
 def grouped_median(queryset: QuerySet, group: str, field: str) -> dict[Any, float]:

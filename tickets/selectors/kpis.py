@@ -35,12 +35,8 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    F,
-    Func,
-    IntegerField,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -58,6 +54,8 @@ from tickets.models import (
     Ticket,
 )
 from tickets.selectors.fcr import fcr_condition
+from tickets.selectors.kpi_backlog import backlog_from_counts, backlog_from_tickets
+from tickets.selectors.kpi_durations import DurationFigures, duration_figures
 from tickets.selectors.kpi_percentiles import (
     FIRST_RESPONSE_FIELDS,
     RESOLUTION_FIELDS,
@@ -65,6 +63,7 @@ from tickets.selectors.kpi_percentiles import (
     time_summary,
 )
 from tickets.selectors.kpi_spans import RollupSpan, rollup_rows_sql
+from tickets.services.inbox_counters import counters_supported
 from tickets.services.kpi_rollups import kpi_rollups_flush
 
 
@@ -79,6 +78,9 @@ class KPIFilters:
     @property
     def time_zone(self) -> ZoneInfo:
         return ZoneInfo(settings.TIME_ZONE)
+
+    def days(self) -> list[date]:
+        return [self.date_from + timedelta(days=n) for n in range((self.date_to - self.date_from).days + 1)]
 
     @property
     def start(self) -> datetime:
@@ -101,6 +103,11 @@ def ticket_filters_q(filters: KPIFilters, prefix: str = "") -> Q:
     if filters.agent_id is not None:
         q &= Q(**{f"{prefix}assignee_id": filters.agent_id})
     return q
+
+
+def is_unfiltered(filters: KPIFilters) -> bool:
+    """No channel, team or agent: what the duration rollups count."""
+    return not filters.channel and filters.team_id is None and filters.agent_id is None
 
 
 def rollup_days(model: type, filters: KPIFilters) -> QuerySet:
@@ -245,29 +252,6 @@ def survey_summary(counts: dict[tuple[str, int, int | None], int], ces_max: int)
     }
 
 
-def _count(queryset: QuerySet) -> Subquery:
-    """COUNT(*) of the queryset as a scalar subquery (an annotation, so no GROUP BY)."""
-    return Subquery(
-        queryset.order_by().annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField())).values("n")
-    )
-
-
-def _backlog(scope: QuerySet, *, backlog_end: datetime) -> dict[str, int]:
-    """Active tickets now, and tickets unresolved at the end of the range. The tickets
-    active or never resolved come from the partial index ticket_kpi_backlog_idx (index
-    only, however many tickets were ever resolved); those resolved since the end and
-    no longer active from the resolved_at index, a range that is empty when the range
-    ends today."""
-    active = Q(status__in=Ticket.ACTIVE_STATUSES)
-    created_before_end = Q(created_at__lt=backlog_end)
-    unresolved_at_end = Q(resolved_at__isnull=True) | Q(resolved_at__gte=backlog_end)
-    resolved_since_end = scope.filter(created_before_end, ~active, resolved_at__gte=backlog_end)
-    return scope.filter(active | Q(resolved_at__isnull=True)).aggregate(
-        now=Count("pk", filter=active),
-        end_of_range=Count("pk", filter=created_before_end & unresolved_at_end) + _count(resolved_since_end),
-    )
-
-
 def kpi_summary(*, filters: KPIFilters, now: datetime | None = None, detail: bool = False) -> dict[str, Any]:
     """Every number of the KPI API. `detail` adds the daily trend and the agent table."""
     from tickets.selectors.kpi_detail import kpi_detail
@@ -283,12 +267,31 @@ def kpi_summary(*, filters: KPIFilters, now: datetime | None = None, detail: boo
     span = RollupSpan.of(filters.date_from, filters.date_to, split_day=edge.day)
 
     row: dict[str, Any] = _ticket_counts(filters, span, edge)
-    row |= created.aggregate(**percentile_aggregates(FIRST_RESPONSE_FIELDS, Q()))
-    row |= resolved.aggregate(**percentile_aggregates(RESOLUTION_FIELDS, Q()), **edge.counts())
+    durations: DurationFigures | None = None
+    if not is_unfiltered(filters):
+        row |= created.aggregate(**percentile_aggregates(FIRST_RESPONSE_FIELDS, Q()))
+        row |= resolved.aggregate(**percentile_aggregates(RESOLUTION_FIELDS, Q()), **edge.counts())
+    else:
+        durations = duration_figures(
+            start=filters.start,
+            end=filters.end,
+            span=RollupSpan.of(filters.date_from, filters.date_to),
+            days=filters.days() if detail else None,
+            time_zone=filters.time_zone,
+        )
+        row |= durations.row
+        # Only the edge day's tickets: its own index range, not the whole range's.
+        row |= resolved.filter(resolved_at__gte=edge.start, resolved_at__lt=edge.end).aggregate(**edge.counts())
     judged, fcr = row["eligible"] + row["edge_judged"], row["fcr"] + row["edge_fcr"]
     young, young_fcr = row["young"] + row["edge_young"], row["young_fcr"] + row["edge_young_fcr"]
 
-    backlog = _backlog(scope, backlog_end=min(filters.end, now))
+    backlog_end = min(filters.end, now)
+    if counters_supported():
+        backlog = backlog_from_counts(
+            ticket_filter=ticket_filters_q(filters), scope=scope, backlog_end=backlog_end, time_zone=filters.time_zone
+        )
+    else:
+        backlog = backlog_from_tickets(scope, backlog_end=backlog_end)
     top_tags = _top_tags(filters, RollupSpan.of(filters.date_from, filters.date_to))
     ces_max = 5 if settings.HELPDESK_CES_SCALE == 5 else 7
     survey_counts = _survey_counts(filters, ces_max)
@@ -319,7 +322,7 @@ def kpi_summary(*, filters: KPIFilters, now: datetime | None = None, detail: boo
         **survey_summary(survey_counts, ces_max),
     }
     if detail:
-        result |= kpi_detail(filters=filters, scope=scope, edge=edge, survey_counts=survey_counts)
+        result |= kpi_detail(filters=filters, scope=scope, edge=edge, survey_counts=survey_counts, durations=durations)
     return result
 
 

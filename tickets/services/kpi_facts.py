@@ -20,7 +20,7 @@ from django.db.models.sql import UpdateQuery
 
 from tickets.models import Ticket
 from tickets.selectors.fcr import fcr_facts_computed
-from tickets.services.kpi_rollups import kpi_days_mark
+from tickets.services.kpi_rollups import kpi_days_mark, local_day
 
 
 @cache
@@ -39,7 +39,8 @@ def _refresh_statement(vendor: str, window_days: int) -> tuple[str, tuple, list]
 
 
 def ticket_fcr_facts_refresh(*, ticket_ids: Iterable[int]) -> None:
-    """Recomputes the facts of these tickets; their resolution days go stale."""
+    """Recomputes the facts of these tickets; their resolution days go stale, and their
+    creation days, whose first responses a reply or its approval may have just set."""
     ids = sorted(set(ticket_ids))
     if not ids:
         return
@@ -48,12 +49,13 @@ def ticket_fcr_facts_refresh(*, ticket_ids: Iterable[int]) -> None:
     placeholders = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
         cursor.execute(
-            f'{update} WHERE {table}."id" IN ({placeholders}) RETURNING {table}."resolved_at"', (*params, *ids)
+            f'{update} WHERE {table}."id" IN ({placeholders}) RETURNING {table}."resolved_at", {table}."created_at"',
+            (*params, *ids),
         )
-        resolved = [row[0] for row in cursor.fetchall()]
+        moments = [moment for row in cursor.fetchall() for moment in row]
     for converter, column in converters:
-        resolved = [converter(value, column, connection) for value in resolved]
-    kpi_days_mark(resolved)
+        moments = [converter(value, column, connection) for value in moments]
+    kpi_days_mark(moments)
 
 
 def fcr_facts_of_unresolved(ticket: Ticket) -> list[str]:
@@ -63,6 +65,12 @@ def fcr_facts_of_unresolved(ticket: Ticket) -> list[str]:
     contact can follow it."""
     ticket.fcr_one_contact = ticket.agent_reply_count == 1
     ticket.repeat_contact_at = None
+    first_response = ticket.first_response_at
+    if first_response is not None and first_response == ticket.last_agent_reply_at:
+        # This reply is the first response, counted on the day the ticket was created
+        # (the duration rollups); the reply's own day is marked by the reply.
+        if local_day(ticket.created_at) != local_day(first_response):
+            kpi_days_mark([ticket.created_at])
     return ["fcr_one_contact", "repeat_contact_at"]
 
 

@@ -14,6 +14,8 @@ from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 
 from tickets.models import (
+    KPIDurationDay,
+    KPIDurationMonth,
     KPIReplyDay,
     KPIReplyMonth,
     KPISurveyDay,
@@ -33,6 +35,7 @@ class MonthRollup:
     month_model: type
     keys: tuple[str, ...]  # besides the month and the ticket dimensions
     counters: tuple[str, ...]
+    dimensions: tuple[str, ...] = TICKET_DIMENSIONS
 
     @property
     def table(self) -> str:
@@ -40,7 +43,7 @@ class MonthRollup:
 
     @property
     def group(self) -> tuple[str, ...]:
-        return (*TICKET_DIMENSIONS, *self.keys)
+        return (*self.dimensions, *self.keys)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -57,6 +60,7 @@ MONTH_ROLLUPS = (
     MonthRollup(KPISurveyDay, KPISurveyMonth, ("kind", "scale_max", "score"), ("answers",)),
     MonthRollup(KPIReplyDay, KPIReplyMonth, ("author_id",), ("replies",)),
     MonthRollup(KPITagDay, KPITagMonth, ("tag_id",), ("tickets",)),
+    MonthRollup(KPIDurationDay, KPIDurationMonth, ("measure", "assignee_id", "bucket"), ("tickets",), dimensions=()),
 )
 
 

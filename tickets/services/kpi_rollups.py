@@ -26,8 +26,19 @@ from django.db.models import Count, F, Q, QuerySet, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from tickets.models import KPIDirtyDay, KPIReplyDay, KPISurveyDay, KPITagDay, KPITicketDay, Message, Survey, Ticket
+from tickets.models import (
+    KPIDirtyDay,
+    KPIDurationDay,
+    KPIReplyDay,
+    KPISurveyDay,
+    KPITagDay,
+    KPITicketDay,
+    Message,
+    Survey,
+    Ticket,
+)
 from tickets.selectors.fcr import fcr_condition
+from tickets.services.kpi_durations import duration_rows
 from tickets.services.kpi_month_rollups import (
     MONTH_ROLLUPS,
     kpi_month_statements,
@@ -235,6 +246,7 @@ ROLLUPS = (
     Rollup(KPISurveyDay, (*DIMENSIONS, "kind", "scale_max", "score", "answers"), _survey_rows),
     Rollup(KPIReplyDay, (*DIMENSIONS, "author_id", "replies"), _reply_rows),
     Rollup(KPITagDay, (*DIMENSIONS, "tag_id", "tickets"), _tag_rows),
+    Rollup(KPIDurationDay, ("day", "measure", "assignee_id", "bucket", "tickets"), lambda within: duration_rows(within, _day)),
 )  # fmt: skip
 
 

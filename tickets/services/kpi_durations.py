@@ -1,0 +1,102 @@
+"""The duration rollups (KPIDurationDay, KPIDurationMonth): tickets per day and bucket
+of each duration the dashboard gives percentiles of. A bucket holds the durations of
+two significant digits (1 s wide below a minute, 10 s up to 10 minutes, 60 s up to
+an hour, and so on), about 55 buckets per power of ten: a percentile's rank falls
+in one bucket, whose few tickets tickets/selectors/kpi_durations.py then reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db.models import BigIntegerField, Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, TruncDate
+
+from tickets.models import Ticket
+
+# (first duration in seconds, bucket width): each stretch ends where the next begins.
+GRID = ((0, 1), (60, 10), (600, 60), (3600, 600), (36_000, 6_000), (360_000, 60_000))
+
+
+def _first_buckets() -> list[int]:
+    firsts = [0]
+    for (start, width), (next_start, _width) in zip(GRID, GRID[1:], strict=False):
+        firsts.append(firsts[-1] + (next_start - start) // width)
+    return firsts
+
+
+FIRST_BUCKETS = _first_buckets()
+
+# (measure, the moment whose day counts it): first responses of the tickets created
+# on a day, resolutions of those resolved on it (tickets/selectors/kpis.py's docstring).
+MEASURES = {
+    "first_response_s": "created_at",
+    "first_response_business_s": "created_at",
+    "resolution_s": "resolved_at",
+    "resolution_business_s": "resolved_at",
+}
+
+
+# The first responses counted per assignee too (the agent table's medians), under a
+# measure of their own so that the sums over MEASURES never count them twice.
+AGENT_MEASURE = "first_response_s_by_assignee"
+
+
+def bucket_of(seconds: int) -> int:
+    for (start, width), first in reversed(list(zip(GRID, FIRST_BUCKETS, strict=True))):
+        if seconds >= start:
+            return first + (seconds - start) // width
+    raise ValueError(seconds)
+
+
+def bucket_bounds(bucket: int) -> tuple[int, int]:
+    """The durations of a bucket: [low, high)."""
+    for (start, width), first in reversed(list(zip(GRID, FIRST_BUCKETS, strict=True))):
+        if bucket >= first:
+            low = start + (bucket - first) * width
+            return low, low + width
+    raise ValueError(bucket)
+
+
+def bucket_expression(field: str) -> Case:
+    """bucket_of() in SQL: integer division, the same on every database."""
+    stretches = list(zip(GRID, FIRST_BUCKETS, strict=True))
+    whens = [
+        When(
+            **{f"{field}__lt": next_start},
+            then=Value(first) + (F(field) - Value(start)) / Value(width),
+        )
+        for ((start, width), first), ((next_start, _w), _f) in zip(stretches, stretches[1:], strict=False)
+    ]
+    (start, width), first = stretches[-1]
+    return Case(*whens, default=Value(first) + (F(field) - Value(start)) / Value(width), output_field=IntegerField())
+
+
+def duration_rows(within: Callable[[str], Q], day: Callable[[str], TruncDate]) -> tuple[str, list]:
+    """The daily rows (day, measure, assignee, bucket, tickets) of the days `within` selects."""
+    no_one = Cast(Value(None), BigIntegerField())  # typed: a bare NULL is text to PostgreSQL
+    counted = [
+        (measure, moment, Ticket.objects.filter(**{f"{measure}__isnull": False}), no_one)
+        for measure, moment in MEASURES.items()
+    ]
+    assigned = Ticket.objects.filter(first_response_s__isnull=False, assignee_id__isnull=False)
+    counted.append(("first_response_s", "created_at", assigned, F("assignee_id")))
+    parts: list[QuerySet] = [
+        tickets.filter(within(moment))
+        .annotate(
+            r_day=day(moment),
+            r_measure=Value(measure if assignee is no_one else AGENT_MEASURE),
+            r_assignee=assignee,
+            r_bucket=bucket_expression(measure),
+        )
+        .values("r_day", "r_measure", "r_assignee", "r_bucket")
+        .annotate(r_n=Count("*"))
+        .order_by()
+        for measure, moment, tickets, assignee in counted
+    ]
+    # Each part's columns named in order: the ORM orders an F() annotation apart.
+    selects, params = [], []
+    for n, part in enumerate(parts):
+        sql, part_params = part.query.sql_with_params()
+        selects.append(f"SELECT r_day, r_measure, r_assignee, r_bucket, r_n FROM ({sql}) AS part{n}")
+        params += part_params
+    return " UNION ALL ".join(selects), params
