@@ -45,6 +45,7 @@ from tickets.services.demo.plan import (
     Person,
     chunks,
 )
+from tickets.services.demo.search import customer_search_terms
 from tickets.services.demo.showcase import showcase_seed
 from tickets.services.demo.sla import SlaClock, demo_sla_policies_ensure
 from tickets.services.demo.surveys import SurveyAnswers
@@ -105,13 +106,17 @@ def demo_seed(
     )  # fmt: skip
     clock = SlaClock(calendar=calendar, now=now)
 
+    # The workers write the search documents as they go: they have the texts at hand.
+    parallel = workers > 1 and tickets > batch_size and writer_class is CopyWriter and not connection.in_atomic_block
     people: list[Person] = []
     customers = max(12, tickets // 3)
     with times.phase("customers"):
         for start in range(0, customers, batch_size):
-            people += writer.customers(
-                [generator.customer(offset + i) for i in range(start, min(customers, start + batch_size))]
-            )
+            built = [generator.customer(offset + i) for i in range(start, min(customers, start + batch_size))]
+            if parallel:
+                for customer, person, identities in built:
+                    person.search_terms = customer_search_terms(customer, identities)
+            people += writer.customers(built)
     summary.customers = len(people)
     summary.identities = sum(bool(p.email) + bool(p.phone) + bool(p.chat) + len(p.messaging) for p in people)
     by_channel = {
@@ -136,8 +141,7 @@ def demo_seed(
         surveys=SurveyAnswers(),
     )  # fmt: skip
     loaded = [Ticket, Message, TicketActivity, TicketSLA, Ticket.tags.through, Attachment, Survey, ChatSessionLog]
-    if workers > 1 and tickets > batch_size and writer_class is CopyWriter and not connection.in_atomic_block:
-        # The workers write the search documents as they go: they have the texts at hand.
+    if parallel:
         with secondary_indexes_deferred([*loaded, TicketSearchDocument], enabled=fresh, times=times):
             with times.phase("tickets (workers)"):
                 for counts in stories_write_parallel(
