@@ -106,17 +106,24 @@ def demo_seed(
     )  # fmt: skip
     clock = SlaClock(calendar=calendar, now=now)
 
+    # A second thread or worker processes write with connections of their own, which
+    # would not see the rows of a transaction the caller has open.
+    threaded = writer_class is CopyWriter and not connection.in_atomic_block
     # The workers write the search documents as they go: they have the texts at hand.
-    parallel = workers > 1 and tickets > batch_size and writer_class is CopyWriter and not connection.in_atomic_block
+    parallel = threaded and workers > 1 and tickets > batch_size
     people: list[Person] = []
     customers = max(12, tickets // 3)
     with times.phase("customers"):
-        for start in range(0, customers, batch_size):
-            built = [generator.customer(offset + i) for i in range(start, min(customers, start + batch_size))]
-            if parallel:
-                for customer, person, identities in built:
-                    person.search_terms = customer_search_terms(customer, identities)
-            people += writer.customers(built)
+        pipeline = BatchPipeline(writer.customers, threaded=threaded)
+        try:
+            for start in range(0, customers, batch_size):
+                built = [generator.customer(offset + i) for i in range(start, min(customers, start + batch_size))]
+                if parallel:
+                    for customer, person, identities in built:
+                        person.search_terms = customer_search_terms(customer, identities)
+                pipeline.submit(built, then=people.extend)
+        finally:
+            pipeline.close()
     summary.customers = len(people)
     summary.identities = sum(bool(p.email) + bool(p.phone) + bool(p.chat) + len(p.messaging) for p in people)
     by_channel = {
@@ -156,9 +163,7 @@ def demo_seed(
         seeding_session_prepare()
     else:
         with secondary_indexes_deferred(loaded, enabled=fresh, times=times), times.phase("tickets"):
-            pipeline = BatchPipeline(
-                writer.stories, threaded=writer_class is CopyWriter and not connection.in_atomic_block
-            )
+            pipeline = BatchPipeline(writer.stories, threaded=threaded)
             try:
                 for chunk in chunks(tickets, batch_size):
                     pipeline.submit(batches.make(chunk), then=written)
