@@ -92,7 +92,7 @@ def secondary_indexes_deferred(
             with connection.cursor() as cursor:
                 for table, name, definition in foreign_keys:
                     cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition} NOT VALID")
-            _side_by_side(
+            side_by_side(
                 [f"ALTER TABLE {quote(table)} VALIDATE CONSTRAINT {quote(name)}" for table, name, _ in foreign_keys]
                 # The planner's statistics, before the rebuilds that follow read these tables.
                 + [f"ANALYZE {quote(table)}" for table in names]
@@ -127,12 +127,13 @@ def _indexes_make(
                 editor.add_constraint(model, made)
 
     work = sorted([*unique, *indexes], key=lambda index: -sizes.get(index[0], 0))
-    _side_by_side([partial(make, index) for index in work])
+    side_by_side([partial(make, index) for index in work])
 
 
-def _side_by_side(work: list[str | Callable[[], None]]) -> None:
+def side_by_side(work: list[str | Callable[[], None]]) -> None:
     """Runs the statements (or callables) on INDEX_BUILDERS connections of their own, in
-    order, each taking the next as it is free; each connection is closed after."""
+    order, each taking the next as it is free; each connection is closed after. For
+    work that locks no two tables at once (one index, one table), or it may deadlock."""
     pending: queue.SimpleQueue = queue.SimpleQueue()
     for item in work:
         pending.put(item)
