@@ -10,7 +10,8 @@ holds (pg_indexes, pg_constraint), so that nothing drifts from the migrations.
 PostgreSQL writes a partial index's condition back in another, equivalent form
 (`status IN (...)` as `status = ANY (ARRAY[...])`), which made again from that text
 may no longer match the queries the index was made for. Primary keys stay: they are
-sequential and cheap, and the search documents' upsert needs theirs."""
+sequential and cheap. The indexes are made again on two connections at once, and the
+foreign keys checked the same way once they are back."""
 
 from __future__ import annotations
 
