@@ -9,6 +9,7 @@ ten million messages back."""
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import random
 import time
@@ -87,6 +88,9 @@ def stories_write_parallel(
     for opened in connections.all(initialized_only=True):
         if hasattr(opened, "close_pool"):
             opened.close_pool()
+    # What the workers inherit (the customers, the search text caches) stays out of
+    # their garbage collections, which would otherwise walk all of it again and again.
+    gc.freeze()
     context = multiprocessing.get_context("fork")
     try:
         with context.Pool(workers, initializer=seeding_session_prepare) as pool:
@@ -99,6 +103,7 @@ def stories_write_parallel(
             pool.join()
     finally:
         _job = None
+        gc.unfreeze()
 
 
 def _batch_write(numbered: tuple[int, int]) -> tuple[tuple[int, int, int], dict[str, float]]:
