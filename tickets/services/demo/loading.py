@@ -135,6 +135,15 @@ def side_by_side(work: list[str | Callable[[], None]]) -> None:
     """Runs the statements (or callables) on INDEX_BUILDERS connections of their own, in
     order, each taking the next as it is free; each connection is closed after. For
     work that locks no two tables at once (one index, one table), or it may deadlock."""
+    if connection.in_atomic_block:
+        # Other connections would wait on the locks of the caller's open transaction.
+        for item in work:
+            if callable(item):
+                item()
+            else:
+                with connection.cursor() as cursor:
+                    cursor.execute(item)
+        return
     pending: queue.SimpleQueue = queue.SimpleQueue()
     for item in work:
         pending.put(item)
