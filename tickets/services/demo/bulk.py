@@ -34,7 +34,7 @@ from tickets.models import (
 from tickets.services.demo.canned import demo_canned_seed
 from tickets.services.demo.files import demo_files
 from tickets.services.demo.generator import StoryGenerator
-from tickets.services.demo.loading import secondary_indexes_deferred, seeding_session_prepare
+from tickets.services.demo.loading import secondary_indexes_deferred, seeding_session_prepare, side_by_side
 from tickets.services.demo.parallel import StoryBatches, stories_write_parallel
 from tickets.services.demo.people import demo_calendar_ensure, demo_users_ensure
 from tickets.services.demo.phases import PhaseTimes
@@ -45,6 +45,7 @@ from tickets.services.demo.plan import (
     Person,
     chunks,
 )
+from tickets.services.demo.search import customer_search_terms
 from tickets.services.demo.showcase import showcase_seed
 from tickets.services.demo.sla import SlaClock, demo_sla_policies_ensure
 from tickets.services.demo.surveys import SurveyAnswers
@@ -105,13 +106,24 @@ def demo_seed(
     )  # fmt: skip
     clock = SlaClock(calendar=calendar, now=now)
 
+    # A second thread or worker processes write with connections of their own, which
+    # would not see the rows of a transaction the caller has open.
+    threaded = writer_class is CopyWriter and not connection.in_atomic_block
+    # The workers write the search documents as they go: they have the texts at hand.
+    parallel = threaded and workers > 1 and tickets > batch_size
     people: list[Person] = []
     customers = max(12, tickets // 3)
     with times.phase("customers"):
-        for start in range(0, customers, batch_size):
-            people += writer.customers(
-                [generator.customer(offset + i) for i in range(start, min(customers, start + batch_size))]
-            )
+        pipeline = BatchPipeline(writer.customers, threaded=threaded)
+        try:
+            for start in range(0, customers, batch_size):
+                built = [generator.customer(offset + i) for i in range(start, min(customers, start + batch_size))]
+                if parallel:
+                    for customer, person, identities in built:
+                        person.search_terms = customer_search_terms(customer, identities)
+                pipeline.submit(built, then=people.extend)
+        finally:
+            pipeline.close()
     summary.customers = len(people)
     summary.identities = sum(bool(p.email) + bool(p.phone) + bool(p.chat) + len(p.messaging) for p in people)
     by_channel = {
@@ -136,8 +148,7 @@ def demo_seed(
         surveys=SurveyAnswers(),
     )  # fmt: skip
     loaded = [Ticket, Message, TicketActivity, TicketSLA, Ticket.tags.through, Attachment, Survey, ChatSessionLog]
-    if workers > 1 and tickets > batch_size and writer_class is CopyWriter and not connection.in_atomic_block:
-        # The workers write the search documents as they go: they have the texts at hand.
+    if parallel:
         with secondary_indexes_deferred([*loaded, TicketSearchDocument], enabled=fresh, times=times):
             with times.phase("tickets (workers)"):
                 for counts in stories_write_parallel(
@@ -152,9 +163,7 @@ def demo_seed(
         seeding_session_prepare()
     else:
         with secondary_indexes_deferred(loaded, enabled=fresh, times=times), times.phase("tickets"):
-            pipeline = BatchPipeline(
-                writer.stories, threaded=writer_class is CopyWriter and not connection.in_atomic_block
-            )
+            pipeline = BatchPipeline(writer.stories, threaded=threaded)
             try:
                 for chunk in chunks(tickets, batch_size):
                     pipeline.submit(batches.make(chunk), then=written)
@@ -181,10 +190,17 @@ def demo_tables_compact() -> None:
     """After the rebuilds: their UPDATE of every bulk ticket and customer left each
     index twice its size, and the planner then reads whole tables where a covering
     index would do. A database that grew by inserts has no such bloat, so the demo's
-    should not either (PostgreSQL)."""
+    should not either (PostgreSQL). The indexes are made again side by side, the
+    biggest first."""
     if connection.vendor != "postgresql":
         return
+    tables = [model._meta.db_table for model in (Ticket, Customer)]
     with connection.cursor() as cursor:
-        for model in (Ticket, Customer):
-            cursor.execute(f'REINDEX TABLE "{model._meta.db_table}"')
-            cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+        cursor.execute(
+            "SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = ANY(%s::regclass[]) "
+            "ORDER BY pg_relation_size(indexrelid) DESC",
+            [tables],
+        )
+        indexes = [name for (name,) in cursor.fetchall()]
+    quote = connection.ops.quote_name
+    side_by_side([f"REINDEX INDEX {name}" for name in indexes] + [f"ANALYZE {quote(table)}" for table in tables])

@@ -10,12 +10,16 @@ holds (pg_indexes, pg_constraint), so that nothing drifts from the migrations.
 PostgreSQL writes a partial index's condition back in another, equivalent form
 (`status IN (...)` as `status = ANY (ARRAY[...])`), which made again from that text
 may no longer match the queries the index was made for. Primary keys stay: they are
-sequential and cheap, and the search documents' upsert needs theirs."""
+sequential and cheap. The indexes are made again on two connections at once, and the
+foreign keys checked the same way once they are back."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import queue
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 
 from django.db import connection, models, transaction
 
@@ -43,6 +47,9 @@ ORDER BY c.contype DESC, c.conrelid::regclass::text, c.conname
 """
 # Index builds sort in memory rather than on disk (per build, for the seeding session only).
 MAINTENANCE_WORK_MEM = "1GB"
+# Connections making the indexes again at once: a GIN or a small table's build uses one
+# core, and the builds wait on the disk in turns.
+INDEX_BUILDERS = 2
 
 
 @contextmanager
@@ -77,24 +84,91 @@ def secondary_indexes_deferred(
     try:
         yield True
     finally:
-        with (times or PhaseTimes()).phase("indexes rebuilt"), connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem = %s", [MAINTENANCE_WORK_MEM])
-            for _, name, definition in indexes:
-                if name in declared:
-                    model, index = declared[name]
-                    with connection.schema_editor(atomic=False) as editor:
-                        if isinstance(index, models.Index):
-                            editor.add_index(model, index)
-                        else:
-                            editor.add_constraint(model, index)
-                else:
-                    cursor.execute(definition)
-            for table, name, definition in constraints:
+        foreign_keys = [(t, n, d) for t, n, d in constraints if d.startswith("FOREIGN KEY")]
+        unique = [(t, n, d) for t, n, d in constraints if not d.startswith("FOREIGN KEY")]
+        with (times or PhaseTimes()).phase("indexes rebuilt"):
+            _indexes_make(indexes, declared, unique, names)
+            # The foreign keys go back unchecked, at once, and are checked after, side by side:
+            # adding one checked would lock its referenced table against the others meanwhile.
+            with connection.cursor() as cursor:
+                for table, name, definition in foreign_keys:
+                    cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition} NOT VALID")
+            side_by_side(
+                [f"ALTER TABLE {quote(table)} VALIDATE CONSTRAINT {quote(name)}" for table, name, _ in foreign_keys]
+                # The planner's statistics, before the rebuilds that follow read these tables.
+                + [f"ANALYZE {quote(table)}" for table in names]
+            )
+
+
+def _indexes_make(
+    indexes: list[tuple[str, str, str]], declared: dict, unique: list[tuple[str, str, str]], tables: list[str]
+) -> None:
+    """The indexes and unique constraints made again, the biggest tables' first, on
+    INDEX_BUILDERS connections."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname, pg_relation_size(oid) FROM pg_class WHERE relname = ANY(%s)", [tables])
+        sizes = dict(cursor.fetchall())
+
+    def make(index: tuple[str, str, str]) -> None:
+        table, name, definition = index
+        if (table, name, definition) in unique:
+            with connection.cursor() as cursor:
                 cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
-            cursor.execute("RESET maintenance_work_mem")
-            # The planner's statistics, before the rebuilds that follow read these tables.
-            for table in names:
-                cursor.execute(f"ANALYZE {quote(table)}")
+            return
+        if name not in declared:
+            with connection.cursor() as cursor:
+                cursor.execute(definition)
+            return
+        model, made = declared[name]
+        with connection.schema_editor(atomic=False) as editor:
+            if isinstance(made, models.Index):
+                editor.add_index(model, made)
+            else:
+                editor.add_constraint(model, made)
+
+    work = sorted([*unique, *indexes], key=lambda index: -sizes.get(index[0], 0))
+    side_by_side([partial(make, index) for index in work])
+
+
+def side_by_side(work: list[str | Callable[[], None]]) -> None:
+    """Runs the statements (or callables) on INDEX_BUILDERS connections of their own, in
+    order, each taking the next as it is free; each connection is closed after. For
+    work that locks no two tables at once (one index, one table), or it may deadlock."""
+    if connection.in_atomic_block:
+        # Other connections would wait on the locks of the caller's open transaction.
+        for item in work:
+            if callable(item):
+                item()
+            else:
+                with connection.cursor() as cursor:
+                    cursor.execute(item)
+        return
+    pending: queue.SimpleQueue = queue.SimpleQueue()
+    for item in work:
+        pending.put(item)
+
+    def builder() -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET maintenance_work_mem = %s", [MAINTENANCE_WORK_MEM])
+                cursor.execute("SET synchronous_commit = off")
+            while True:
+                try:
+                    item = pending.get_nowait()
+                except queue.Empty:
+                    return
+                if callable(item):
+                    item()
+                else:
+                    with connection.cursor() as cursor:
+                        cursor.execute(item)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(INDEX_BUILDERS, thread_name_prefix="demo-index") as pool:
+        for built in [pool.submit(builder) for _ in range(INDEX_BUILDERS)]:
+            built.result()
 
 
 def _declared(

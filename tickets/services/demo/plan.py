@@ -41,6 +41,8 @@ class Person:
     chat: str | None
     # Their LINE userId, Messenger PSID, Instagram IGSID, by channel.
     messaging: dict[str, str] = field(default_factory=dict)
+    # The words their tickets' search documents find them by, as tsvector text.
+    search_terms: str = ""
 
 
 @dataclass

@@ -157,7 +157,10 @@ def _copy(cursor, model: type[models.Model], rows: Iterable[models.Model], *, wi
     values = attrgetter(*(f.attname for f in fields))
     # JSON and file fields need their database form; every other value goes as it is.
     prepared = [(i, f) for i, f in enumerate(fields) if isinstance(f, models.JSONField | models.FileField)]
-    with cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+    types = _column_types(cursor, model._meta.db_table)
+    # Binary: PostgreSQL reads timestamps and numbers as they are instead of parsing their text.
+    with cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types([types[f.column] for f in fields])
         for row in rows:
             value = values(row)
             if prepared:
@@ -167,23 +170,37 @@ def _copy(cursor, model: type[models.Model], rows: Iterable[models.Model], *, wi
             copy.write_row(value)
 
 
+_COLUMN_TYPES: dict[str, dict[str, int]] = {}
+
+
+def _column_types(cursor, table: str) -> dict[str, int]:
+    """The type oid of each of the table's columns, read once per process."""
+    if table not in _COLUMN_TYPES:
+        cursor.execute(
+            "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0", [table]
+        )
+        _COLUMN_TYPES[table] = dict(cursor.fetchall())
+    return _COLUMN_TYPES[table]
+
+
 class BatchPipeline:
-    """Writes each batch on a second thread while the caller generates the next one,
-    so that PostgreSQL stores one batch while Python makes the next: each takes about
-    as long as the other. Inline when `threaded` is off, as it must be inside a
+    """Writes each batch (of stories, or of customers) on a second thread while the
+    caller generates the next one, so that PostgreSQL stores one batch while Python
+    makes the next: each takes about as long as the other. Batches are written, and
+    `then` called, in the order they were submitted. Inline when `threaded` is off, as it must be inside a
     transaction, whose uncommitted rows the thread's own connection would not see."""
 
-    def __init__(self, write: Callable[[list[Story]], T], *, threaded: bool) -> None:
+    def __init__(self, write: Callable[[list], T], *, threaded: bool) -> None:
         self.write = write
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-writer") if threaded else None
         self.pending: tuple[Future[T], Callable[[T], None]] | None = None
 
-    def submit(self, stories: list[Story], *, then: Callable[[T], None]) -> None:
+    def submit(self, batch: list, *, then: Callable[[T], None]) -> None:
         if self.executor is None:
-            then(self.write(stories))
+            then(self.write(batch))
             return
         self._wait()
-        self.pending = (self.executor.submit(self.write, stories), then)
+        self.pending = (self.executor.submit(self.write, batch), then)
 
     def close(self) -> None:
         """Waits for the last batch; the thread's connection is closed with it."""
