@@ -90,6 +90,15 @@ def test_the_kept_menu_and_help_follow_the_language_and_the_role(agent_browser, 
     assert 'data-testid="approvals-link"' in supervisor_browser.get("/console/").content.decode()
 
 
+def test_a_supervisor_reaches_the_dashboard_and_the_rules_from_the_menu(agent_browser, supervisor_browser):
+    menu = supervisor_browser.get("/console/").content.decode()
+    assert 'href="/console/dashboard/" data-testid="dashboard-link">Dashboard</a>' in menu
+    assert 'href="/console/rules/" data-testid="rules-link">Escalation rules</a>' in menu
+    assert supervisor_browser.get("/console/dashboard/").status_code == 200
+    agents_menu = agent_browser.get("/console/").content.decode()
+    assert "dashboard-link" not in agents_menu and "rules-link" not in agents_menu
+
+
 def test_the_bell_links_each_notification_to_its_ticket(agent_browser, agent):
     from tests.factories import deliver
 
