@@ -12,7 +12,6 @@ from django.core.handlers.asgi import ASGIHandler
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 
 
-
 class SynchronousRequestHandler(ASGIHandler):
     """Django's ASGI handler with the middleware chain and the view run as one
     synchronous call in the request thread. Every view here is synchronous, and so is

@@ -87,7 +87,12 @@ def walk() -> None:
     report("api detail", api.get(f"/api/v1/tickets/{ticket.pk}/"))
     created = api.post(
         "/api/v1/tickets/",
-        {"subject": "Invoice copy", "body": "Please send a copy of invoice 42.", "customer": customer.pk, "channel": "email"},
+        {
+            "subject": "Invoice copy",
+            "body": "Please send a copy of invoice 42.",
+            "customer": customer.pk,
+            "channel": "email",
+        },
         content_type="application/json",
     )
     report("api create", created, ok=created.status_code == 201)

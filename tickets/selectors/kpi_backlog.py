@@ -22,12 +22,11 @@ def _count(queryset: QuerySet) -> Subquery:
 
 def backlog_from_tickets(scope: QuerySet, *, backlog_end: datetime) -> dict[str, int]:
     """Active tickets now, and tickets unresolved at the end of the range, where the
-    inbox counters are not kept (SQLite), and the figures the other way is proven
-    against. The tickets
-    active or never resolved come from the partial index ticket_kpi_backlog_idx (index
-    only, however many tickets were ever resolved); those resolved since the end and
-    no longer active from the resolved_at index, a range that is empty when the range
-    ends today."""
+    inbox counters are not kept (SQLite); backlog_from_counts is proven equal to it.
+    The tickets active or never resolved come from the partial index
+    ticket_kpi_backlog_idx (index only, however many tickets were ever resolved);
+    those resolved since the end and no longer active from the resolved_at index, a
+    range that is empty when the range ends today."""
     active = Q(status__in=Ticket.ACTIVE_STATUSES)
     created_before_end = Q(created_at__lt=backlog_end)
     unresolved_at_end = Q(resolved_at__isnull=True) | Q(resolved_at__gte=backlog_end)
