@@ -404,14 +404,20 @@
     const button = replyForm.querySelector("[data-testid=reply-send]");
     button.disabled = true;
     showReplyError("");
+    // The reply can reach the timeline over the websocket before this answer does,
+    // so the composer empties at once and gets the draft back if the send fails.
+    const body = new FormData(replyForm);
+    const draft = replyText.value;
+    replyText.value = "";
+    const restoreDraft = () => { if (!replyText.value) replyText.value = draft; };
     try {
       const response = await fetch(replyForm.action, {
-        method: "POST", body: new FormData(replyForm), credentials: "same-origin",
+        method: "POST", body, credentials: "same-origin",
         headers: { "X-Requested-With": "fetch" },
       });
       let data = {};
       try { data = await response.json(); } catch (_) { /* a proxy's error page */ }
-      if (!response.ok) { showReplyError(data.error || response.statusText); return; }
+      if (!response.ok) { restoreDraft(); showReplyError(data.error || response.statusText); return; }
       if (data.html && !document.getElementById("message-" + data.message)) {
         const template = document.createElement("template");
         template.innerHTML = data.html.trim();
@@ -422,11 +428,11 @@
       }
       document.getElementById("message-" + data.message)?.scrollIntoView({ block: "nearest" });
       if (data.notice) showReplyError(data.notice);
-      replyText.value = "";
       if (fileInput) fileInput.value = "";
       listFiles();
       send({ type: "typing", ticket: ticketId, typing: false });
     } catch (_) {
+      restoreDraft();
       showReplyError(strings.offline || "Offline");
     } finally {
       button.disabled = false;

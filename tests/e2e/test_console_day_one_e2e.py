@@ -84,6 +84,19 @@ def test_a_reply_goes_out_on_the_tickets_channel_with_a_file_without_waiting(
     assert reply.channel == "email" and reply.attachments.get().filename == THAI_FILE
 
 
+def test_a_reply_that_cannot_be_sent_gives_the_draft_back(asgi_server, agent_context, e2e_agent):
+    ticket = deliver("email", "malee@example.com", "Where is my parcel?", subject="Parcel").ticket
+    page = agent_context.new_page()
+    page.goto(f"/console/tickets/{ticket.pk}/")
+    page.locator("[data-testid=reply-text]").fill("It left the warehouse today")
+    agent_context.set_offline(True)
+    page.get_by_role("button", name="Send", exact=True).click()
+    page.locator("[data-testid=reply-error]").wait_for(state="visible")
+    assert page.locator("[data-testid=reply-text]").input_value() == "It left the warehouse today"
+    agent_context.set_offline(False)
+    assert not Message.objects.filter(ticket=ticket, direction="out", is_automatic=False).exists()
+
+
 @pytest.mark.parametrize(("locale", "send_label", "reply_label"), LANGUAGES)
 def test_a_canned_response_is_inserted_with_slash(asgi_server, new_context, e2e_agent, locale, send_label, reply_label):
     from tests.e2e.servers import session_cookie_for
