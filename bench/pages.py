@@ -21,7 +21,10 @@ seeded databases are kept (named `<database>_pages_<N>`) and reused by the next
 run, which only reads them (no migration; it stops if they need one) apart from
 the signed-in session; without it they are dropped at the end. In-process runs go through Django's
 test client (view, SQL and template rendering, no network); the HTTP runs go to
-`uvicorn --workers 2` from 4 keep-alive connections. The JSON line names each
+`uvicorn --workers 2` from 4 keep-alive connections. Beside the times, each page
+reports its CPU: in-process, this process's CPU time per call (median); over HTTP,
+the CPU time of the server's processes (background threads included) divided by
+the calls. The JSON line names each
 figure `<page>_<stat>` (`inbox_p95_ms`, `inbox_sql`, ...), `http_` in front for the
 HTTP runs, and the size behind (`inbox_p95_ms_100000`). `--quick` runs 20 calls per
 page and size instead of 50 (`--calls` sets any number) and only 100k tickets
@@ -207,12 +210,13 @@ def in_process(urls: dict[str, str], headers: dict[str, str], *, calls: int) -> 
     results = {}
     for page, url in urls.items():
         client.get(url)  # warm-up
-        times, slowest = [], None
+        times, cpu_times, slowest = [], [], None
         for _ in range(calls):
             with CaptureQueriesContext(connection) as captured:
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 response = client.get(url)
                 times.append(time.perf_counter() - started)
+                cpu_times.append(time.process_time() - cpu_started)
             if response.status_code != 200:
                 raise SystemExit(f"{url} answered {response.status_code}")
             query = max(captured.captured_queries, key=lambda q: float(q["time"]), default=None)
@@ -222,6 +226,7 @@ def in_process(urls: dict[str, str], headers: dict[str, str], *, calls: int) -> 
         results[page] = {
             "p50_ms": round(pct["p50"] * 1000, 1), "p95_ms": round(pct["p95"] * 1000, 1),
             "p99_ms": round(pct["p99"] * 1000, 1), "sql": len(captured.captured_queries),
+            "cpu_ms": round(percentiles(cpu_times)["p50"] * 1000, 1),
             "bytes": len(response.content), "slowest": slowest,
         }  # fmt: skip
     return results
@@ -250,7 +255,25 @@ def session_cookie(user) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
-async def over_http(base_url: str, urls: dict[str, str], headers: dict[str, str], *, calls: int) -> dict[str, dict]:
+def session_cpu_s(session_id: int) -> float:
+    """The CPU time (user and system) that the processes of a session have used: the
+    server and its workers, background threads included."""
+    ticks = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            with open(f"/proc/{entry}/stat") as stat:
+                # The command may hold spaces; the fields after it are fixed.
+                fields = stat.read().rsplit(")", 1)[1].split()
+            if int(fields[3]) == session_id:
+                ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+async def over_http(
+    base_url: str, urls: dict[str, str], headers: dict[str, str], *, calls: int, server_session: int
+) -> dict[str, dict]:
     import aiohttp
 
     results = {}
@@ -273,9 +296,12 @@ async def over_http(base_url: str, urls: dict[str, str], headers: dict[str, str]
             # call was the p95).
             await asyncio.gather(*(worker(2) for _ in range(HTTP_CONNECTIONS)))
             times.clear()
+            cpu_started = session_cpu_s(server_session)
             await asyncio.gather(*(worker(max(1, calls // HTTP_CONNECTIONS)) for _ in range(HTTP_CONNECTIONS)))
+            server_cpu_s = session_cpu_s(server_session) - cpu_started
             pct = percentiles(times)
             results[page] = {k: round(v * 1000, 1) for k, v in pct.items()}
+            results[page]["server_cpu"] = round(server_cpu_s / len(times) * 1000, 1)
     return results
 
 
@@ -314,7 +340,8 @@ def main() -> None:
             local = in_process(urls, headers, calls=calls)
             for page, result in local.items():
                 print(f"{page:17s} p50 {result['p50_ms']:7.1f} ms  p95 {result['p95_ms']:7.1f} ms  "
-                      f"p99 {result['p99_ms']:7.1f} ms  {result['sql']:3d} SQL  {result['bytes'] / 1024:6.1f} KB")  # fmt: skip
+                      f"p99 {result['p99_ms']:7.1f} ms  {result['sql']:3d} SQL  {result['bytes'] / 1024:6.1f} KB  "
+                      f"CPU {result['cpu_ms']:5.1f} ms/call (median)")  # fmt: skip
                 slowest = result["slowest"]
                 if slowest:
                     print(f"  slowest   {float(slowest['time']) * 1000:.1f} ms: {slowest['sql'][:220]}")
@@ -323,6 +350,7 @@ def main() -> None:
                 figures |= {
                     f"{page}_p50_ms_{size}": result["p50_ms"], f"{page}_p95_ms_{size}": result["p95_ms"],
                     f"{page}_p99_ms_{size}": result["p99_ms"], f"{page}_sql_{size}": result["sql"],
+                    f"{page}_cpu_ms_{size}": result["cpu_ms"],
                 }  # fmt: skip
             port = _free_port()
             # The server signs sessions with this process's key, so the console's cookie holds.
@@ -332,12 +360,14 @@ def main() -> None:
                    "SECRET_KEY": settings.SECRET_KEY, "LOG_LEVEL": "ERROR"}  # fmt: skip
             server = start_server(port, env, 2)
             try:
-                remote = asyncio.run(over_http(f"http://127.0.0.1:{port}", urls, headers, calls=calls))
+                remote = asyncio.run(
+                    over_http(f"http://127.0.0.1:{port}", urls, headers, calls=calls, server_session=server.pid)
+                )
             finally:
                 stop_server(server)
             for page, pct in remote.items():
                 print(f"http {page:12s} p50 {pct['p50']:7.1f} ms  p95 {pct['p95']:7.1f} ms  p99 {pct['p99']:7.1f} ms "
-                      f"({HTTP_CONNECTIONS} connections)")  # fmt: skip
+                      f"({HTTP_CONNECTIONS} connections)  server CPU {pct['server_cpu']:5.1f} ms/call")  # fmt: skip
                 figures |= {f"http_{page}_{k}_ms_{size}": v for k, v in pct.items()}
             print(f"load:      {load_average()}")
     print_result("pages", sizes=sizes, calls=calls, load=load_average(), **figures)

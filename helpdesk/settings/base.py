@@ -111,6 +111,12 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not e
     # PostgreSQL's JIT compiles the KPI aggregates for 60-80 ms and saves less than that:
     # the web's queries are short. DB_JIT=1 turns it back on.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_PREPARE", True):
+    # Django's cursors bind on the client and never prepare. The inbox's cursor asks
+    # for its statements to be prepared (tickets/selectors/inbox_statements.py), which
+    # psycopg does only with a threshold set. DB_PREPARE=0 for a pooler in transaction
+    # mode (PgBouncer before 1.21), where a prepared statement may not be there.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_POOL", True):
     # psycopg's pool: a request or a task borrows a connection instead of opening one
     # (a new PostgreSQL connection costs milliseconds). Persistent connections stay

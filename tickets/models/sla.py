@@ -150,6 +150,11 @@ class TicketSLA(models.Model):
                 condition=Q(resolution_breached_at__isnull=True),
                 name="sla_res_due_open_idx",
             ),
+            # The warning times beside the ticket, for the inbox's "SLA at risk" count
+            # (see ticket_active_id_idx).
+            models.Index(
+                fields=["ticket"], include=["first_response_warn_at", "resolution_warn_at"], name="sla_warn_by_ticket_idx"
+            ),
         ]
 
     def __str__(self) -> str:

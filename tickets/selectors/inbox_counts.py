@@ -20,6 +20,7 @@ from django.utils import timezone
 from tickets.models import Channel, InboxCounter, SavedView, Team, Ticket
 from tickets.selectors.console import CLOCK_STAND_IN, INBOX_VIEWS, InboxQuery, clock_parameters, inbox_tickets
 from tickets.selectors.inbox import TicketFilters
+from tickets.selectors.inbox_statements import prepared_cursor, with_constants_written
 from tickets.services.inbox_counters import counters_supported
 
 CAP = 1000
@@ -124,9 +125,12 @@ def _counts_statement(*, user, saved_views: list[SavedView]) -> tuple[str, list,
     totals_sql, params = _totals(counted).query.sql_with_params()
     capped_parts, capped_params = _capped_count_sql(capped)
     columns = ["totals.*", *capped_parts]
-    # The SELECT list's parameters come before the FROM's.
     sql = f"SELECT {', '.join(columns)} FROM ({totals_sql}) AS totals"
-    return sql, [*capped_params, *params], [*counted, *capped], uncounted
+    # The SELECT list's parameters come before the FROM's.
+    params = [*capped_params, *params]
+    if connection.vendor == "postgresql":
+        sql, params = with_constants_written(sql, params, clock=CLOCK_STAND_IN)
+    return sql, params, [*counted, *capped], uncounted
 
 
 def inbox_counts(*, user, saved_views: list[SavedView] = ()) -> dict[str, int | None]:
@@ -140,7 +144,7 @@ def inbox_counts(*, user, saved_views: list[SavedView] = ()) -> dict[str, int | 
         statement = _statements[key] = _counts_statement(user=user, saved_views=saved_views)
     sql, params, keys, uncounted = statement
     now = timezone.now()
-    with connection.cursor() as cursor:
+    with prepared_cursor() if connection.vendor == "postgresql" else connection.cursor() as cursor:
         cursor.execute(sql, clock_parameters(params, now))
         row = cursor.fetchone()
     return uncounted | dict(zip(keys, row, strict=True))

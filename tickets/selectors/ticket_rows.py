@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from tickets.models import Ticket
 from tickets.selectors.console import CLOCK_STAND_IN, InboxQuery, clock_parameters, inbox_order, inbox_tickets
+from tickets.selectors.inbox_statements import prepared_cursor, with_constants_written
 from tickets.selectors.keyset import KeysetPage, keyset_query, keyset_result
 
 # What an inbox row shows (tickets/console/inbox_rows.py writes it).
@@ -96,10 +97,10 @@ def _first_page_rows(*, user, inbox: InboxQuery, size: int) -> list[dict]:
             _first_pages.clear()
         rows = _inbox_row_values(inbox_tickets(user=user, inbox=inbox, now=CLOCK_STAND_IN))
         query = keyset_query(rows, keys=inbox_order(inbox), size=size).query
-        statement = _first_pages[key] = query.sql_with_params()
+        statement = _first_pages[key] = with_constants_written(*query.sql_with_params(), clock=CLOCK_STAND_IN)
     sql, params = statement
     now = timezone.now()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, clock_parameters(params, now))
         # The columns are named as .values() names them: every one has its alias.
         names = [column.name for column in cursor.description]
