@@ -167,6 +167,16 @@ def _process_cpu_s(pid: int) -> float:
     return 0.0
 
 
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants (uvicorn's and Celery's workers)."""
+    pids = [pid]
+    for parent in pids:
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{parent}/task").iterdir():
+                pids += [int(child) for child in (task / "children").read_text().split()]
+    return pids
+
+
 def database_backend_pids(url: str) -> list[int]:
     """The PostgreSQL server processes serving the database `url` names (its other
     clients' work is not ours); none for SQLite, which runs inside the servers."""

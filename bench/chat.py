@@ -59,6 +59,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, help="concurrent customers (default 500, --quick 100)")
     parser.add_argument("--messages", type=int, default=3, help="messages each customer sends (default 3)")
     parser.add_argument("--think-ms", type=int, default=1000, help="most a customer waits between messages")
+    parser.add_argument("--min-think-ms", type=int, default=0, help="least a customer waits between messages")
     args = parser.parse_args()
     args.clients = args.clients or (100 if args.quick else 500)
     return args
@@ -141,7 +142,7 @@ async def run(args, servers, tokens, cookie, db_url) -> dict:
 
     async def customer(index: int, socket) -> None:
         nonlocal acked
-        await asyncio.sleep(random.random() * args.think_ms / 1000)
+        await asyncio.sleep(random.random() * args.think_ms / 1000)  # customers do not start in step
         for seq in range(args.messages):
             text = f"bench {index}/{seq} {uuid.uuid4().hex[:8]}"
             sent_at[text] = sent = time.perf_counter()
@@ -154,7 +155,7 @@ async def run(args, servers, tokens, cookie, db_url) -> dict:
                     break
                 if frame["type"] == "error":
                     raise SystemExit(f"customer {index}: {frame}")
-            await asyncio.sleep(random.random() * args.think_ms / 1000)
+            await asyncio.sleep(random.uniform(args.min_think_ms, args.think_ms) / 1000)
 
     def processes() -> dict[str, list[int]]:
         return {"servers": [s.process.pid for s in servers], "database": database_backend_pids(db_url)}

@@ -39,12 +39,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import (  # noqa: E402
     ROOT,
+    cpu_sample,
+    cpu_shares,
+    database_backend_pids,
     database_description,
     django_setup,
     load_average,
     percentiles,
     print_machine,
     print_result,
+    process_tree,
     throwaway_database,
 )
 from bench.webhooks import TEXTS, _free_port, start_server, stop_server  # noqa: E402
@@ -165,19 +169,26 @@ def lag_percentiles() -> dict[str, float]:
 
 
 def sweep(base_url: str, token: str, rates: list[float], rng: random.Random) -> list[dict]:
+    # Unrecorded: the first requests of a fresh server import modules and fill the pool.
+    warmup, _ = build_requests(n=200, base_url=base_url, token=token, rng=rng)
+    asyncio.run(fire_open_loop(base_url, warmup, rate=50))
     steps = []
     for rate in rates:
         requests, _ = build_requests(n=int(rate * 6), base_url=base_url, token=token, rng=rng)
+        client_cpu_s = time.process_time()
         latencies, statuses, elapsed = asyncio.run(fire_open_loop(base_url, requests, rate=rate))
+        client_cpu_s = time.process_time() - client_cpu_s
         points = percentiles(latencies)
         step = {
             "offered_per_s": rate, "achieved_per_s": round(len(latencies) / elapsed, 1),
             "p50_ms": round(points["p50"] * 1000, 1), "p99_ms": round(points["p99"] * 1000, 1),
-            "5xx": sum(c for s, c in statuses.items() if s >= 500 or s == 0),
+            "p95_ms": round(points["p95"] * 1000, 1), "5xx": sum(c for s, c in statuses.items() if s >= 500 or s == 0),
+            "client_cores": round(client_cpu_s / elapsed, 2), "load": load_average(),
         }  # fmt: skip
         steps.append(step)
         print(f"step:      offered {rate:g}/s, achieved {step['achieved_per_s']}/s, p50 {step['p50_ms']} ms, "
-              f"p99 {step['p99_ms']} ms, 5xx or no answer {step['5xx']}")  # fmt: skip
+              f"p95 {step['p95_ms']} ms, p99 {step['p99_ms']} ms, 5xx or no answer {step['5xx']}, "
+              f"bench client {step['client_cores']} cores, load {step['load']}")  # fmt: skip
         time.sleep(3)
     return steps
 
@@ -198,7 +209,7 @@ def main() -> None:
         django_setup()
         from django.db.models import Count
 
-        from tickets.models import InboundEvent, Message
+        from tickets.models import Customer, InboundEvent, Message, Ticket
 
         db = database_description()
         port = _free_port()
@@ -222,7 +233,16 @@ def main() -> None:
                 print_result("replay_sweep", steps=steps, max_rate_p99_under_100ms=best, database=db["engine"])
                 return
             requests, valid = build_requests(n=n, base_url=base_url, token=token, rng=rng)
+
+            def processes() -> dict[str, list[int]]:
+                return {
+                    "servers": process_tree(server.pid), "worker": process_tree(worker.pid),
+                    "database": database_backend_pids(database_url),
+                }  # fmt: skip
+
+            cpu_before = cpu_sample(processes())
             latencies, statuses, elapsed = asyncio.run(fire_open_loop(base_url, requests, rate=args.rate))
+            cpu = cpu_shares(cpu_before, cpu_sample(processes()), wall_s=elapsed)
             sent_at = time.perf_counter()
             deadline = sent_at + FOLLOW_UP_TIMEOUT_S
             while followups_pending() and time.perf_counter() < deadline:
@@ -233,6 +253,10 @@ def main() -> None:
             stop_server(server)
             stop_server(worker)
 
+        data = {
+            "events": InboundEvent.objects.count(), "messages": Message.objects.count(),
+            "customers": Customer.objects.count(), "tickets": Ticket.objects.count(),
+        }  # fmt: skip
         stored_sids = set(Message.objects.filter(direction="in").values_list("external_id", flat=True))
         twice = Message.objects.values("external_id").annotate(n=Count("id")).filter(n__gt=1).count()
         failed = InboundEvent.objects.filter(status=InboundEvent.Status.FAILED).count()
@@ -249,6 +273,11 @@ def main() -> None:
         print(f"outcome:   accepted {accepted:,}, refused {refused:,}, 5xx or no answer {server_errors}, stored "
               f"{len(stored_sids & valid):,}, lost {lost}, duplicated {twice}, failed events {failed}")  # fmt: skip
         print(f"timeline:  accept to timeline p50 {lag['p50']} ms, p99 {lag['p99']} ms")
+        print(f"data:      {data['events']:,} raw events, {data['messages']:,} messages (with acknowledgements), "
+              f"{data['customers']:,} customers, {data['tickets']:,} tickets")  # fmt: skip
+        print(f"cpu:       servers {cpu['servers_cores']} cores, Celery worker {cpu['worker_cores']}, database "
+              f"{cpu['database_cores']}, bench client {cpu['client_cores']}, the rest {cpu['other_cores']}; "
+              f"machine {cpu['machine_busy_pct']}% busy while sending")  # fmt: skip
         print(f"drained:   the last follow-up ran {drained_s:.1f} s after the last request (load {load})")
         print_result(
             "replay", offered_per_s=args.rate, achieved_per_s=round(len(latencies) / elapsed, 1), n=len(requests),
@@ -256,7 +285,7 @@ def main() -> None:
             p99_ms=round(points["p99"] * 1000, 1), accepted=accepted, refused=refused, server_errors=server_errors,
             stored=len(stored_sids & valid), lost=lost, duplicated=twice, failed_events=failed,
             lag_p50_ms=lag["p50"], lag_p99_ms=lag["p99"], followups_drained_s=round(drained_s, 1),
-            database=db["engine"], load=load,
+            database=db["engine"], load=load, **data, **cpu,
         )  # fmt: skip
 
 

@@ -5,10 +5,12 @@
 Starts `uvicorn helpdesk.asgi:application --workers 2` on a free port, on a database
 of its own (created beside DATABASE_URL's, migrated, dropped at the end; a temporary
 SQLite file when DATABASE_URL is unset), and fires signed SMS and WhatsApp webhooks
-at it from a bounded pool of keep-alive connections: each request is verified
-(X-Twilio-Signature), parsed, ingested through the one pipeline (raw event,
-deduplication, customer, ticket, message, after-commit events) and answered with
-TwiML. The mix: 45% SMS, 45% WhatsApp, 5% MMS with one media URL, 5% redeliveries
+at it from a bounded pool of keep-alive connections (a closed loop: each connection
+sends its next request when the last is answered). Each request is verified
+(X-Twilio-Signature), parsed, stored as a raw event and answered with TwiML; the
+server's pipeline worker then processes the stored events in batches (deduplication,
+customer, ticket, message, outbox), and the run waits for it before LINE's turn and
+at the end. The mix: 45% SMS, 45% WhatsApp, 5% MMS with one media URL, 5% redeliveries
 of a MessageSid already sent; Thai and English text; 20% of senders write again.
 Then, on the same server, as many LINE webhooks (X-Line-Signature over the JSON body):
 80% one text message, 8% a sticker, 4% an image, 3% a batch of three events, 5%
@@ -16,9 +18,11 @@ redeliveries (isRedelivery) of an event already sent. Both are reported side by 
 
 Follow-up tasks (auto-acknowledgement, media fetching, ...) are enqueued to an
 in-process broker and not run: workers run them, not the web process. Realtime
-events go through Redis when REDIS_URL is set. Database connections are opened
-per request (DB_CONN_MAX_AGE=0): under ASGI each request's sync code runs in a
-thread of its own, so persistent connections would pile up (Django ticket #33497).
+events go through Redis when REDIS_URL is set. Database connections come from
+psycopg's pool (DB_POOL, on by default for PostgreSQL): each server process runs its
+requests on a few long-lived threads (helpdesk/asgi.py), and a request borrows a
+pooled connection and hands it back before its answer is sent. No connection is
+opened per request.
 """
 
 from __future__ import annotations
@@ -251,7 +255,6 @@ def main() -> None:
         env = {
             **os.environ,
             "DATABASE_URL": database_url,
-            "DB_CONN_MAX_AGE": "0",
             "HELPDESK_PUBLIC_URL": base_url,
             "TWILIO_AUTH_TOKEN": token,
             "LINE_CHANNEL_SECRET": line_secret,

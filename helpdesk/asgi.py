@@ -1,29 +1,68 @@
 """ASGI entry point: HTTP through Django, websockets through Channels' routing."""
 
+import asyncio
+import contextvars
 import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import django
-from asgiref.sync import sync_to_async
-from django.core.handlers.asgi import ASGIHandler
+from django.core import signals
+from django.core.handlers.asgi import ASGIHandler, RequestAborted, get_script_prefix
+from django.urls import set_script_prefix
 
 # WhiteNoise serves static files as synchronous iterators, which Django's ASGI handler
 # reads in a thread: correct, and not worth a warning on the first file of every process.
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 
+# Threads kept for the requests of this process: a request waiting on PostgreSQL lets
+# another one run. Each holds a pooled database connection only during its request.
+REQUEST_THREADS = int(os.environ.get("HELPDESK_REQUEST_THREADS", "8"))
+
 
 class SynchronousRequestHandler(ASGIHandler):
-    """Django's ASGI handler with the middleware chain and the view run as one
-    synchronous call in the request thread. Every view here is synchronous, and so is
-    some of the middleware: Django's asynchronous chain sent each of the other
-    middleware's request and response steps to that thread and back, about fifteen
-    hops a request, where this makes one."""
+    """Django's ASGI handler with a whole request run as one synchronous call on one
+    of a few long-lived threads: the request_started signal, the middleware chain, the
+    view, the streamed body and the request_finished signal that hands the database
+    connection back to the pool. Every view here is synchronous. Django's own handler
+    starts a new thread for every request (a ThreadSensitiveContext each) and hops to
+    it three times; this hops once, to a thread that already exists."""
+
+    def __init__(self):
+        super().__init__()
+        self.threads = ThreadPoolExecutor(max_workers=REQUEST_THREADS, thread_name_prefix="http")
 
     def load_middleware(self, is_async=False):
         super().load_middleware(is_async=False)
 
-    async def get_response_async(self, request):
-        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        set_script_prefix(get_script_prefix(scope))
+        in_context = contextvars.copy_context().run
+        loop = asyncio.get_running_loop()
+        response = await loop.run_in_executor(self.threads, in_context, self.respond, scope, body_file)
+        try:
+            await self.send_response(response, send)
+        finally:
+            body_file.close()
+
+    def respond(self, scope, body_file):
+        """The response, its body read and the request finished, on this thread."""
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, response = self.create_request(scope, body_file)
+        if request is not None:
+            response = self.get_response(request)
+            response._handler_class = self.__class__
+        if response.streaming and not response.is_async:
+            # A body read from the database is read here, where the connection is.
+            response.streaming_content = list(response.streaming_content)
+        response.close()  # request_finished: this thread's connection goes back to the pool
+        return response
 
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
