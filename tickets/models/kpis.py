@@ -201,3 +201,22 @@ class KPIDurationMonth(DurationCounts):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.measure} bucket {self.bucket}"
+
+
+class KPIFirstResponseDay(models.Model):
+    """The median first response of the tickets created on a day, as percentile_cont
+    gives it, recomputed with the day's other rollups: a range's daily trend reads one
+    row per day instead of ranking each day's tickets."""
+
+    # One row per day, not a unique key: the refresh deletes and inserts a day's row
+    # in one statement, whose unique check would still meet the deleted row.
+    day = models.DateField(_("day"))
+    median_s = models.FloatField(_("median first response (seconds)"))
+
+    class Meta:
+        verbose_name = _("KPI day of first responses")
+        verbose_name_plural = _("KPI days of first responses")
+        indexes = [models.Index(fields=["day"], include=["median_s"], name="kpi_first_response_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} median {self.median_s}"

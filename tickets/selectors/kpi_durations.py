@@ -4,6 +4,7 @@ the ranks that percentile_cont interpolates between fall in a known bucket; one
 statement then reads, for each percentile, only that bucket's tickets of the range
 (ORDER BY ... LIMIT 2 OFFSET, from the duration-first indexes of migration 0024).
 The figures equal percentile_cont's: the same two values and the same arithmetic.
+The daily trend's medians are stored per day by the refresh and read as they are.
 
 The rollups are not per channel, team or assignee: a filtered call sorts its tickets
 as before (tickets/selectors/kpi_percentiles.py)."""
@@ -12,14 +13,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Q
 
-from tickets.models import KPIDurationDay, KPIDurationMonth, Ticket
+from tickets.models import KPIDurationDay, KPIDurationMonth, KPIFirstResponseDay, Ticket
 from tickets.selectors.kpi_spans import RollupSpan, rollup_rows_sql
 from tickets.services.kpi_durations import AGENT_MEASURE, MEASURES, bucket_bounds
 
@@ -30,20 +30,24 @@ Buckets = list[tuple[int, int]]  # (bucket, tickets), buckets in order
 @dataclass
 class _BucketCounts:
     overall: dict[str, Buckets] = field(default_factory=dict)  # measure ->
-    days: dict[date, Buckets] = field(default_factory=dict)  # first responses by day
     agents: dict[int, Buckets] = field(default_factory=dict)  # first responses by assignee
+    day_medians: dict[date, float] = field(default_factory=dict)  # stored, KPIFirstResponseDay
 
 
 def _bucket_counts(span: RollupSpan, days: list[date] | None) -> _BucketCounts:
     """Each measure's buckets over the range and, with `days`, the first responses'
-    buckets of each day and of each assignee: one statement."""
+    buckets of each assignee and the stored median of each day: one statement."""
 
     def summed(measures: Q, keys: tuple[str, ...], select: str) -> tuple[str, list]:
         rows_sql, params = rollup_rows_sql(
             (KPIDurationDay, KPIDurationMonth), filters=measures, span=span, columns=("measure", *keys, "tickets")
         )
         group = ", ".join(("measure", *keys))
-        return f"SELECT {select}, SUM(tickets) FROM ({rows_sql}) AS duration_rows GROUP BY {group}", params
+        return (
+            f"SELECT {select}, SUM(tickets), CAST(NULL AS double precision) FROM ({rows_sql}) AS duration_rows"
+            f" GROUP BY {group}",
+            params,
+        )
 
     parts = [
         summed(
@@ -53,19 +57,20 @@ def _bucket_counts(span: RollupSpan, days: list[date] | None) -> _BucketCounts:
         )
     ]
     if days:
-        day_rows = KPIDurationDay.objects.filter(measure="first_response_s", day__gte=days[0], day__lte=days[-1])
-        day_sql, day_params = day_rows.values("day", "bucket", "tickets").order_by().query.sql_with_params()
-        parts.append(
-            (
-                f"SELECT 'day', 'first_response_s', day, CAST(NULL AS bigint), bucket, tickets FROM ({day_sql}) AS d",
-                list(day_params),
-            )
-        )
         parts.append(
             summed(
                 Q(measure=AGENT_MEASURE),
                 ("assignee_id", "bucket"),
                 "'agent', measure, CAST(NULL AS date), assignee_id, bucket",
+            )
+        )
+        medians = KPIFirstResponseDay.objects.filter(day__gte=days[0], day__lte=days[-1])
+        median_sql, median_params = medians.values("day", "median_s").order_by().query.sql_with_params()
+        parts.append(
+            (
+                "SELECT 'day', 'first_response_s', day, CAST(NULL AS bigint), CAST(NULL AS integer),"
+                f" CAST(NULL AS bigint), median_s FROM ({median_sql}) AS m",
+                list(median_params),
             )
         )
     counts = _BucketCounts(overall={measure: [] for measure in MEASURES})
@@ -74,17 +79,16 @@ def _bucket_counts(span: RollupSpan, days: list[date] | None) -> _BucketCounts:
             " UNION ALL ".join(sql for sql, _params in parts),
             [p for _sql, params in parts for p in params],
         )
-        for kind, measure, day, agent, bucket, tickets in cursor.fetchall():
+        for kind, measure, day, agent, bucket, tickets, median in cursor.fetchall():
             if kind == "all":
                 counts.overall[measure].append((bucket, int(tickets)))
-            elif kind == "day":
-                # Raw SQL skips the ORM's converters: SQLite hands dates back as text.
-                day = date.fromisoformat(day) if isinstance(day, str) else day
-                counts.days.setdefault(day, []).append((bucket, int(tickets)))
-            else:
+            elif kind == "agent":
                 counts.agents.setdefault(agent, []).append((bucket, int(tickets)))
+            else:
+                # Raw SQL skips the ORM's converters: SQLite hands dates back as text.
+                counts.day_medians[date.fromisoformat(day) if isinstance(day, str) else day] = median
     # Ordered here: sorting the statement's rows by their text columns cost more.
-    for buckets in [*counts.overall.values(), *counts.days.values(), *counts.agents.values()]:
+    for buckets in [*counts.overall.values(), *counts.agents.values()]:
         buckets.sort()
     return counts
 
@@ -162,13 +166,12 @@ class DurationFigures:
     first_response_by_agent: dict[int, float]
 
 
-def duration_figures(
-    *, start: datetime, end: datetime, span: RollupSpan, days: list[date] | None, time_zone: ZoneInfo
-) -> DurationFigures:
+def duration_figures(*, start: datetime, end: datetime, span: RollupSpan, days: list[date] | None) -> DurationFigures:
     """Each measure's count and percentiles over the tickets whose moment (created or
     resolved) falls in [start, end), whose days `span` covers; with `days` (the
-    range's), the median first response of each day and of each assignee. Two
-    statements: the buckets, then the values at the ranks."""
+    range's), the median first response of each assignee and each day (the days'
+    stored at refresh time, KPIFirstResponseDay). Two statements: the buckets and the
+    days' medians, then the values at the ranks."""
     counts = _bucket_counts(span, days)
     row: dict[str, Any] = {}
     parts: list[tuple[Any, str, list]] = []
@@ -204,13 +207,9 @@ def duration_figures(
                 read(
                     f"{measure}__{name}", measure=measure, start=start, end=end, buckets=buckets, percentile=percentile
                 )
-    for day, buckets in counts.days.items():
-        day_start = datetime.combine(day, time.min, time_zone)
-        day_end = datetime.combine(day + timedelta(days=1), time.min, time_zone)
-        read(("day", day), measure="first_response_s", start=day_start, end=day_end, buckets=buckets, percentile=0.5)
     for agent, buckets in counts.agents.items():
         read(
-            ("agent", agent),
+            agent,
             measure="first_response_s",
             start=start,
             end=end,
@@ -218,14 +217,11 @@ def duration_figures(
             percentile=0.5,
             assignee_id=agent,
         )
-    by_day: dict[date, float] = {}
     by_agent: dict[int, float] = {}
     for key, values in _read_ranks(parts).items():
         value = _interpolated(values, *positions[key])
         if isinstance(key, str):
             row[key] = value
-        elif key[0] == "day":
-            by_day[key[1]] = value
         else:
-            by_agent[key[1]] = value
-    return DurationFigures(row, by_day, by_agent)
+            by_agent[key] = value
+    return DurationFigures(row, counts.day_medians, by_agent)

@@ -277,7 +277,6 @@ def kpi_summary(*, filters: KPIFilters, now: datetime | None = None, detail: boo
             end=filters.end,
             span=RollupSpan.of(filters.date_from, filters.date_to),
             days=filters.days() if detail else None,
-            time_zone=filters.time_zone,
         )
         row |= durations.row
         # Only the edge day's tickets: its own index range, not the whole range's.

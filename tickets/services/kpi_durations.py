@@ -100,3 +100,25 @@ def duration_rows(within: Callable[[str], Q], day: Callable[[str], TruncDate]) -
         selects.append(f"SELECT r_day, r_measure, r_assignee, r_bucket, r_n FROM ({sql}) AS part{n}")
         params += part_params
     return " UNION ALL ".join(selects), params
+
+
+def first_response_median_rows(within: Callable[[str], Q], day: Callable[[str], TruncDate]) -> tuple[str, list]:
+    """The rows (day, median first response) of the days `within` selects: the middle
+    one or two values of each day's tickets, averaged, which is percentile_cont(0.5)
+    (an average of two integers is exact in a double) on every database."""
+    answered = (
+        Ticket.objects.filter(within("created_at"), first_response_s__isnull=False)
+        .annotate(r_day=day("created_at"), r_value=F("first_response_s"))
+        .values("r_day", "r_value")
+        .order_by()
+    )
+    sql, params = answered.query.sql_with_params()
+    numbered = (
+        "SELECT r_day, r_value, ROW_NUMBER() OVER (PARTITION BY r_day ORDER BY r_value) AS r_rank,"
+        f" COUNT(*) OVER (PARTITION BY r_day) AS r_count FROM ({sql}) AS answered"
+    )
+    return (
+        f"SELECT r_day, CAST(AVG(r_value) AS double precision) FROM ({numbered}) AS numbered"
+        " WHERE r_rank - 1 IN ((r_count - 1) / 2, r_count / 2) GROUP BY r_day",
+        list(params),
+    )
