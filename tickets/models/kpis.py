@@ -106,12 +106,16 @@ class TagCounts(models.Model):
 class DurationCounts(models.Model):
     """Tickets per bucket of one duration (tickets/services/kpi_durations.py's grid):
     first responses by the day the ticket was created, resolutions by the day it was
-    resolved. Not per channel, team or assignee: the buckets would multiply by every
-    combination; only first responses are also counted per assignee, for the agent
-    table. They tell which few tickets hold a percentile's rank."""
+    resolved. They tell which few tickets hold a percentile's rank. Each measure is
+    counted over every ticket, and again per channel, per team and per assignee
+    (under the measure's `_by_channel`, `_by_team` and `_by_assignee` names, with that
+    one column set), so that a call filtered on one of them reads its own buckets; not
+    per combination, whose buckets would multiply."""
 
-    measure = models.CharField(_("measure"), max_length=32)
-    # Only for the measure counted per agent (the agent table's first responses).
+    measure = models.CharField(_("measure"), max_length=40)
+    # Only for a measure counted per channel, team or assignee: that one (else empty).
+    channel = models.CharField(_("channel"), max_length=10, blank=True, default="")
+    team_id = models.BigIntegerField(_("team"), null=True)
     assignee_id = models.BigIntegerField(_("assignee"), null=True)
     bucket = models.PositiveIntegerField(_("bucket"))
     tickets = models.PositiveIntegerField(_("tickets"), default=0)
@@ -182,8 +186,16 @@ class KPIDurationDay(DurationCounts):
     class Meta:
         verbose_name = _("KPI day of durations")
         verbose_name_plural = _("KPI days of durations")
-        # Covering: a range of days is read from the index alone (PostgreSQL).
-        indexes = [models.Index(fields=["day", "measure", "bucket"], include=["assignee_id", "tickets"], name="kpi_duration_day_idx")]
+        indexes = [
+            # Reads: a measure's rows of a range, from the index alone (PostgreSQL).
+            models.Index(
+                fields=["measure", "day"],
+                include=["bucket", "channel", "team_id", "assignee_id", "tickets"],
+                name="kpi_duration_day_idx",
+            ),
+            # The refresh deletes by day, every measure's rows.
+            models.Index(fields=["day"], name="kpi_duration_day_only_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.measure} bucket {self.bucket}"
@@ -196,7 +208,14 @@ class KPIDurationMonth(DurationCounts):
         verbose_name = _("KPI month of durations")
         verbose_name_plural = _("KPI months of durations")
         indexes = [
-            models.Index(fields=["month", "measure", "bucket"], include=["assignee_id", "tickets"], name="kpi_duration_month_idx")
+            # Reads: a measure's rows of a range, from the index alone (PostgreSQL).
+            models.Index(
+                fields=["measure", "month"],
+                include=["bucket", "channel", "team_id", "assignee_id", "tickets"],
+                name="kpi_duration_month_idx",
+            ),
+            # The refresh deletes by month, every measure's rows.
+            models.Index(fields=["month"], name="kpi_duration_month_only_idx"),
         ]
 
     def __str__(self) -> str:

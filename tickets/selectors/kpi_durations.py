@@ -6,8 +6,9 @@ statement then reads, for each percentile, only that bucket's tickets of the ran
 The figures equal percentile_cont's: the same two values and the same arithmetic.
 The daily trend's medians are stored per day by the refresh and read as they are.
 
-The rollups are not per channel, team or assignee: a filtered call sorts its tickets
-as before (tickets/selectors/kpi_percentiles.py)."""
+The rollups count each measure per channel, per team and per assignee too: a call
+filtered on one of them reads that one's buckets; a call filtered on several sorts
+its tickets (tickets/selectors/kpi_percentiles.py)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,12 @@ from django.db.models import Q
 
 from tickets.models import KPIDurationDay, KPIDurationMonth, KPIFirstResponseDay, Ticket
 from tickets.selectors.kpi_spans import RollupSpan, rollup_rows_sql
-from tickets.services.kpi_durations import AGENT_MEASURE, MEASURES, bucket_bounds
+from tickets.services.kpi_durations import AGENT_MEASURE, DIMENSIONS, MEASURES, bucket_bounds, measure_by
 
 PERCENTILES = {"p50": 0.5, "p90": 0.9}
 Buckets = list[tuple[int, int]]  # (bucket, tickets), buckets in order
+# A filter the rollups count by (a dimension of DIMENSIONS, its value), or None for all tickets.
+OneFilter = tuple[str, Any] | None
 
 
 @dataclass
@@ -34,9 +37,10 @@ class _BucketCounts:
     day_medians: dict[date, float] = field(default_factory=dict)  # stored, KPIFirstResponseDay
 
 
-def _bucket_counts(span: RollupSpan, days: list[date] | None) -> _BucketCounts:
-    """Each measure's buckets over the range and, with `days`, the first responses'
-    buckets of each assignee and the stored median of each day: one statement."""
+def _bucket_counts(span: RollupSpan, days: list[date] | None, one_filter: OneFilter) -> _BucketCounts:
+    """Each measure's buckets over the range (of the tickets `one_filter` selects)
+    and, with `days`, the first responses' buckets of each assignee and the stored
+    median of each day: one statement."""
 
     def summed(measures: Q, keys: tuple[str, ...], select: str) -> tuple[str, list]:
         rows_sql, params = rollup_rows_sql(
@@ -49,9 +53,15 @@ def _bucket_counts(span: RollupSpan, days: list[date] | None) -> _BucketCounts:
             params,
         )
 
+    names = {measure: measure for measure in MEASURES}  # as stored -> as reported
+    measures = Q(measure__in=list(names))
+    if one_filter is not None:
+        dimension, value = one_filter
+        names = {measure_by(measure, dimension): measure for measure in MEASURES}
+        measures = Q(measure__in=list(names), **{DIMENSIONS[dimension]: value})
     parts = [
         summed(
-            Q(measure__in=list(MEASURES)),
+            measures,
             ("bucket",),
             "'all' AS kind, measure, CAST(NULL AS date) AS day, CAST(NULL AS bigint) AS agent, bucket",
         )
@@ -81,7 +91,7 @@ def _bucket_counts(span: RollupSpan, days: list[date] | None) -> _BucketCounts:
         )
         for kind, measure, day, agent, bucket, tickets, median in cursor.fetchall():
             if kind == "all":
-                counts.overall[measure].append((bucket, int(tickets)))
+                counts.overall[names[measure]].append((bucket, int(tickets)))
             elif kind == "agent":
                 counts.agents.setdefault(agent, []).append((bucket, int(tickets)))
             else:
@@ -111,7 +121,7 @@ def _rank_values(
     end: datetime,
     buckets: list[tuple[int, int]],
     percentile: float,
-    assignee_id: int | None = None,
+    match: tuple[str, Any] | None,
 ) -> tuple[float, int, str, list]:
     """percentile_cont's position over the tickets that `buckets` count, its rank below,
     and the SELECT of the value at that rank and the next, from their buckets alone.
@@ -123,13 +133,14 @@ def _rank_values(
     first, before = _bucket_of_rank(buckets, low)
     last, _before = _bucket_of_rank(buckets, min(low + 1, n - 1))
     params: list = [bucket_bounds(first)[0], bucket_bounds(last)[1], start, end]
-    one_agent = ""
-    if assignee_id is not None:
-        one_agent = " AND assignee_id = %s"
-        params.append(assignee_id)
+    matching = ""
+    if match is not None:
+        column, value = match
+        matching = f" AND {column} = %s"
+        params.append(value)
     sql = (
         f"SELECT {measure} AS v FROM {Ticket._meta.db_table}"
-        f" WHERE {measure} >= %s AND {measure} < %s AND {moment} >= %s AND {moment} < %s{one_agent}"
+        f" WHERE {measure} >= %s AND {measure} < %s AND {moment} >= %s AND {moment} < %s{matching}"
         f" ORDER BY {measure} LIMIT 2 OFFSET %s"
     )
     return position, low, sql, [*params, low - before]
@@ -166,13 +177,19 @@ class DurationFigures:
     first_response_by_agent: dict[int, float]
 
 
-def duration_figures(*, start: datetime, end: datetime, span: RollupSpan, days: list[date] | None) -> DurationFigures:
-    """Each measure's count and percentiles over the tickets whose moment (created or
-    resolved) falls in [start, end), whose days `span` covers; with `days` (the
+def duration_figures(
+    *, start: datetime, end: datetime, span: RollupSpan, days: list[date] | None, one_filter: OneFilter
+) -> DurationFigures:
+    """Each measure's count and percentiles over the tickets (those `one_filter`
+    selects) whose moment (created or resolved) falls in [start, end), whose days
+    `span` covers; unfiltered and with `days` (the
     range's), the median first response of each assignee and each day (the days'
     stored at refresh time, KPIFirstResponseDay). Two statements: the buckets and the
     days' medians, then the values at the ranks."""
-    counts = _bucket_counts(span, days)
+    if one_filter is not None and days:
+        raise ValueError("the agent table and the daily trend are counted over every ticket only")
+    counts = _bucket_counts(span, days, one_filter)
+    one = None if one_filter is None else (DIMENSIONS[one_filter[0]], one_filter[1])
     row: dict[str, Any] = {}
     parts: list[tuple[Any, str, list]] = []
     positions: dict[Any, tuple[float, int]] = {}
@@ -185,7 +202,7 @@ def duration_figures(*, start: datetime, end: datetime, span: RollupSpan, days: 
         end: datetime,
         buckets: Buckets,
         percentile: float,
-        assignee_id: int | None = None,
+        match: tuple[str, Any] | None,
     ) -> None:
         position, low, sql, params = _rank_values(
             measure=measure,
@@ -194,7 +211,7 @@ def duration_figures(*, start: datetime, end: datetime, span: RollupSpan, days: 
             end=end,
             buckets=buckets,
             percentile=percentile,
-            assignee_id=assignee_id,
+            match=match,
         )
         positions[key] = (position, low)
         parts.append((key, sql, params))
@@ -205,7 +222,13 @@ def duration_figures(*, start: datetime, end: datetime, span: RollupSpan, days: 
             row[f"{measure}__{name}"] = None
             if buckets:
                 read(
-                    f"{measure}__{name}", measure=measure, start=start, end=end, buckets=buckets, percentile=percentile
+                    f"{measure}__{name}",
+                    measure=measure,
+                    start=start,
+                    end=end,
+                    buckets=buckets,
+                    percentile=percentile,
+                    match=one,
                 )
     for agent, buckets in counts.agents.items():
         read(
@@ -215,7 +238,7 @@ def duration_figures(*, start: datetime, end: datetime, span: RollupSpan, days: 
             end=end,
             buckets=buckets,
             percentile=0.5,
-            assignee_id=agent,
+            match=("assignee_id", agent),
         )
     by_agent: dict[int, float] = {}
     for key, values in _read_ranks(parts).items():

@@ -39,7 +39,7 @@ from tickets.models import (
     Ticket,
 )
 from tickets.selectors.fcr import fcr_condition
-from tickets.services.kpi_durations import duration_rows, first_response_median_rows
+from tickets.services.kpi_durations import DURATION_COLUMNS, duration_rows, first_response_median_rows
 from tickets.services.kpi_month_rollups import (
     MONTH_ROLLUPS,
     kpi_month_statements,
@@ -247,7 +247,7 @@ ROLLUPS = (
     Rollup(KPISurveyDay, (*DIMENSIONS, "kind", "scale_max", "score", "answers"), _survey_rows),
     Rollup(KPIReplyDay, (*DIMENSIONS, "author_id", "replies"), _reply_rows),
     Rollup(KPITagDay, (*DIMENSIONS, "tag_id", "tickets"), _tag_rows),
-    Rollup(KPIDurationDay, ("day", "measure", "assignee_id", "bucket", "tickets"), lambda within: duration_rows(within, _day)),
+    Rollup(KPIDurationDay, DURATION_COLUMNS, lambda within: duration_rows(within, _day)),
     Rollup(KPIFirstResponseDay, ("day", "median_s"), lambda within: first_response_median_rows(within, _day)),
 )  # fmt: skip
 
