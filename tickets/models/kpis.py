@@ -180,22 +180,26 @@ class KPITagMonth(KPIMonthRollup, TagCounts):
         indexes = [models.Index(fields=["month"], name="kpi_tag_month_idx")]
 
 
+def duration_indexes(period: str) -> list[models.Index]:
+    return [
+        # Reads: a measure's rows of a range, from the index alone (PostgreSQL).
+        models.Index(
+            fields=["measure", period],
+            include=["bucket", "channel", "team_id", "assignee_id", "tickets"],
+            name=f"kpi_duration_{period}_idx",
+        ),
+        # The refresh deletes by period, every measure's rows.
+        models.Index(fields=[period], name=f"kpi_duration_{period}_only_idx"),
+    ]
+
+
 class KPIDurationDay(DurationCounts):
     day = models.DateField(_("day"))
 
     class Meta:
         verbose_name = _("KPI day of durations")
         verbose_name_plural = _("KPI days of durations")
-        indexes = [
-            # Reads: a measure's rows of a range, from the index alone (PostgreSQL).
-            models.Index(
-                fields=["measure", "day"],
-                include=["bucket", "channel", "team_id", "assignee_id", "tickets"],
-                name="kpi_duration_day_idx",
-            ),
-            # The refresh deletes by day, every measure's rows.
-            models.Index(fields=["day"], name="kpi_duration_day_only_idx"),
-        ]
+        indexes = duration_indexes("day")
 
     def __str__(self) -> str:
         return f"{self.day} {self.measure} bucket {self.bucket}"
@@ -207,16 +211,7 @@ class KPIDurationMonth(DurationCounts):
     class Meta:
         verbose_name = _("KPI month of durations")
         verbose_name_plural = _("KPI months of durations")
-        indexes = [
-            # Reads: a measure's rows of a range, from the index alone (PostgreSQL).
-            models.Index(
-                fields=["measure", "month"],
-                include=["bucket", "channel", "team_id", "assignee_id", "tickets"],
-                name="kpi_duration_month_idx",
-            ),
-            # The refresh deletes by month, every measure's rows.
-            models.Index(fields=["month"], name="kpi_duration_month_only_idx"),
-        ]
+        indexes = duration_indexes("month")
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.measure} bucket {self.bucket}"
