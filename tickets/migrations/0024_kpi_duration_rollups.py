@@ -33,7 +33,7 @@ def drop_value_indexes(apps, schema_editor) -> None:
 
 
 def durations_from_tickets(apps, schema_editor) -> None:
-    # Migration 0026 fills the duration rollups of existing tickets, in the columns
+    # Migration 0027 fills the duration rollups of existing tickets, in the columns
     # they have from then on.
     pass
 

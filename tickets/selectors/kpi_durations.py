@@ -2,7 +2,7 @@
 duration rollups (tickets/services/kpi_durations.py) count the tickets per bucket, so
 the ranks that percentile_cont interpolates between fall in a known bucket; one
 statement then reads, for each percentile, only that bucket's tickets of the range
-(ORDER BY ... LIMIT 2 OFFSET, from the duration-first indexes of migration 0024).
+(ORDER BY ... LIMIT 2 OFFSET, from the duration-first indexes of migrations 0024 and 0027).
 The figures equal percentile_cont's: the same two values and the same arithmetic.
 The daily trend's medians are stored per day by the refresh and read as they are.
 

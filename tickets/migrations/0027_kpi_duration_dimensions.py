@@ -62,7 +62,7 @@ def durations_from_tickets(apps, schema_editor) -> None:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0025_kpi_first_response_days'),
+        ('tickets', '0026_kpi_first_response_days'),
     ]
 
     operations = [

@@ -23,7 +23,7 @@ def medians_from_tickets(apps, schema_editor) -> None:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0024_kpi_duration_rollups'),
+        ('tickets', '0025_inbox_at_risk_indexes'),
     ]
 
     operations = [
