@@ -6,7 +6,7 @@ Seeds a database of its own (created beside DATABASE_URL's, dropped at the end)
 with `manage.py seed_demo --tickets N --messages-per-ticket M --no-showcase --days 365` (which
 writes survey answers for about half the resolved tickets and chat sessions for the
 chats), runs ANALYZE, then calls the endpoint through Django's test client with
-several filter combinations — 30 and 90 days, a channel, a team, an agent, the
+several filter combinations — 30 and 90 days and a year, a channel, a team, an agent, the
 dashboard's detailed call with the daily trend and the agent table, and the first
 page of the rows behind FCR (/api/v1/kpis/rows/) — and reports the median and p95
 over every call. --quick seeds 10,000 tickets. --explain prints the plans
@@ -116,10 +116,13 @@ def combinations() -> list[tuple[str, dict[str, str]]]:
         ("1 year, dashboard detail", {**year, "detail": "1"}),
         ("30 days, rows behind FCR", {**month, "metric": "fcr", "rows": "1"}),
     ]
+    combos.append(("1 year, whatsapp", {**year, "channel": "whatsapp"}))
     if team is not None:
         combos.append(("30 days, one team", {**month, "team": str(team.pk)}))
+        combos.append(("1 year, one team", {**year, "team": str(team.pk)}))
     if agent is not None:
         combos.append(("90 days, one agent", {**quarter, "agent": str(agent)}))
+        combos.append(("1 year, one agent", {**year, "agent": str(agent)}))
     return combos
 
 

@@ -33,22 +33,9 @@ def drop_value_indexes(apps, schema_editor) -> None:
 
 
 def durations_from_tickets(apps, schema_editor) -> None:
-    # Existing tickets get their duration rollups, days then months. A new database
-    # has none (and a later model may no longer fit this migration's moment).
-    if not apps.get_model("tickets", "Ticket").objects.exists():
-        return
-    from django.db.models.functions import TruncDate
-
-    from tickets.services.kpi_durations import duration_rows
-    from tickets.services.kpi_month_rollups import kpi_month_statements
-    from tickets.services.kpi_rollups import _time_zone, _within_days
-
-    sql, params = duration_rows(_within_days(None), lambda field: TruncDate(field, tzinfo=_time_zone()))
-    months = [(sql, params) for sql, params in kpi_month_statements(None) if "kpidurationmonth" in sql]
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO tickets_kpidurationday (day, measure, assignee_id, bucket, tickets) {sql}", params)
-        for sql, params in months:
-            cursor.execute(sql, params)
+    # Migration 0027 fills the duration rollups of existing tickets, in the columns
+    # they have from then on.
+    pass
 
 
 class Migration(migrations.Migration):

@@ -24,6 +24,7 @@ from .kpis import (  # noqa: F401
     KPIDirtyDay,
     KPIDurationDay,
     KPIDurationMonth,
+    KPIFirstResponseDay,
     KPIReplyDay,
     KPIReplyMonth,
     KPISurveyDay,

@@ -106,12 +106,16 @@ class TagCounts(models.Model):
 class DurationCounts(models.Model):
     """Tickets per bucket of one duration (tickets/services/kpi_durations.py's grid):
     first responses by the day the ticket was created, resolutions by the day it was
-    resolved. Not per channel, team or assignee: the buckets would multiply by every
-    combination; only first responses are also counted per assignee, for the agent
-    table. They tell which few tickets hold a percentile's rank."""
+    resolved. They tell which few tickets hold a percentile's rank. Each measure is
+    counted over every ticket, and again per channel, per team and per assignee
+    (under the measure's `_by_channel`, `_by_team` and `_by_assignee` names, with that
+    one column set), so that a call filtered on one of them reads its own buckets; not
+    per combination, whose buckets would multiply."""
 
-    measure = models.CharField(_("measure"), max_length=32)
-    # Only for the measure counted per agent (the agent table's first responses).
+    measure = models.CharField(_("measure"), max_length=40)
+    # Only for a measure counted per channel, team or assignee: that one (else empty).
+    channel = models.CharField(_("channel"), max_length=10, blank=True, default="")
+    team_id = models.BigIntegerField(_("team"), null=True)
     assignee_id = models.BigIntegerField(_("assignee"), null=True)
     bucket = models.PositiveIntegerField(_("bucket"))
     tickets = models.PositiveIntegerField(_("tickets"), default=0)
@@ -176,14 +180,26 @@ class KPITagMonth(KPIMonthRollup, TagCounts):
         indexes = [models.Index(fields=["month"], name="kpi_tag_month_idx")]
 
 
+def duration_indexes(period: str) -> list[models.Index]:
+    return [
+        # Reads: a measure's rows of a range, from the index alone (PostgreSQL).
+        models.Index(
+            fields=["measure", period],
+            include=["bucket", "channel", "team_id", "assignee_id", "tickets"],
+            name=f"kpi_duration_{period}_idx",
+        ),
+        # The refresh deletes by period, every measure's rows.
+        models.Index(fields=[period], name=f"kpi_duration_{period}_only_idx"),
+    ]
+
+
 class KPIDurationDay(DurationCounts):
     day = models.DateField(_("day"))
 
     class Meta:
         verbose_name = _("KPI day of durations")
         verbose_name_plural = _("KPI days of durations")
-        # Covering: a range of days is read from the index alone (PostgreSQL).
-        indexes = [models.Index(fields=["day", "measure", "bucket"], include=["assignee_id", "tickets"], name="kpi_duration_day_idx")]
+        indexes = duration_indexes("day")
 
     def __str__(self) -> str:
         return f"{self.day} {self.measure} bucket {self.bucket}"
@@ -195,9 +211,26 @@ class KPIDurationMonth(DurationCounts):
     class Meta:
         verbose_name = _("KPI month of durations")
         verbose_name_plural = _("KPI months of durations")
-        indexes = [
-            models.Index(fields=["month", "measure", "bucket"], include=["assignee_id", "tickets"], name="kpi_duration_month_idx")
-        ]
+        indexes = duration_indexes("month")
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.measure} bucket {self.bucket}"
+
+
+class KPIFirstResponseDay(models.Model):
+    """The median first response of the tickets created on a day, as percentile_cont
+    gives it, recomputed with the day's other rollups: a range's daily trend reads one
+    row per day instead of ranking each day's tickets."""
+
+    # One row per day, not a unique key: the refresh deletes and inserts a day's row
+    # in one statement, whose unique check would still meet the deleted row.
+    day = models.DateField(_("day"))
+    median_s = models.FloatField(_("median first response (seconds)"))
+
+    class Meta:
+        verbose_name = _("KPI day of first responses")
+        verbose_name_plural = _("KPI days of first responses")
+        indexes = [models.Index(fields=["day"], include=["median_s"], name="kpi_first_response_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} median {self.median_s}"

@@ -105,9 +105,12 @@ def ticket_filters_q(filters: KPIFilters, prefix: str = "") -> Q:
     return q
 
 
-def is_unfiltered(filters: KPIFilters) -> bool:
-    """No channel, team or agent: what the duration rollups count."""
-    return not filters.channel and filters.team_id is None and filters.agent_id is None
+def filters_given(filters: KPIFilters) -> dict[str, Any]:
+    """The channel, team and agent filters given, by the duration rollups' names for
+    them (tickets/services/kpi_durations.py's DIMENSIONS): they count every ticket
+    and each value of one of them, not combinations."""
+    given = {"channel": filters.channel or None, "team": filters.team_id, "assignee": filters.agent_id}
+    return {dimension: value for dimension, value in given.items() if value is not None}
 
 
 def rollup_days(model: type, filters: KPIFilters) -> QuerySet:
@@ -268,7 +271,8 @@ def kpi_summary(*, filters: KPIFilters, now: datetime | None = None, detail: boo
 
     row: dict[str, Any] = _ticket_counts(filters, span, edge)
     durations: DurationFigures | None = None
-    if not is_unfiltered(filters):
+    given = filters_given(filters)
+    if len(given) > 1:
         row |= created.aggregate(**percentile_aggregates(FIRST_RESPONSE_FIELDS, Q()))
         row |= resolved.aggregate(**percentile_aggregates(RESOLUTION_FIELDS, Q()), **edge.counts())
     else:
@@ -276,8 +280,8 @@ def kpi_summary(*, filters: KPIFilters, now: datetime | None = None, detail: boo
             start=filters.start,
             end=filters.end,
             span=RollupSpan.of(filters.date_from, filters.date_to),
-            days=filters.days() if detail else None,
-            time_zone=filters.time_zone,
+            days=filters.days() if detail and not given else None,
+            one_filter=next(iter(given.items()), None),
         )
         row |= durations.row
         # Only the edge day's tickets: its own index range, not the whole range's.
@@ -322,6 +326,8 @@ def kpi_summary(*, filters: KPIFilters, now: datetime | None = None, detail: boo
         **survey_summary(survey_counts, ces_max),
     }
     if detail:
+        # A filtered call's trend and agent table rank their own tickets.
+        durations = None if given else durations
         result |= kpi_detail(filters=filters, scope=scope, edge=edge, survey_counts=survey_counts, durations=durations)
     return result
 

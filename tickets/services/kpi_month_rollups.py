@@ -60,7 +60,13 @@ MONTH_ROLLUPS = (
     MonthRollup(KPISurveyDay, KPISurveyMonth, ("kind", "scale_max", "score"), ("answers",)),
     MonthRollup(KPIReplyDay, KPIReplyMonth, ("author_id",), ("replies",)),
     MonthRollup(KPITagDay, KPITagMonth, ("tag_id",), ("tickets",)),
-    MonthRollup(KPIDurationDay, KPIDurationMonth, ("measure", "assignee_id", "bucket"), ("tickets",), dimensions=()),
+    MonthRollup(
+        KPIDurationDay,
+        KPIDurationMonth,
+        ("measure", "channel", "team_id", "assignee_id", "bucket"),
+        ("tickets",),
+        dimensions=(),
+    ),
 )
 
 

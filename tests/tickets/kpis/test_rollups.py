@@ -16,11 +16,22 @@ from rest_framework.test import APIClient
 from tests.factories import make_user
 from tests.tickets.kpis import kpi_reference
 from tests.tickets.sla.helpers import bkk, deliver_now
-from tickets.models import CustomerMerge, KPIDirtyDay, KPITicketDay, KPITicketMonth, Role, Survey, Ticket
+from tickets.models import (
+    CustomerMerge,
+    KPIDirtyDay,
+    KPIDurationDay,
+    KPIFirstResponseDay,
+    KPITicketDay,
+    KPITicketMonth,
+    Role,
+    Survey,
+    Team,
+    Ticket,
+)
 from tickets.selectors.kpis import KPIFilters, kpi_summary
 from tickets.services.chat_sessions import chat_session_end, chat_session_touch
 from tickets.services.customers import customer_merge, customer_merge_undo
-from tickets.services.kpi_rollups import kpi_rollups_differences, rebuild_kpi_rollups
+from tickets.services.kpi_rollups import kpi_rollups_differences, kpi_rollups_flush, rebuild_kpi_rollups
 from tickets.services.privacy import customer_erase
 from tickets.services.replies import reply_create
 from tickets.services.surveys import survey_answer
@@ -34,8 +45,9 @@ PEOPLE = 5
 class Story:
     """Random events, each through the service a person's action goes through."""
 
-    def __init__(self, rng, clock, capture, agents, supervisor):
+    def __init__(self, rng, clock, capture, agents, supervisor, teams=()):
         self.rng, self.clock, self.capture, self.agents, self.supervisor = rng, clock, capture, agents, supervisor
+        self.teams = list(teams)
 
     def inbound(self, person: int, *, subject: str | None = None):
         channel = self.rng.choice(["email", "sms", "whatsapp", "chat"])
@@ -89,7 +101,10 @@ class Story:
             elif event == "chat_end" and (ticket := self.ticket(channel="chat")):
                 chat_session_end(ticket_id=ticket.pk, reason="agent")
             elif event == "assign" and (ticket := self.ticket()):
-                ticket_assign(ticket=ticket, assignee=rng.choice([*self.agents, None]), actor=self.supervisor)
+                team = rng.choice([*self.teams, None]) if self.teams else None
+                ticket_assign(
+                    ticket=ticket, assignee=rng.choice([*self.agents, None]), team=team, actor=self.supervisor
+                )
             elif event == "tag" and (ticket := self.ticket()):
                 ticket_add_tags(ticket=ticket, names=[rng.choice(["billing", "parcel", "login"])])
             elif event == "answer" and (
@@ -114,13 +129,17 @@ class Story:
             customer_merge(source=source, target=target, actor=self.supervisor)
 
 
-def _ranges(start, agent_id: int) -> list[KPIFilters]:
+def _ranges(start, agent_id: int, team_id: int) -> list[KPIFilters]:
     first = start.date()
     return [
         KPIFilters(date_from=first, date_to=first + timedelta(days=60)),
         KPIFilters(date_from=first + timedelta(days=3), date_to=first + timedelta(days=9)),
         KPIFilters(date_from=first, date_to=first + timedelta(days=60), channel="email"),
         KPIFilters(date_from=first, date_to=first + timedelta(days=60), agent_id=agent_id),
+        KPIFilters(date_from=first, date_to=first + timedelta(days=60), team_id=team_id),
+        KPIFilters(date_from=first + timedelta(days=3), date_to=first + timedelta(days=9), channel="sms"),
+        # Two filters: no rollup counts the combination, the tickets are ranked.
+        KPIFilters(date_from=first, date_to=first + timedelta(days=60), channel="email", agent_id=agent_id),
     ]
 
 
@@ -137,7 +156,8 @@ def test_random_events_keep_the_rollups_exact(seed, clock, agent, roles, setting
     supervisor = make_user("sup", roles=[Role.SUPERVISOR])
     agents = [agent, make_user("agent2", roles=[Role.AGENT])]
     start = clock.set("2026-09-01 09:00")
-    story = Story(rng, clock, django_capture_on_commit_callbacks, agents, supervisor)
+    teams = [Team.objects.create(name="Billing"), Team.objects.create(name="Delivery")]
+    story = Story(rng, clock, django_capture_on_commit_callbacks, agents, supervisor, teams)
     client = APIClient()
     client.force_authenticate(user=supervisor)
     year = {"from": "2026-01-01", "to": "2026-12-31", "detail": "1"}
@@ -145,7 +165,8 @@ def test_random_events_keep_the_rollups_exact(seed, clock, agent, roles, setting
     story.inbound(0)
     reply_create(ticket=Ticket.objects.get(), author=agent, text="an answer")  # an agent in the table
     _api_queries(client, day)  # the stale days are refreshed: both calls below read the same way
-    few = [_api_queries(client, day), _api_queries(client, year)]
+    one_channel = {"from": "2026-01-01", "to": "2026-12-31", "channel": Ticket.objects.get().channel}
+    few = [_api_queries(client, day), _api_queries(client, year), _api_queries(client, one_channel)]
 
     for _ in range(70):
         story.step()
@@ -154,10 +175,10 @@ def test_random_events_keep_the_rollups_exact(seed, clock, agent, roles, setting
     if connection.vendor == "postgresql":
         # A constant number of queries: one day or a year, a few tickets or many. (SQLite
         # has no percentile_cont: its percentiles take a query each, and none when empty.)
-        assert [_api_queries(client, day), _api_queries(client, year)] == few
+        assert [_api_queries(client, day), _api_queries(client, year), _api_queries(client, one_channel)] == few
 
     for now in (clock.now, start + timedelta(days=12), clock.now + timedelta(days=10)):
-        for filters in _ranges(start, agent.pk):
+        for filters in _ranges(start, agent.pk, teams[0].pk):
             assert kpi_summary(filters=filters, now=now, detail=True) == kpi_reference.kpi_summary(
                 filters=filters, now=now, detail=True
             ), (now, filters)
@@ -181,6 +202,23 @@ def test_check_reports_a_difference_and_rebuild_repairs_it(clock, agent, django_
     assert kpi_rollups_differences() == []
     assert KPITicketDay.objects.get().created == 1
     assert bkk("2026-09-01 00:00").date() == KPITicketDay.objects.get().day
+
+
+def test_check_covers_the_days_medians_and_the_buckets_per_channel(clock, agent, django_capture_on_commit_callbacks):
+    clock.set("2026-09-01 09:00")
+    ticket = deliver_now(django_capture_on_commit_callbacks, "sms", "+66810000001", "hello").ticket
+    clock.set("2026-09-01 09:10")
+    reply_create(ticket=ticket, author=agent, text="hi")
+    kpi_rollups_flush()
+    assert KPIFirstResponseDay.objects.get().median_s == 600.0
+    KPIFirstResponseDay.objects.update(median_s=601.0)
+    KPIDurationDay.objects.filter(measure="first_response_s_by_channel").update(channel="email")
+    assert sorted(line.split(":")[0] for line in kpi_rollups_differences()) == [
+        "tickets_kpidurationday", "tickets_kpidurationday", "tickets_kpifirstresponseday", "tickets_kpifirstresponseday",
+    ]  # fmt: skip
+    rebuild_kpi_rollups()
+    assert kpi_rollups_differences() == []
+    assert KPIFirstResponseDay.objects.get().median_s == 600.0
 
 
 def test_the_months_are_the_sums_of_their_days(clock, agent, django_capture_on_commit_callbacks, capsys):
