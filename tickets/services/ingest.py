@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from tickets import pipeline_worker
@@ -205,10 +205,16 @@ def _process(batch: list[InboundEvent]) -> dict[int, IngestResult]:
 
 def _record_outcomes(outcomes: list[tuple[InboundEvent, str]]) -> None:
     now = timezone.now()
-    for status in {status for _, status in outcomes}:
-        InboundEvent.objects.filter(pk__in=[event.pk for event, outcome in outcomes if outcome == status]).update(
-            status=status, error="", attempts=F("attempts") + 1, processed_at=now
-        )
+    by_status: dict[str, list[int]] = {}
+    for event, status in outcomes:
+        by_status.setdefault(status, []).append(event.pk)
+    # One statement for the batch, each event's status by a WHEN per status.
+    InboundEvent.objects.filter(pk__in=[event.pk for event, _ in outcomes]).update(
+        status=Case(*[When(pk__in=ids, then=Value(status)) for status, ids in by_status.items()]),
+        error="",
+        attempts=F("attempts") + 1,
+        processed_at=now,
+    )
     for event, status in outcomes:
         event.status, event.error, event.processed_at = status, "", now
         event.attempts += 1

@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from tickets import events, registry
@@ -148,8 +149,11 @@ def _resolve_customers(items: list[Item]) -> None:
         if item.msg.language and not item.customer.language:
             item.customer.language = item.msg.language[:8]
             learned[item.customer.language].append(item.customer.pk)
-    for language, customer_ids in learned.items():
-        Customer.objects.filter(pk__in=customer_ids, language="").update(language=language)
+    if learned:
+        # One statement for the batch, each customer's language by a WHEN per language.
+        Customer.objects.filter(pk__in=[pk for ids in learned.values() for pk in ids], language="").update(
+            language=Case(*[When(pk__in=ids, then=Value(language)) for language, ids in learned.items()])
+        )
 
 
 # Step 4: the ticket the message continues, or a new one.
