@@ -1,7 +1,9 @@
 """The monthly KPI rollups (tickets/models/kpis.py): each the sum of a daily rollup's
-rows over a calendar month, recomputed from the daily rows for the months of the days
-a refresh recomputed, so that they are exactly as fresh as the days. A year then reads
-about twelve rows per combination of channel, team and assignee instead of one per day."""
+rows over a calendar month, kept exactly as fresh as the days. On PostgreSQL a refresh
+adds to each month the difference between its recomputed days' new and old rows
+(kpi_month_delta_parts()); elsewhere, and on a rebuild, the months are summed again
+from the daily rows. A year then reads about twelve rows per combination of channel,
+team and assignee instead of one per day."""
 
 from __future__ import annotations
 
@@ -112,6 +114,66 @@ def kpi_month_statements(days: Iterable[date] | None) -> list[tuple[str, list]]:
             )
         )
     return statements
+
+
+def kpi_month_delta_parts(
+    rollup: MonthRollup, old_rows: str, new_rows: str, name: str, months: list[date]
+) -> list[tuple[str, list]]:
+    """PostgreSQL common table expressions (each with its parameters) that move the
+    `months` by the change of their daily rows: `old_rows` and `new_rows` name the
+    expressions returning the recomputed days' deleted and inserted rows. Only the
+    keys whose sums changed touch a month row, found in one pass over the months'
+    rows: updated, deleted when every counter drops to zero (a full recomputation
+    has no such row), inserted when new. The three act on different rows, so they
+    can share the statement's snapshot."""
+    group = ", ".join(rollup.group)
+    counters = ", ".join(rollup.counters)
+    negated = ", ".join(f"-{counter} AS {counter}" for counter in rollup.counters)
+    sums = ", ".join(f"SUM({counter}) AS {counter}" for counter in rollup.counters)
+    changed = " OR ".join(f"SUM({counter}) <> 0" for counter in rollup.counters)
+    month = "CAST(date_trunc('month', CAST(day AS timestamp)) AS date)"
+    match = " AND ".join(
+        f"m.{column} IS NOT DISTINCT FROM d.{column}"
+        if rollup.month_model._meta.get_field(column).null
+        else f"m.{column} = d.{column}"
+        for column in ("month", *rollup.group)
+    )
+    after = ", ".join(f"COALESCE(m.{counter}, 0) + d.{counter} AS {counter}" for counter in rollup.counters)
+    emptied = " AND ".join(f"x.{counter} = 0" for counter in rollup.counters)
+    moved = ", ".join(f"{counter} = x.{counter}" for counter in rollup.counters)
+    # Every join to the month table names the months: the planner then reads their
+    # rows by index rather than the whole table.
+    in_months = ", ".join(["%s"] * len(months))
+    return [
+        (
+            f"{name}_delta AS (SELECT month, {group}, {sums} FROM ("
+            f"SELECT {month} AS month, {group}, {negated} FROM {old_rows}"
+            f" UNION ALL SELECT {month}, {group}, {counters} FROM {new_rows}) AS changes"
+            f" GROUP BY month, {group} HAVING {changed})",
+            [],
+        ),
+        (
+            f"{name}_after AS (SELECT m.id, d.month, {', '.join(f'd.{column}' for column in rollup.group)}, {after}"
+            f" FROM {name}_delta AS d LEFT JOIN {rollup.table} AS m"
+            f" ON m.month IN ({in_months}) AND {match})",
+            list(months),
+        ),
+        (
+            f"{name}_moved AS (UPDATE {rollup.table} AS m SET {moved} FROM {name}_after AS x"
+            f" WHERE m.month IN ({in_months}) AND m.id = x.id AND NOT ({emptied}))",
+            list(months),
+        ),
+        (
+            f"{name}_emptied AS (DELETE FROM {rollup.table} AS m USING {name}_after AS x"
+            f" WHERE m.month IN ({in_months}) AND m.id = x.id AND {emptied})",
+            list(months),
+        ),
+        (
+            f"{name}_added AS (INSERT INTO {rollup.table} ({', '.join(rollup.columns)})"
+            f" SELECT month, {group}, {counters} FROM {name}_after AS x WHERE x.id IS NULL)",
+            [],
+        ),
+    ]
 
 
 def month_rows_from_days(rollup: MonthRollup, day_rows: Iterable[tuple]) -> Counter:

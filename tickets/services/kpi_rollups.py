@@ -4,11 +4,12 @@ A change that moves a number writes a KPIDirtyDay row for each day it touches, i
 its own transaction. The refresh claims the stale days (DELETE ... RETURNING, so a
 change committed meanwhile keeps its row for the next refresh) and recomputes those
 days of every rollup from the tickets' facts, under an advisory lock so that two
-processes never interleave; then the months of those days are summed again from the
-daily rows (tickets/services/kpi_month_rollups.py). It runs from Celery beat and
-before every KPI read, so reads are always exact. `rebuild_kpi_rollups()` recomputes everything (after a bulk
-load) and `kpi_rollups_differences()` proves the stored rows equal a full
-recomputation (`manage.py rebuild_kpi_rollups --check`)."""
+processes never interleave; the months of those days move by the difference between
+the days' new and old rows (tickets/services/kpi_month_rollups.py). It runs from
+Celery beat and before every KPI read, so reads are always exact.
+`rebuild_kpi_rollups()` recomputes everything (after a bulk load) and
+`kpi_rollups_differences()` proves the stored rows equal a full recomputation
+(`manage.py rebuild_kpi_rollups --check`)."""
 
 from __future__ import annotations
 
@@ -42,7 +43,9 @@ from tickets.selectors.fcr import fcr_condition
 from tickets.services.kpi_durations import DURATION_COLUMNS, duration_rows, first_response_median_rows
 from tickets.services.kpi_month_rollups import (
     MONTH_ROLLUPS,
+    kpi_month_delta_parts,
     kpi_month_statements,
+    month_of,
     month_rows_from_days,
     stored_month_rows,
 )
@@ -267,6 +270,34 @@ def _recompute_statements(days: list[date] | None) -> list[tuple[str, list]]:
     return statements
 
 
+def _refresh_statement(days: list[date]) -> tuple[str, list]:
+    """PostgreSQL: the days' recomputation and their months' update as one statement.
+    Each month rollup's daily deletes and inserts return their rows, whose difference
+    the months take: a changed ticket touches a few month rows, where summing the
+    months again reads every daily row of them."""
+    within = _within_days(days)
+    month_rollups = {month_rollup.day_model: month_rollup for month_rollup in MONTH_ROLLUPS}
+    months = sorted({month_of(day) for day in days})
+    parts: list[str] = []
+    params: list = []
+    for n, rollup in enumerate(ROLLUPS):
+        columns = ", ".join(rollup.columns)
+        month_rollup = month_rollups.get(rollup.model)
+        returning = f" RETURNING {columns}" if month_rollup else ""
+        parts.append(
+            f"old{n} AS (DELETE FROM {rollup.table} WHERE day IN ({', '.join(['%s'] * len(days))}){returning})"
+        )
+        params += days
+        sql, rows_params = rollup.rows(within)
+        parts.append(f"new{n} AS (INSERT INTO {rollup.table} ({columns}) {sql}{returning})")
+        params += rows_params
+        if month_rollup:
+            for part, part_params in kpi_month_delta_parts(month_rollup, f"old{n}", f"new{n}", f"month{n}", months):
+                parts.append(part)
+                params += part_params
+    return f"WITH {', '.join(parts)} SELECT 1", params
+
+
 def _execute(statements: list[tuple[str, list]]) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -307,13 +338,18 @@ def _claim_stale_days() -> list[date]:
 
 def kpi_rollups_refresh() -> int:
     """Recomputes the days that changes marked stale, and their months; returns how
-    many days. On PostgreSQL one statement when nothing is stale, three otherwise:
+    many days. On PostgreSQL one statement when nothing is stale, two otherwise:
     cheap enough before every read."""
     with transaction.atomic():
         days = _claim_stale_days()
-        if days:
+        if not days:
+            return 0
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(*_refresh_statement(days))
+        else:
             _execute(_recompute_statements(days))
-            # A statement of its own: the months are summed from the days just written.
+            # After the days: the months are summed from the days just written.
             _execute(kpi_month_statements(days))
         return len(days)
 

@@ -20,6 +20,7 @@ from tickets.models import (
     CustomerMerge,
     KPIDirtyDay,
     KPIDurationDay,
+    KPIDurationMonth,
     KPIFirstResponseDay,
     KPITicketDay,
     KPITicketMonth,
@@ -251,3 +252,33 @@ def test_a_range_of_whole_months_reads_the_months(clock, agent, django_capture_o
     assert kpi_summary(filters=august_to_october)["volume"] == 7
     # From the 2nd of September, September is read by day.
     assert kpi_summary(filters=KPIFilters(date_from=date(2026, 9, 2), date_to=date(2026, 10, 31)))["volume"] == 1
+
+
+def test_a_reassignment_moves_the_month_rows_and_leaves_the_others(clock, agent, django_capture_on_commit_callbacks):
+    """The months take the change of their recomputed days: the old assignee's rows go
+    when they drop to zero, the new assignee's appear, the rows nothing changed stay."""
+    other = make_user("agent2", roles=[Role.AGENT])
+    clock.set("2026-09-01 09:00")
+    kept = deliver_now(django_capture_on_commit_callbacks, "sms", "+66810000001", "hello").ticket
+    moved = deliver_now(django_capture_on_commit_callbacks, "sms", "+66810000002", "hello").ticket
+    ticket_assign(ticket=kept, assignee=other)
+    ticket_assign(ticket=moved, assignee=agent)
+    clock.set("2026-10-05 09:00")
+    september = KPIFilters(date_from=date(2026, 9, 1), date_to=date(2026, 9, 30), agent_id=agent.pk)
+    assert kpi_summary(filters=september)["volume"] == 1
+    kept_rows = set(KPITicketMonth.objects.filter(assignee_id=other.pk).values_list("pk", "created"))
+
+    ticket_assign(ticket=moved, assignee=other)
+    assert kpi_summary(filters=september)["volume"] == 0
+    assert (
+        kpi_summary(filters=KPIFilters(date_from=date(2026, 9, 1), date_to=date(2026, 9, 30), agent_id=other.pk))[
+            "volume"
+        ]
+        == 2
+    )
+    assert not KPITicketMonth.objects.filter(assignee_id=agent.pk).exists()
+    assert not KPIDurationMonth.objects.filter(assignee_id=agent.pk).exists()
+    if connection.vendor == "postgresql":  # elsewhere the months are summed again
+        kept_now = KPITicketMonth.objects.filter(assignee_id=other.pk).values_list("pk", flat=True)
+        assert {pk for pk, _created in kept_rows} == set(kept_now)  # updated in place
+    assert kpi_rollups_differences() == []
