@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from tests.factories import deliver, make_user
 from tickets.models import Message, Role, Team, Ticket
 from tickets.selectors.search import ticket_search
-from tickets.services.kpi_rollups import kpi_rollups_differences
+from tickets.services.kpi_rollups_check import kpi_rollups_differences
 from tickets.services.replies import reply_create
 from tickets.services.tickets import ticket_set_status
 

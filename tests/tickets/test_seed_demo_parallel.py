@@ -15,7 +15,7 @@ from django.db import connection
 from tickets.models import Message, Ticket, TicketSearchDocument
 from tickets.selectors.search import ticket_search
 from tickets.services.inbox_counters import inbox_counter_mismatches
-from tickets.services.kpi_rollups import kpi_rollups_differences
+from tickets.services.kpi_rollups_check import kpi_rollups_differences
 from tickets.services.search_documents import search_documents_rebuild
 
 pytestmark = [

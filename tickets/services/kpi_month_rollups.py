@@ -187,12 +187,12 @@ def month_rows_from_days(rollup: MonthRollup, day_rows: Iterable[tuple]) -> Coun
         totals = sums.setdefault(key, [0] * len(rollup.counters))
         for n, value in enumerate(row[width:]):
             totals[n] += int(value)
-    return Counter(_normalized((*key, *totals)) for key, totals in sums.items())
+    return Counter(normalized_row((*key, *totals)) for key, totals in sums.items())
 
 
 def stored_month_rows(rollup: MonthRollup) -> Counter:
-    return Counter(_normalized(row) for row in rollup.month_model.objects.values_list(*rollup.columns))
+    return Counter(normalized_row(row) for row in rollup.month_model.objects.values_list(*rollup.columns))
 
 
-def _normalized(row: tuple) -> tuple:
+def normalized_row(row: tuple) -> tuple:
     return tuple("" if value is None else str(value) for value in row)

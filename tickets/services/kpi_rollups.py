@@ -8,12 +8,11 @@ processes never interleave; the months of those days move by the difference betw
 the days' new and old rows (tickets/services/kpi_month_rollups.py). It runs from
 Celery beat and before every KPI read, so reads are always exact.
 `rebuild_kpi_rollups()` recomputes everything (after a bulk load) and
-`kpi_rollups_differences()` proves the stored rows equal a full recomputation
-(`manage.py rebuild_kpi_rollups --check`)."""
+`kpi_rollups_differences()` (kpi_rollups_check.py) proves the stored rows equal a
+full recomputation (`manage.py rebuild_kpi_rollups --check`)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -46,8 +45,6 @@ from tickets.services.kpi_month_rollups import (
     kpi_month_delta_parts,
     kpi_month_statements,
     month_of,
-    month_rows_from_days,
-    stored_month_rows,
 )
 
 # pg_advisory_xact_lock key of the refresh ("KPIROLUP" read as a number).
@@ -122,7 +119,7 @@ def _answers() -> QuerySet:
 Within = Callable[[str], Q]
 
 
-def _within_days(days: list[date] | None) -> Within:
+def within_days(days: list[date] | None) -> Within:
     """A condition "field falls on one of `days`" (every day when None), as index
     ranges: one per run of consecutive days."""
 
@@ -256,7 +253,7 @@ ROLLUPS = (
 
 
 def _recompute_statements(days: list[date] | None) -> list[tuple[str, list]]:
-    within = _within_days(days)
+    within = within_days(days)
     statements = []
     for rollup in ROLLUPS:
         if days is None:
@@ -275,7 +272,7 @@ def _refresh_statement(days: list[date]) -> tuple[str, list]:
     Each month rollup's daily deletes and inserts return their rows, whose difference
     the months take: a changed ticket touches a few month rows, where summing the
     months again reads every daily row of them."""
-    within = _within_days(days)
+    within = within_days(days)
     month_rollups = {month_rollup.day_model: month_rollup for month_rollup in MONTH_ROLLUPS}
     months = sorted({month_of(day) for day in days})
     parts: list[str] = []
@@ -372,53 +369,3 @@ def rebuild_kpi_rollups(*, facts: bool = True) -> None:
         KPIDirtyDay.objects.all().delete()
         _execute(_recompute_statements(None))
         _execute(kpi_month_statements(None))
-
-
-def kpi_rollups_differences() -> list[str]:
-    """How the stored facts and rollups differ from a full recomputation, one line per
-    differing row (empty when they are equal)."""
-    from tickets.services.kpi_facts import fcr_facts_stale
-
-    kpi_rollups_flush()
-    lines = [
-        f"ticket {row['pk']}: fcr_one_contact {row['fcr_one_contact']} (computed {row['computed_fcr_one_contact']}),"
-        f" repeat_contact_at {row['repeat_contact_at']} (computed {row['computed_repeat_contact_at']})"
-        for row in fcr_facts_stale(Ticket.objects.all())
-    ]
-    within = _within_days(None)
-    month_rollups = {month_rollup.day_model: month_rollup for month_rollup in MONTH_ROLLUPS}
-    for rollup in ROLLUPS:
-        sql, params = rollup.rows(within)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            day_rows = cursor.fetchall()
-        computed = Counter(_normalized(row) for row in day_rows)
-        stored = Counter(_normalized(row) for row in rollup.model.objects.values_list(*rollup.columns))
-        lines += _row_differences(rollup.table, rollup.columns, stored, computed)
-        month_rollup = month_rollups.get(rollup.model)
-        if month_rollup is None:
-            continue
-        # The months against the sums of the recomputed days, not of the stored ones.
-        lines += _row_differences(
-            month_rollup.table,
-            month_rollup.columns,
-            stored_month_rows(month_rollup),
-            month_rows_from_days(month_rollup, day_rows),
-        )
-    return lines
-
-
-def _row_differences(table: str, columns: tuple[str, ...], stored: Counter, computed: Counter) -> list[str]:
-    lines = [
-        f"{table}: stored {dict(zip(columns, row, strict=True))} is not in the recomputation"
-        for row in sorted((stored - computed).keys())
-    ]
-    lines += [
-        f"{table}: recomputed {dict(zip(columns, row, strict=True))} is not stored"
-        for row in sorted((computed - stored).keys())
-    ]
-    return lines
-
-
-def _normalized(row: tuple) -> tuple:
-    return tuple("" if value is None else str(value) for value in row)

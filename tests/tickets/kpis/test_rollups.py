@@ -32,7 +32,8 @@ from tickets.models import (
 from tickets.selectors.kpis import KPIFilters, kpi_summary
 from tickets.services.chat_sessions import chat_session_end, chat_session_touch
 from tickets.services.customers import customer_merge, customer_merge_undo
-from tickets.services.kpi_rollups import kpi_rollups_differences, kpi_rollups_flush, rebuild_kpi_rollups
+from tickets.services.kpi_rollups import kpi_rollups_flush, rebuild_kpi_rollups
+from tickets.services.kpi_rollups_check import kpi_rollups_differences
 from tickets.services.privacy import customer_erase
 from tickets.services.replies import reply_create
 from tickets.services.surveys import survey_answer

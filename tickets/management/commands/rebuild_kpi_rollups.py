@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tickets.services.kpi_rollups import kpi_rollups_differences, rebuild_kpi_rollups
+from tickets.services.kpi_rollups import rebuild_kpi_rollups
+from tickets.services.kpi_rollups_check import kpi_rollups_differences
 
 
 class Command(BaseCommand):
