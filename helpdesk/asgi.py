@@ -3,6 +3,7 @@
 import asyncio
 import contextvars
 import os
+import tempfile
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,6 +19,8 @@ warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume sy
 # Threads kept for the requests of this process: a request waiting on PostgreSQL lets
 # another one run. Each holds a pooled database connection only during its request.
 REQUEST_THREADS = int(os.environ.get("HELPDESK_REQUEST_THREADS", "8"))
+SPOOL_IN_MEMORY_BYTES = 1 << 20
+SPOOL_CHUNK_BYTES = 64 * 1024
 
 
 class SynchronousRequestHandler(ASGIHandler):
@@ -45,24 +48,33 @@ class SynchronousRequestHandler(ASGIHandler):
         set_script_prefix(get_script_prefix(scope))
         in_context = contextvars.copy_context().run
         loop = asyncio.get_running_loop()
-        response = await loop.run_in_executor(self.threads, in_context, self.respond, scope, body_file)
+        response, spool = await loop.run_in_executor(self.threads, in_context, self.respond, scope, body_file)
         try:
             await self.send_response(response, send)
         finally:
             body_file.close()
+            if spool is not None:
+                spool.close()
 
     def respond(self, scope, body_file):
-        """The response, its body read and the request finished, on this thread."""
+        """The response, its body read and the request finished, on this thread; with
+        the file that holds a streamed body, if any."""
         signals.request_started.send(sender=self.__class__, scope=scope)
         request, response = self.create_request(scope, body_file)
         if request is not None:
             response = self.get_response(request)
             response._handler_class = self.__class__
+        spool = None
         if response.streaming and not response.is_async:
-            # A body read from the database is read here, where the connection is.
-            response.streaming_content = list(response.streaming_content)
+            # A body read from the database is read here, where the connection is, into
+            # a file that stays in memory up to 1 MB: a year's CSV export is not held
+            # whole in memory.
+            spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES)
+            spool.writelines(response.streaming_content)
+            spool.seek(0)
+            response.streaming_content = iter(lambda: spool.read(SPOOL_CHUNK_BYTES), b"")
         response.close()  # request_finished: this thread's connection goes back to the pool
-        return response
+        return response, spool
 
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
