@@ -8,10 +8,14 @@ follow-up has run.
 
 Starts `uvicorn helpdesk.asgi:application --workers 2` and one Celery worker (two
 processes) on a database of its own (created beside DATABASE_URL's and dropped at
-the end) and on REDIS_URL as the broker. Each server answers once the raw event is
-stored; its pipeline worker processes accepted events in batches and relays the
-outbox; the Celery worker runs the follow-ups (assignment, sentiment, SLA clock,
-acknowledgement, rules). The acknowledgements go to the dev outbox, not to Twilio.
+the end) and on REDIS_URL as the broker, laid out as the README's Production section
+says. Each server answers once the raw event is stored and only accepts
+(HELPDESK_PIPELINE_IN_SERVERS=0); the pipeline workers of the Celery worker's
+processes, woken through PostgreSQL's NOTIFY, process accepted events in batches and
+relay the outbox, and the Celery worker runs the follow-ups (assignment, sentiment,
+SLA clock, acknowledgement, rules). `--servers-process` runs a pipeline worker in
+each server as well, to compare. The acknowledgements go to the dev outbox, not to
+Twilio.
 
 The mix: 20% duplicates of a MessageSid already sent (half of them at the same
 instant as the first, the rest later), 5% bad signatures (403), 2% malformed
@@ -168,7 +172,7 @@ def lag_percentiles() -> dict[str, float]:
     return {k: round(v * 1000, 1) for k, v in percentiles([lag.total_seconds() for lag in lags]).items()}
 
 
-def sweep(base_url: str, token: str, rates: list[float], rng: random.Random) -> list[dict]:
+def sweep(base_url: str, token: str, rates: list[float], rng: random.Random, servers: list[int]) -> list[dict]:
     # Unrecorded: the first requests of a fresh server import modules and fill the pool.
     warmup, _ = build_requests(n=200, base_url=base_url, token=token, rng=rng)
     asyncio.run(fire_open_loop(base_url, warmup, rate=50))
@@ -176,7 +180,9 @@ def sweep(base_url: str, token: str, rates: list[float], rng: random.Random) -> 
     for rate in rates:
         requests, _ = build_requests(n=int(rate * 6), base_url=base_url, token=token, rng=rng)
         client_cpu_s = time.process_time()
+        cpu_before = cpu_sample({"servers": servers})
         latencies, statuses, elapsed = asyncio.run(fire_open_loop(base_url, requests, rate=rate))
+        cpu = cpu_shares(cpu_before, cpu_sample({"servers": servers}), wall_s=elapsed)
         client_cpu_s = time.process_time() - client_cpu_s
         points = percentiles(latencies)
         step = {
@@ -184,11 +190,14 @@ def sweep(base_url: str, token: str, rates: list[float], rng: random.Random) -> 
             "p50_ms": round(points["p50"] * 1000, 1), "p99_ms": round(points["p99"] * 1000, 1),
             "p95_ms": round(points["p95"] * 1000, 1), "5xx": sum(c for s, c in statuses.items() if s >= 500 or s == 0),
             "client_cores": round(client_cpu_s / elapsed, 2), "load": load_average(),
+            "servers_cores": cpu["servers_cores"],
+            "servers_cpu_ms_per_request": round(cpu["servers_cores"] * elapsed * 1000 / len(latencies), 2),
         }  # fmt: skip
         steps.append(step)
         print(f"step:      offered {rate:g}/s, achieved {step['achieved_per_s']}/s, p50 {step['p50_ms']} ms, "
               f"p95 {step['p95_ms']} ms, p99 {step['p99_ms']} ms, 5xx or no answer {step['5xx']}, "
-              f"bench client {step['client_cores']} cores, load {step['load']}")  # fmt: skip
+              f"servers {step['servers_cpu_ms_per_request']} ms CPU per request, bench client {step['client_cores']} cores, "
+              f"load {step['load']}")  # fmt: skip
         time.sleep(3)
     return steps
 
@@ -200,6 +209,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=300.0, help="Offered webhooks per second (default 300).")
     parser.add_argument("--sweep", default="", help="Comma-separated rates: a 6 s step at each.")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--servers-process", action="store_true", help="A pipeline worker in each server process too.")
     args = parser.parse_args()
     if not os.environ.get("REDIS_URL") or not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("bench/replay.py needs DATABASE_URL (PostgreSQL) and REDIS_URL (the broker)")
@@ -218,19 +228,26 @@ def main() -> None:
         env = {
             **os.environ, "DATABASE_URL": database_url, "HELPDESK_PUBLIC_URL": base_url, "TWILIO_AUTH_TOKEN": token,
             "HELPDESK_ALLOW_DEV_SECRETS": "1", "CELERY_TASK_ALWAYS_EAGER": "false", "LOG_LEVEL": "ERROR",
+            "HELPDESK_PIPELINE_IN_SERVERS": "1" if args.servers_process else "0",
         }  # fmt: skip
         rng = random.Random(args.seed)
         server = start_server(port, env, 2)
         worker = start_worker(env)
         try:
             print("bench replay: signed Twilio webhooks, open loop, to 2 server processes and a Celery worker")
+            layout = "servers and Celery worker" if args.servers_process else "Celery worker only, woken by NOTIFY"
+            print(f"pipeline:  processed by the pipeline workers of the {layout}")
             print_machine(db)
             if args.sweep:
-                steps = sweep(base_url, token, [float(r) for r in args.sweep.split(",")], rng)
+                rates = [float(r) for r in args.sweep.split(",")]
+                steps = sweep(base_url, token, rates, rng, process_tree(server.pid))
                 under = [s["offered_per_s"] for s in steps if s["p99_ms"] < 100 and not s["5xx"]]
                 best = max(under, default=0)
                 print(f"sweep:     highest offered rate with p99 under 100 ms: {best:g}/s (load {load_average()})")
-                print_result("replay_sweep", steps=steps, max_rate_p99_under_100ms=best, database=db["engine"])
+                print_result(
+                    "replay_sweep", steps=steps, max_rate_p99_under_100ms=best, database=db["engine"],
+                    servers_process=args.servers_process,
+                )  # fmt: skip
                 return
             requests, valid = build_requests(n=n, base_url=base_url, token=token, rng=rng)
 
@@ -278,6 +295,7 @@ def main() -> None:
         print(f"timeline:  accept to timeline p50 {lag['p50']} ms, p99 {lag['p99']} ms")
         print(f"data:      {data['events']:,} raw events, {data['messages']:,} messages (with acknowledgements), "
               f"{data['customers']:,} customers, {data['tickets']:,} tickets")  # fmt: skip
+        print(f"cpu/req:   servers {cpu['servers_cores'] * elapsed * 1000 / len(requests):.2f} ms per request")
         print(f"cpu:       servers {cpu['servers_cores']} cores, Celery worker {cpu['worker_cores']}, database "
               f"{cpu['database_cores']}, bench client {cpu['client_cores']}, the rest {cpu['other_cores']}; "
               f"machine {cpu['machine_busy_pct']}% busy while sending")  # fmt: skip
@@ -288,7 +306,8 @@ def main() -> None:
             p99_ms=round(points["p99"] * 1000, 1), accepted=accepted, refused=refused, server_errors=server_errors,
             stored=len(stored_sids & valid), lost=lost, duplicated=twice, failed_events=failed,
             lag_p50_ms=lag["p50"], lag_p99_ms=lag["p99"], followups_drained_s=round(drained_s, 1),
-            database=db["engine"], load=load, **data, **cpu,
+            database=db["engine"], load=load, servers_process=args.servers_process,
+            servers_cpu_ms_per_request=round(cpu["servers_cores"] * elapsed * 1000 / len(requests), 2), **data, **cpu,
         )  # fmt: skip
 
 

@@ -92,8 +92,9 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from helpdesk.routing import websocket_urlpatterns  # noqa: E402
 from tickets import pipeline_worker  # noqa: E402
 
-# Each server process processes accepted inbound events and relays the outbox.
-pipeline_worker.start()
+# Each server process processes accepted inbound events and relays the outbox, unless
+# HELPDESK_PIPELINE_IN_SERVERS leaves that to the Celery workers.
+pipeline_worker.start_in_server()
 
 application = ProtocolTypeRouter(
     {

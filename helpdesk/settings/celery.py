@@ -28,6 +28,11 @@ CELERY_TIMEZONE = "Asia/Bangkok"
 # run within this lease (doubling each time): a Redis that restarted empty loses a
 # queue, never the work.
 HELPDESK_OUTBOX_LEASE_S = env_int("HELPDESK_OUTBOX_LEASE_S", 300)
+# Whether the server processes process accepted inbound events and relay the outbox
+# (tickets.pipeline_worker). Off, they only accept and wake the Celery workers, which
+# always do, through PostgreSQL's NOTIFY: the requests no longer share a process with
+# the batches. On by default, so that servers with no Celery worker beside them work.
+HELPDESK_PIPELINE_IN_SERVERS = env_bool("HELPDESK_PIPELINE_IN_SERVERS", True)
 CELERY_BEAT_SCHEDULE: dict = {
     # Accepted inbound events and outbox rows that no pipeline worker took (none runs).
     "pipeline-sweep": {"task": "tickets.tasks.pipeline_sweep", "schedule": 10.0},

@@ -1,7 +1,8 @@
-"""The write path through real processes: an ASGI server whose pipeline worker
-processes what its webhooks accept, a Celery worker, PostgreSQL, and a Redis of the
-test's own, which the test stops mid-burst, or whose worker it kills mid-batch.
-Nothing stored is lost, and nothing is applied twice."""
+"""The write path through real processes: an ASGI server, a Celery worker,
+PostgreSQL, and a Redis of the test's own, which the test stops mid-burst, or whose
+worker it kills mid-batch. Nothing stored is lost, and nothing is applied twice:
+whether the server's pipeline worker processes what its webhooks accept, or the
+server only accepts and the worker's pipeline workers, woken through NOTIFY, do."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ from tickets.models import Direction, InboundEvent, Message, MessageSentiment, O
 pytestmark = pytest.mark.services
 
 
-@pytest.fixture
-def queued_stack(transactional_db, tmp_path):
+@pytest.fixture(params=["1", "0"], ids=["server processes", "server only accepts"])
+def queued_stack(request, transactional_db, tmp_path):
     """A server and a worker that hand work over through a broker (no eager tasks)."""
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         pytest.skip("the pipeline workers of several processes share the queue on PostgreSQL")
@@ -37,6 +38,7 @@ def queued_stack(transactional_db, tmp_path):
         "HELPDESK_SEND_IN_BACKGROUND": "false",
         # Tasks a restarted (empty) Redis lost are handed over again after 3 s.
         "HELPDESK_OUTBOX_LEASE_S": "3",
+        "HELPDESK_PIPELINE_IN_SERVERS": request.param,
     }
     env = server_env(db_url=database_url(), media_root=tmp_path / "media", secret_key=settings.SECRET_KEY, extra=extra)
     server = start_asgi_server(env=env, log_dir=tmp_path)

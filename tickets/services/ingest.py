@@ -124,13 +124,13 @@ def _event_insert_sql(vendor: str) -> str:
 
 def inbound_accept(msg: InboundMessage, *, raw: bytes | None = None) -> IngestResult:
     """What a webhook or a mailbox poll calls: the raw event is stored, and the caller
-    answers at once. The pipeline worker processes it within milliseconds, in a batch,
-    off the request path. Where Celery runs eagerly (the embedded defaults) it is
+    answers at once. A pipeline worker (of this process or, woken through NOTIFY, of
+    another) processes it within milliseconds, in a batch, off the request path. Where Celery runs eagerly (the embedded defaults) it is
     processed here, before the answer, so that one process sees the result at once."""
     event = inbound_event_record(msg, raw=raw)
     if pipeline_worker.runs_inline():
         return inbound_event_process(event)
-    transaction.on_commit(pipeline_worker.wake)
+    pipeline_worker.wake_after_commit()
     return IngestResult(event=event)
 
 

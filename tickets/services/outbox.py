@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from tickets import pipeline_worker
 from tickets.models import OutboxItem
 
 logger = logging.getLogger(__name__)
@@ -108,13 +109,7 @@ def _rows_write(rows: list[OutboxItem]) -> None:
         # Celery's eager mode runs them; what an earlier change left is the sweep's.
         transaction.on_commit(lambda: outbox_relay(ids=[row.pk for row in rows]))
     else:
-        transaction.on_commit(_wake_pipeline_worker)
-
-
-def _wake_pipeline_worker() -> None:
-    from tickets import pipeline_worker
-
-    pipeline_worker.wake()
+        pipeline_worker.wake_after_commit()
 
 
 def outbox_relay(*, limit: int = RELAY_BATCH, ids: list[int] | None = None) -> int:
