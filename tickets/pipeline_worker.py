@@ -31,6 +31,8 @@ POLL_S = 1.0
 # After a failure (the database unreachable, say): 1, 2, 4 ... 30 s.
 MAX_BACKOFF_S = 30.0
 NOTIFY_CHANNEL = "helpdesk_pipeline"
+# An expression of any statement of the accepting transaction: the commit delivers it.
+NOTIFY_SQL = f"pg_notify('{NOTIFY_CHANNEL}', '')"
 
 
 def runs_inline() -> bool:
@@ -146,16 +148,19 @@ def wake() -> None:
         _worker.wake()
 
 
+def wakes_by_notify() -> bool:
+    """True in a server that only accepts, on PostgreSQL: what it commits wakes the
+    workers of other processes through NOTIFY. Elsewhere (SQLite) they poll."""
+    return _accept_only and not runs_inline() and connection.vendor == "postgresql"
+
+
 def wake_after_commit() -> None:
     """Called inside the transaction that accepted an event or wrote outbox rows."""
-    if not _accept_only:
-        transaction.on_commit(wake)
-    elif connection.vendor == "postgresql":
-        # Delivered when the transaction commits, to every listening worker (at once
-        # in autocommit, where the row is already committed).
+    if wakes_by_notify():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, '')", [NOTIFY_CHANNEL])
-    # Elsewhere (SQLite) the workers find the event by their poll.
+            cursor.execute(f"SELECT {NOTIFY_SQL}")
+    elif not _accept_only:
+        transaction.on_commit(wake)
 
 
 def stop() -> None:

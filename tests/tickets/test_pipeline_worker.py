@@ -30,14 +30,21 @@ def _listening_connection() -> psycopg.Connection:
     return listener
 
 
-def test_a_server_that_only_accepts_notifies_the_workers_when_the_event_commits(monkeypatch):
+def _accept() -> None:
+    inbound_accept(InboundMessage(channel="sms", external_id="SMnotify1", sender="+66812345678", text="hi"))
+
+
+@pytest.mark.parametrize(
+    "write", [_accept, pipeline_worker.wake_after_commit], ids=["an accepted event", "outbox rows"]
+)
+def test_a_server_that_only_accepts_notifies_the_workers_when_its_write_commits(monkeypatch, write):
     monkeypatch.setattr(pipeline_worker, "runs_inline", lambda: False)
     monkeypatch.setattr(pipeline_worker, "_accept_only", True)
     listener = _listening_connection()
     try:
         with transaction.atomic():
-            inbound_accept(InboundMessage(channel="sms", external_id="SMnotify1", sender="+66812345678", text="hi"))
-            assert list(listener.notifies(timeout=0.2)) == []  # not before the event is visible
+            write()
+            assert list(listener.notifies(timeout=0.2)) == []  # not before the write is visible
         notified = list(listener.notifies(timeout=WAKE_WITHIN_S, stop_after=1))
         assert [notify.channel for notify in notified] == [pipeline_worker.NOTIFY_CHANNEL]
     finally:

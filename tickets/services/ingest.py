@@ -80,8 +80,9 @@ def _clean(msg: InboundMessage) -> InboundMessage:
     return msg
 
 
-def inbound_event_record(msg: InboundMessage, *, raw: bytes | None = None) -> InboundEvent:
-    """Step 1: the raw event, committed on its own before anything can fail."""
+def inbound_event_record(msg: InboundMessage, *, raw: bytes | None = None, notify: bool = False) -> InboundEvent:
+    """Step 1: the raw event, committed on its own before anything can fail; with
+    `notify`, its INSERT wakes the pipeline workers of other processes as it commits."""
     msg = _clean(msg)
     event = InboundEvent(
         channel=msg.channel,
@@ -90,7 +91,7 @@ def inbound_event_record(msg: InboundMessage, *, raw: bytes | None = None) -> In
         raw=raw,
         conversation_key=conversation_key(msg),
     )
-    _event_insert(event)
+    _event_insert(event, notify=notify)
     return event
 
 
@@ -98,14 +99,14 @@ def inbound_event_record(msg: InboundMessage, *, raw: bytes | None = None) -> In
 _RECORDED_FIELDS = ("channel", "external_id", "payload", "raw", "status", "conversation_key", "error", "attempts", "created_at")
 
 
-def _event_insert(event: InboundEvent) -> None:
+def _event_insert(event: InboundEvent, *, notify: bool) -> None:
     """`event.save()` as one prepared INSERT: every inbound message pays for this
     before its sender gets an answer, and the ORM's save costs as much CPU as the
     database's round trip and commit."""
     fields = [InboundEvent._meta.get_field(name) for name in _RECORDED_FIELDS]
     values = [field.get_db_prep_save(getattr(event, field.attname), connection) for field in fields]
     with connection.cursor() as cursor:
-        cursor.execute(_event_insert_sql(connection.vendor), values)
+        cursor.execute(_event_insert_sql(connection.vendor, notify), values)
         if connection.features.can_return_columns_from_insert:
             event.pk = cursor.fetchone()[0]
         else:
@@ -114,23 +115,30 @@ def _event_insert(event: InboundEvent) -> None:
 
 
 @functools.cache
-def _event_insert_sql(vendor: str) -> str:
+def _event_insert_sql(vendor: str, notify: bool) -> str:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(InboundEvent._meta.get_field(name).column) for name in _RECORDED_FIELDS)
     placeholders = ", ".join(["%s"] * len(_RECORDED_FIELDS))
     returning = f" RETURNING {quote('id')}" if connection.features.can_return_columns_from_insert else ""
+    if notify:
+        returning += f", {pipeline_worker.NOTIFY_SQL}"
     return f"INSERT INTO {quote(InboundEvent._meta.db_table)} ({columns}) VALUES ({placeholders}){returning}"
 
 
 def inbound_accept(msg: InboundMessage, *, raw: bytes | None = None) -> IngestResult:
     """What a webhook or a mailbox poll calls: the raw event is stored, and the caller
     answers at once. A pipeline worker (of this process or, woken through NOTIFY, of
-    another) processes it within milliseconds, in a batch, off the request path. Where Celery runs eagerly (the embedded defaults) it is
-    processed here, before the answer, so that one process sees the result at once."""
-    event = inbound_event_record(msg, raw=raw)
+    another) processes it within milliseconds, in a batch, off the request path. Where
+    Celery runs eagerly (the embedded defaults) it is processed here, before the
+    answer, so that one process sees the result at once."""
+    # A server that only accepts wakes the workers elsewhere with the INSERT itself:
+    # a separate NOTIFY would cost a round trip and a commit of its own.
+    notify = pipeline_worker.wakes_by_notify()
+    event = inbound_event_record(msg, raw=raw, notify=notify)
     if pipeline_worker.runs_inline():
         return inbound_event_process(event)
-    pipeline_worker.wake_after_commit()
+    if not notify:
+        pipeline_worker.wake_after_commit()
     return IngestResult(event=event)
 
 
