@@ -15,9 +15,7 @@ from tickets.services.replies import ReplyError, attachments_check
 
 
 class InboxFilterForm(forms.Form):
-    view = forms.ChoiceField(
-        choices=[(v, v) for v in INBOX_VIEWS], required=False, widget=forms.HiddenInput
-    )
+    view = forms.ChoiceField(choices=[(v, v) for v in INBOX_VIEWS], required=False, widget=forms.HiddenInput)
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     status = forms.MultipleChoiceField(label=_("Status"), choices=Ticket.Status.choices, required=False)
     channel = forms.MultipleChoiceField(label=_("Channel"), choices=Channel.choices, required=False)
@@ -26,13 +24,10 @@ class InboxFilterForm(forms.Form):
     )
     tag = forms.SlugField(label=_("Tag"), required=False, allow_unicode=True, max_length=60)
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all(), required=False)
+    # Evaluated per form, as agents come and go: each form's copy of the field copies
+    # the queryset unevaluated (ModelChoiceField.__deepcopy__).
     assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=staff_users(), required=False)
     sort = forms.ChoiceField(label=_("Sort"), choices=[("", _("Last activity")), *INBOX_SORTS], required=False)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        # Evaluated per request: agents come and go.
-        self.fields["assignee"].queryset = staff_users()
 
     def ticket_filters(self) -> TicketFilters:
         data = self.cleaned_data
@@ -76,10 +71,6 @@ class BulkActionForm(forms.Form):
         choices=[("", "—"), *Ticket.Priority.choices], coerce=int, required=False, empty_value=None
     )
     tag = forms.SlugField(required=False, allow_unicode=True, max_length=60)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = staff_users()
 
     def clean(self):
         data = super().clean()
@@ -245,7 +236,9 @@ class SLAPolicyForm(forms.Form):
         empty_value=None,
     )  # fmt: skip
     tier = forms.ChoiceField(label=_("Customer tier"), choices=[("", _("Any")), *Customer.Tier.choices], required=False)
-    first_response_minutes = forms.IntegerField(label=_("First response (business minutes)"), min_value=1, max_value=525_600)
+    first_response_minutes = forms.IntegerField(
+        label=_("First response (business minutes)"), min_value=1, max_value=525_600
+    )
     resolution_minutes = forms.IntegerField(label=_("Resolution (business minutes)"), min_value=1, max_value=5_256_000)
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
@@ -275,8 +268,12 @@ class CalendarForm(forms.Form):
         super().__init__(*args, **kwargs)
         for day, label in WEEKDAYS:
             self.fields[f"open_{day}"] = forms.BooleanField(label=label, required=False)
-            self.fields[f"opens_{day}"] = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
-            self.fields[f"closes_{day}"] = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+            self.fields[f"opens_{day}"] = forms.TimeField(
+                required=False, widget=forms.TimeInput(attrs={"type": "time"})
+            )
+            self.fields[f"closes_{day}"] = forms.TimeField(
+                required=False, widget=forms.TimeInput(attrs={"type": "time"})
+            )
 
     def day_rows(self) -> list[tuple]:
         return [(label, self[f"open_{day}"], self[f"opens_{day}"], self[f"closes_{day}"]) for day, label in WEEKDAYS]

@@ -101,8 +101,9 @@ def _totals(counted: dict[str, Q]):
 
 # Compiling the counts' statement cost the ORM 3-4 ms of CPU a page, more than
 # PostgreSQL takes to run it. Its text depends only on the agent and their saved
-# views, so it is compiled once for each; the clock, its one changing parameter, is
-# compiled as CLOCK_STAND_IN and replaced at every call.
+# views, so it is compiled once for each; the clock, its one changing value, is
+# compiled as CLOCK_STAND_IN: PostgreSQL's own clock in the statement's text, a
+# parameter replaced at every call on SQLite.
 _STATEMENTS_KEPT = 1024
 _statements: dict[tuple, tuple[str, list, list[str], dict[str, None]]] = {}
 
@@ -129,7 +130,7 @@ def _counts_statement(*, user, saved_views: list[SavedView]) -> tuple[str, list,
     # The SELECT list's parameters come before the FROM's.
     params = [*capped_params, *params]
     if connection.vendor == "postgresql":
-        sql, params = with_constants_written(sql, params, clock=CLOCK_STAND_IN)
+        sql, params = with_constants_written(sql, params, clock=CLOCK_STAND_IN), []
     return sql, params, [*counted, *capped], uncounted
 
 
@@ -143,9 +144,8 @@ def inbox_counts(*, user, saved_views: list[SavedView] = ()) -> dict[str, int | 
             _statements.clear()
         statement = _statements[key] = _counts_statement(user=user, saved_views=saved_views)
     sql, params, keys, uncounted = statement
-    now = timezone.now()
     with prepared_cursor() if connection.vendor == "postgresql" else connection.cursor() as cursor:
-        cursor.execute(sql, clock_parameters(params, now))
+        cursor.execute(sql, clock_parameters(params, timezone.now()))
         row = cursor.fetchone()
     return uncounted | dict(zip(keys, row, strict=True))
 
