@@ -42,6 +42,8 @@ from tickets.services.sla import is_business_hours
 TOKEN_SALT = "helpdesk.chat.session"
 TOKEN_MAX_AGE_S = 90 * 24 * 3600
 HISTORY_LIMIT = 200
+# A customer's chat message is stored with the widget's uuid for it behind this.
+EXTERNAL_ID_PREFIX = "chat-"
 
 SESSION_ERASED_MESSAGE = gettext_lazy(
     "This conversation and your details were erased, as asked. To talk to us again, please start a new chat."
@@ -167,7 +169,8 @@ def chat_frame(message: Message, *, attachments: list[Any] | None = None) -> dic
     return {
         "type": "message",
         "id": message.pk,
-        "client_id": message.external_id if is_customer else None,
+        # The widget's own uuid for the message, by which the tab that sent it finds it.
+        "client_id": message.external_id.removeprefix(EXTERNAL_ID_PREFIX) if is_customer and message.external_id else None,
         "ticket": message.ticket_id,
         "direction": message.direction,
         "text": message.text,
@@ -287,7 +290,7 @@ def _chat_inbound(
 
 
 def chat_external_id(client_id: str) -> str:
-    return f"chat-{client_id}"
+    return f"{EXTERNAL_ID_PREFIX}{client_id}"
 
 
 def chat_message_received(*, client_id: str) -> bool:
