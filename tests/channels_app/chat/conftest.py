@@ -5,7 +5,6 @@ from datetime import time
 import pytest
 
 from tickets import pipeline_worker
-
 from tickets.models.sla import BusinessCalendar, BusinessHours
 
 
