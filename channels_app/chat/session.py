@@ -226,26 +226,11 @@ def ticket_visitors(*, ticket_id: int) -> list[str]:
     return [visitor for visitor in visitors if isinstance(visitor, str) and visitor]
 
 
-def chat_message_ingest(
-    *,
-    session: ChatSession,
-    client_id: str,
-    text: str,
-    ticket_id: int | None = None,
-    attachments: list[InboundAttachment] | None = None,
-    metadata: dict[str, Any] | None = None,
-    extra_addresses: list[str] | None = None,
-    language: str = "",
-) -> IngestResult:
+def chat_message_ingest(*, session: ChatSession, client_id: str, text: str, **fields: Any) -> IngestResult:
     """One chat message into the pipeline, processed before it returns (a page that
-    answers with the stored message). The client's message uuid is the deduplication
-    key, so a message the widget sends again is stored once."""
-    return ingest(
-        _chat_inbound(
-            session=session, client_id=client_id, text=text, ticket_id=ticket_id, attachments=attachments,
-            metadata=metadata, extra_addresses=extra_addresses, language=language,
-        )
-    )  # fmt: skip
+    answers with the stored message); `fields` are `_chat_inbound`'s. The client's
+    message uuid is the deduplication key, so a message sent again is stored once."""
+    return ingest(_chat_inbound(session=session, client_id=client_id, text=text, **fields))
 
 
 def chat_message_accept(
