@@ -1,7 +1,8 @@
 """Where the channel adapters plug into the domain without the domain importing them.
 
 channels_app fills these when its app loads: a sender per channel for outbound
-messages, and a media fetch task per channel for files a provider hosts."""
+messages, a media fetch task per channel for files a provider hosts, and what a
+channel does with its inbound messages once the pipeline has stored them."""
 
 from __future__ import annotations
 
@@ -36,11 +37,15 @@ class SendResult:
 
 
 Sender = Callable[["Message"], SendResult]
+# Called by the pipeline with a batch's new inbound messages of one channel, inside the
+# batch's transaction: the live chat tells the visitor's widgets, for one.
+InboundFollowup = Callable[[list["Message"]], None]
 
 _senders: dict[str, Sender] = {}
 # The Celery task, by name, that fetches a channel's provider-hosted files; it takes
 # a list of Attachment ids. Named, so that the pipeline can write it to its outbox.
 _media_fetch_tasks: dict[str, str] = {}
+_inbound_followups: dict[str, InboundFollowup] = {}
 
 
 def register_sender(channel: str, sender: Sender) -> None:
@@ -60,3 +65,11 @@ def register_media_fetch_task(channel: str, task_name: str) -> None:
 
 def get_media_fetch_task(channel: str) -> str:
     return _media_fetch_tasks.get(channel, "")
+
+
+def register_inbound_followup(channel: str, followup: InboundFollowup) -> None:
+    _inbound_followups[channel] = followup
+
+
+def get_inbound_followup(channel: str) -> InboundFollowup | None:
+    return _inbound_followups.get(channel)

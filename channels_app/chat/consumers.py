@@ -4,9 +4,12 @@ A sync consumer, because it touches the ORM. Its frames run in a small pool of
 threads of its own (CHAT_THREADS), not in Channels' one thread per process for sync
 code, where they queued with every other consumer's work; one connection's frames
 still run one at a time, in order. The channel layer's events need no database and
-go out from the event loop. Every message goes through the one inbound pipeline;
-replies come back through the channel layer's groups, so the customer and the agent
-may be connected to different server processes.
+go out from the event loop. Every message goes through the one inbound pipeline:
+the frame is checked, stored as the raw event and acknowledged at once; the pipeline
+worker processes it within milliseconds and sends it back through the visitor's group,
+with its id and ticket, to every open widget of the visitor (channels_app.chat.followups).
+Replies come back through the channel layer's groups too, so the customer and the
+agent may be connected to different server processes.
 
 Frames from the widget (JSON text):
   {"type": "message", "id": "<uuid>", "text": "..."}
@@ -18,6 +21,11 @@ Frames from the widget (JSON text):
   {"type": "ping"}
 Frames to the widget: welcome, message, ack, typing, read, status, transcript,
 survey, ended, pong, and {"type": "error", "code": "...", "message": "..."} for anything wrong.
+  {"type": "ack", "client_id": "<uuid>", "status": "stored"}   the message is stored; a
+      resend of the same uuid is acknowledged again. "id" and "ticket" come along
+      where it was processed already (the embedded defaults, a resend)
+  {"type": "message", "client_id": "<uuid>", "id": <n>, "ticket": <n>, ...}   the
+      processed message, to every widget of the visitor, the one that sent it too
 A forged token, or the token of a customer since erased ("session_erased"), gets its
 error frame and then the close code 4401, on which the widget starts afresh.
 """
@@ -43,9 +51,9 @@ from django.utils.translation import gettext as _
 from channels_app.chat import session as chat
 from channels_app.chat.tasks import chat_transcript_send
 from tickets import events
-from tickets.models import Channel, ChatSessionLog
+from tickets.models import Channel, ChatSessionLog, Message
 from tickets.services import surveys
-from tickets.services.chat_sessions import chat_session_end, chat_session_touch
+from tickets.services.chat_sessions import chat_session_end
 from tickets.services.ingest import EventStatus
 
 logger = logging.getLogger(__name__)
@@ -215,33 +223,28 @@ class ChatConsumer(JsonWebsocketConsumer):
             uuid.UUID(client_id)
         except ValueError:
             raise chat.ChatError("invalid_id", _("The message id must be a UUID.")) from None
-        existing = chat.chat_message_existing(client_id=client_id)
-        if existing is not None:
+        if chat.chat_message_received(client_id=client_id):
             # A resend after a reconnect: acknowledged again, stored once.
-            self.send_ack(client_id, existing.pk, existing.ticket_id)
+            self.send_ack(client_id, chat.chat_message_existing(client_id=client_id))
             return
         if not VISITOR_MESSAGES.allow(self.session.visitor):
             raise chat.ChatError("rate_limited", _("You are sending messages too quickly. Please slow down."))
-        result = chat.chat_message_ingest(
+        result = chat.chat_message_accept(
             session=self.session, client_id=client_id, text=text, ticket_id=self.ticket_id, language=self.language
         )
-        self.after_ingest(client_id, result)
-
-    def after_ingest(self, client_id: str, result) -> None:
         message = result.message
         if message is None and result.status == EventStatus.DUPLICATE:
             message = chat.chat_message_existing(client_id=client_id)
-        if message is None:
-            raise chat.ChatError("not_stored", _("The message could not be stored. Please try again."))
-        async_to_sync(self.follow_ticket)(message.ticket_id)
-        if not message.is_automatic:
-            chat_session_touch(ticket_id=message.ticket_id, customer_id=message.customer_id, visitor=self.session.visitor)
-        self.send_ack(client_id, message.pk, message.ticket_id)
-        # The visitor's other tabs show it too.
-        chat.chat_publish(session=self.session, frame=chat.chat_frame(message, attachments=[]))
+        self.send_ack(client_id, message)
 
-    def send_ack(self, client_id: str, message_id: int, ticket_id: int) -> None:
-        self.send_json({"type": "ack", "client_id": client_id, "id": message_id, "ticket": ticket_id})
+    def send_ack(self, client_id: str, message: Message | None) -> None:
+        """The message is stored. Its id and ticket come along where it was processed
+        already; otherwise the visitor's group brings them (channels_app.chat.followups)."""
+        frame: dict[str, Any] = {"type": "ack", "client_id": client_id, "status": "stored"}
+        if message is not None:
+            async_to_sync(self.follow_ticket)(message.ticket_id)
+            frame.update(id=message.pk, ticket=message.ticket_id)
+        self.send_json(frame)
 
     def on_typing(self, frame: dict[str, Any]) -> None:
         active = bool(frame.get("active", True))

@@ -4,7 +4,8 @@ and the turning of chat frames into InboundMessages for the one pipeline.
 A visitor gets a random id and a signed token that carries it, with the name and
 address of the pre-chat form. The widget keeps both in localStorage, so a page
 reload resumes the conversation, until the customer is erased. Nothing here
-creates messages or tickets: that is `tickets.services.ingest.ingest`'s job."""
+creates messages or tickets: that is the one inbound pipeline's job
+(tickets.services.ingest)."""
 
 from __future__ import annotations
 
@@ -20,17 +21,29 @@ from django.utils.translation import gettext, gettext_lazy
 
 from tickets import events
 from tickets.inbound import InboundAttachment, InboundMessage
-from tickets.models import AgentProfile, Channel, ContactIdentity, Customer, Direction, Message, Survey, Ticket
+from tickets.models import (
+    AgentProfile,
+    Channel,
+    ContactIdentity,
+    Customer,
+    Direction,
+    InboundEvent,
+    Message,
+    Survey,
+    Ticket,
+)
 from tickets.selectors.timeline import ticket_messages
 from tickets.services.delivery import delivery_record
 from tickets.services.identities import InvalidAddress, normalize_address
-from tickets.services.ingest import IngestResult, ingest
+from tickets.services.ingest import IngestResult, inbound_accept, ingest
 from tickets.services.privacy import erased_visitor_address
 from tickets.services.sla import is_business_hours
 
 TOKEN_SALT = "helpdesk.chat.session"
 TOKEN_MAX_AGE_S = 90 * 24 * 3600
 HISTORY_LIMIT = 200
+# A customer's chat message is stored with the widget's uuid for it behind this.
+EXTERNAL_ID_PREFIX = "chat-"
 
 SESSION_ERASED_MESSAGE = gettext_lazy(
     "This conversation and your details were erased, as asked. To talk to us again, please start a new chat."
@@ -156,7 +169,8 @@ def chat_frame(message: Message, *, attachments: list[Any] | None = None) -> dic
     return {
         "type": "message",
         "id": message.pk,
-        "client_id": message.external_id if is_customer else None,
+        # The widget's own uuid for the message, by which the tab that sent it finds it.
+        "client_id": message.external_id.removeprefix(EXTERNAL_ID_PREFIX) if is_customer and message.external_id else None,
         "ticket": message.ticket_id,
         "direction": message.direction,
         "text": message.text,
@@ -212,7 +226,25 @@ def ticket_visitors(*, ticket_id: int) -> list[str]:
     return [visitor for visitor in visitors if isinstance(visitor, str) and visitor]
 
 
-def chat_message_ingest(
+def chat_message_ingest(*, session: ChatSession, client_id: str, text: str, **fields: Any) -> IngestResult:
+    """One chat message into the pipeline, processed before it returns (a page that
+    answers with the stored message); `fields` are `_chat_inbound`'s. The client's
+    message uuid is the deduplication key, so a message sent again is stored once."""
+    return ingest(_chat_inbound(session=session, client_id=client_id, text=text, **fields))
+
+
+def chat_message_accept(
+    *, session: ChatSession, client_id: str, text: str, ticket_id: int | None = None, language: str = ""
+) -> IngestResult:
+    """A websocket frame's message, stored as the raw event for the pipeline worker to
+    process (or processed here, where Celery runs eagerly). The widget hears of the
+    processed message through the visitor's group (channels_app.chat.followups)."""
+    return inbound_accept(
+        _chat_inbound(session=session, client_id=client_id, text=text, ticket_id=ticket_id, language=language)
+    )
+
+
+def _chat_inbound(
     *,
     session: ChatSession,
     client_id: str,
@@ -222,28 +254,33 @@ def chat_message_ingest(
     metadata: dict[str, Any] | None = None,
     extra_addresses: list[str] | None = None,
     language: str = "",
-) -> IngestResult:
-    """One chat message into the pipeline. The client's message uuid is the
-    deduplication key, so a frame the widget resends after a reconnect is stored once."""
+) -> InboundMessage:
     try:
         uuid.UUID(client_id)
     except (TypeError, ValueError) as exc:
         raise ChatError("invalid_id", gettext("The message id must be a UUID.")) from exc
-    return ingest(
-        InboundMessage(
-            channel=Channel.CHAT,
-            external_id=f"chat-{client_id}",
-            sender=session.sender,
-            sender_name=session.name,
-            sender_extra_addresses=list(extra_addresses if extra_addresses is not None else session.addresses),
-            text=text,
-            attachments=attachments or [],
-            ticket_id=ticket_id,
-            metadata={**(metadata or {}), "visitor": session.visitor},
-            # The widget's language: the survey after the chat is asked in it.
-            language=language,
-        )
+    return InboundMessage(
+        channel=Channel.CHAT,
+        external_id=chat_external_id(client_id),
+        sender=session.sender,
+        sender_name=session.name,
+        sender_extra_addresses=list(extra_addresses if extra_addresses is not None else session.addresses),
+        text=text,
+        attachments=attachments or [],
+        ticket_id=ticket_id,
+        metadata={**(metadata or {}), "visitor": session.visitor},
+        # The widget's language: the survey after the chat is asked in it.
+        language=language,
     )
+
+
+def chat_external_id(client_id: str) -> str:
+    return f"{EXTERNAL_ID_PREFIX}{client_id}"
+
+
+def chat_message_received(*, client_id: str) -> bool:
+    """Whether a message with this uuid was stored already, processed or not yet."""
+    return InboundEvent.objects.filter(channel=Channel.CHAT, external_id=chat_external_id(client_id)).exists()
 
 
 def chat_message_existing(*, client_id: str) -> Message | None:
@@ -251,7 +288,7 @@ def chat_message_existing(*, client_id: str) -> Message | None:
     return (
         Message.objects.select_related("author")
         .prefetch_related("attachments")
-        .filter(channel=Channel.CHAT, external_id=f"chat-{client_id}")
+        .filter(channel=Channel.CHAT, external_id=chat_external_id(client_id))
         .first()
     )
 

@@ -217,10 +217,8 @@ def upload(request: HttpRequest) -> JsonResponse:
     message = existing or (result.message if result else None) or chat.chat_message_existing(client_id=client_id)
     if message is None:
         return _error(503, "not_stored", _("The file could not be stored. Please try again."))
-    frame = chat.chat_frame(message)
-    if existing is None:
-        chat.chat_publish(session=session, frame=frame)
-    return JsonResponse(frame, status=201 if existing is None else 200)
+    # The visitor's other tabs heard of it from the pipeline (channels_app.chat.followups).
+    return JsonResponse(chat.chat_frame(message), status=201 if existing is None else 200)
 
 
 @csrf_exempt

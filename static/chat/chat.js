@@ -266,11 +266,16 @@
         if (frame.direction === "out") showTyping("", false);
         break;
       case "ack":
-        ticket = frame.ticket;
+        // Stored: never sent again. Its id and ticket come with it when the message was
+        // processed already, else in the "message" frame that follows within milliseconds.
+        if (frame.ticket) ticket = frame.ticket;
         delete outbox[frame.client_id];
         saveOutbox();
         var li = find('[data-client-id="' + CSS.escape(frame.client_id) + '"]');
-        if (li) { li.dataset.id = frame.id; if (li.dataset.state !== "read") setState(li, "sent"); }
+        if (li) {
+          if (frame.id) li.dataset.id = frame.id;
+          if (li.dataset.state !== "read") setState(li, "sent");
+        }
         break;
       case "typing":
         showTyping(frame.name, frame.active);

@@ -182,6 +182,8 @@ class _Tickets:
             (message.external_id, message.customer_id): (message.created_at, self._one(message.ticket))
             for message in known
         }
+        # A chat visitor's conversation, by customer and visitor id, read when first needed.
+        self.visitors: dict[tuple[int, str], Ticket | None] = {}
 
     def _one(self, ticket: Ticket) -> Ticket:
         # A ticket the batch opens has no id yet, and is one instance already.
@@ -195,14 +197,35 @@ class _Tickets:
             candidate = Ticket.objects.filter(pk=msg.ticket_id, customer=customer).first()
         if candidate is None and msg.channel == Channel.EMAIL:
             candidate = self._email_thread(msg, customer)
-        elif candidate is None and msg.channel != Channel.CHAT:
-            # SMS and WhatsApp have no threads: the open conversation on the channel is it.
-            # A chat continues only the ticket its widget session names: a visitor who gave
+        elif candidate is None and msg.channel == Channel.CHAT:
+            # A chat continues only its widget session's conversation: a visitor who gave
             # someone else's (unverified) address never joins that customer's conversation.
+            candidate = self._visitor_conversation(msg, customer)
+        elif candidate is None:
+            # SMS and WhatsApp have no threads: the open conversation on the channel is it.
             candidate = self.open.get((customer.pk, msg.channel))
         if candidate is not None and candidate.status == Ticket.Status.CLOSED and not msg.is_auto_reply:
             return None
         return self._one(candidate) if candidate is not None else None
+
+    def _visitor_conversation(self, msg: InboundMessage, customer: Customer) -> Ticket | None:
+        """A chat message sent before the widget heard its conversation's ticket (the
+        widget's first messages): the ticket of the visitor's latest live chat message,
+        not of a message left while nobody was online."""
+        visitor = msg.metadata.get("visitor")
+        if not isinstance(visitor, str):
+            return None
+        key = (customer.pk, visitor)
+        if key not in self.visitors:
+            latest = (
+                Message.objects.filter(customer=customer, channel=Channel.CHAT, direction=Direction.IN)
+                .filter(metadata__visitor=visitor, metadata__offline__isnull=True)
+                .order_by("-created_at", "-id")
+                .select_related("ticket")
+                .first()
+            )
+            self.visitors[key] = self._one(latest.ticket) if latest is not None else None
+        return self.visitors[key]
 
     def _email_thread(self, msg: InboundMessage, customer: Customer) -> Ticket | None:
         known = [self.threads[key] for ref in _references(msg) if (key := (ref, customer.pk)) in self.threads]
@@ -218,6 +241,8 @@ class _Tickets:
         """The item's ticket is the one its channel's next messages continue."""
         if item.msg.channel == Channel.EMAIL and item.msg.external_id:
             self.threads[(item.msg.external_id, item.customer.pk)] = (item.now, item.ticket)
+        elif item.msg.channel == Channel.CHAT and isinstance(visitor := item.msg.metadata.get("visitor"), str):
+            self.visitors[(item.customer.pk, visitor)] = item.ticket
         elif item.msg.channel not in THREADED_CHANNELS:
             self.open[(item.customer.pk, item.msg.channel)] = item.ticket
 
@@ -285,8 +310,10 @@ def _tickets_open(tickets: list[Ticket]) -> None:
 
 
 def _queue_followups(items: list[Item]) -> None:
+    by_channel: dict[str, list[Message]] = defaultdict(list)
     for item in items:
         events.publish_message_created(item.message)
+        by_channel[item.msg.channel].append(item.message)
         fetch_task = registry.get_media_fetch_task(item.msg.channel) if item.pending_media else None
         if fetch_task:
             outbox_task(fetch_task, item.pending_media)
@@ -294,3 +321,7 @@ def _queue_followups(items: list[Item]) -> None:
     # escalation rules; not for auto-replies nor survey answers.
     contacts = [item.message.pk for item in items if item.survey is None and not item.msg.is_auto_reply]
     outbox_batched_calls("tickets.tasks.inbound_followups_batch", contacts)
+    for channel, messages in by_channel.items():
+        followup = registry.get_inbound_followup(channel)
+        if followup is not None:
+            followup(messages)

@@ -4,6 +4,7 @@ from datetime import time
 
 import pytest
 
+from tickets import pipeline_worker
 from tickets.models.sla import BusinessCalendar, BusinessHours
 
 
@@ -19,3 +20,11 @@ def open_around_the_clock() -> BusinessCalendar:
 @pytest.fixture
 def always_open(db) -> BusinessCalendar:
     return open_around_the_clock()
+
+
+@pytest.fixture
+def accepted_not_processed(monkeypatch):
+    """Chat messages are only stored and acknowledged, as with a broker; the test plays
+    the pipeline worker. Follow-up tasks still run in-process, when the outbox relays them."""
+    monkeypatch.setattr(pipeline_worker, "runs_inline", lambda: False)
+    monkeypatch.setattr(pipeline_worker, "wake", lambda: None)

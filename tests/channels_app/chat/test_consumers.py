@@ -18,8 +18,8 @@ from channels_app.chat.session import session_start
 from helpdesk.asgi import application
 from tests.factories import make_user
 from tests.realtime import sync_thread_busy
-from tickets import events
-from tickets.models import Message, Role, Ticket
+from tickets import events, pipeline_worker
+from tickets.models import ChatSessionLog, InboundEvent, Message, Role, Ticket
 from tickets.services.replies import reply_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -103,6 +103,51 @@ async def test_a_resent_message_uuid_is_stored_once():
     assert second == first
     assert await sync_to_async(Message.objects.filter(channel="chat").count)() == 1
     await chat.disconnect()
+
+
+async def test_a_message_is_acknowledged_once_stored_and_its_ids_follow_from_the_pipeline(accepted_not_processed):
+    token = new_token()
+    console = await listen(events.CONSOLE_GROUP)
+    chat, _ = await open_chat(token)
+    other_tab, _ = await open_chat(token)
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    await chat.send_json_to({"type": "message", "id": first, "text": "hello"})
+    await chat.send_json_to({"type": "message", "id": second, "text": "is anyone there?"})
+    # Sent again after a reconnect, before processing: acknowledged again, stored once.
+    await chat.send_json_to({"type": "message", "id": first, "text": "hello"})
+    acks = [await chat.receive_json_from(timeout=5) for _ in range(3)]
+    assert acks == [{"type": "ack", "client_id": client_id, "status": "stored"} for client_id in (first, second, first)]
+    assert await sync_to_async(InboundEvent.objects.filter(channel="chat").count)() == 2
+    assert not await sync_to_async(Message.objects.exists)()
+
+    assert await sync_to_async(pipeline_worker.pipeline_pass)() > 0
+
+    for tab in (chat, other_tab):
+        frames = [await tab.receive_json_from(timeout=5) for _ in range(2)]
+        assert [(frame["type"], frame["client_id"], frame["text"]) for frame in frames] == [
+            ("message", first, "hello"),
+            ("message", second, "is anyone there?"),
+        ]
+    # The widget's first two messages, sent before it knew a ticket: one conversation.
+    assert frames[0]["ticket"] == frames[1]["ticket"]
+    event = await next_event(console, "message.created")
+    assert event["message"]["id"] == frames[0]["id"]
+    assert await sync_to_async(ChatSessionLog.objects.filter(ticket_id=frames[0]["ticket"], ended_at=None).exists)()
+
+    # The tab joined the ticket from the frame: the agent's typing reaches it.
+    layer = get_channel_layer()
+    collision = {"type": "console.collision", "ticket": frames[0]["ticket"], "agent": {"id": 1, "name": "Nok"}}
+    await layer.group_send(events.ticket_group(frames[0]["ticket"]), {**collision, "state": "typing"})
+    assert (await chat.receive_json_from(timeout=5))["type"] == "typing"
+    assert (await chat.receive_json_from(timeout=5))["type"] == "read"
+
+    # A resend once processed is acknowledged with the ids.
+    await chat.send_json_to({"type": "message", "id": second, "text": "is anyone there?"})
+    assert await chat.receive_json_from(timeout=5) == {
+        "type": "ack", "client_id": second, "status": "stored", "id": frames[1]["id"], "ticket": frames[1]["ticket"]
+    }  # fmt: skip
+    await chat.disconnect()
+    await other_tab.disconnect()
 
 
 async def test_a_message_is_stored_and_acknowledged_while_the_sync_thread_is_busy():
