@@ -68,8 +68,11 @@ def search_document_create(*, ticket: Ticket, message_texts: Iterable[str] = ())
     """The new ticket's document: its customer, its subject, and the words of
     `message_texts` (the message it is opened with, so that the document is written
     once, not written and then updated for that message)."""
-    customer = ticket.customer  # the caller's instance: only the addresses are read
-    addresses = ContactIdentity.objects.filter(customer_id=customer.pk).values_list("kind", "address")
+    customer = ticket.customer  # the caller's instance: only the addresses are read, if not held already
+    if "identities" in getattr(customer, "_prefetched_objects_cache", {}):
+        addresses = [(identity.kind, identity.address) for identity in customer.identities.all()]
+    else:
+        addresses = ContactIdentity.objects.filter(customer_id=customer.pk).values_list("kind", "address")
     message_terms = document_terms(ticket.subject).union(*map(document_terms, message_texts))
     sql = (
         f"INSERT INTO {TABLE} (ticket_id, customer_terms, message_terms) VALUES (%s, {_terms_sql()}, {_terms_sql()}) "
