@@ -1,5 +1,5 @@
 """Inserting a row together with the rows that come with it (a new ticket's first
-activity, its day's KPI mark) in one statement.
+activity, its search document, its day's KPI mark) in one statement.
 
 On PostgreSQL the rows are data-modifying WITH clauses of one statement, the
 dependent rows' foreign key taken from the new row's RETURNING
@@ -26,8 +26,11 @@ def _insert_parts(obj: Model, *, parent_key: str | None = None) -> tuple[str, li
         if field.attname == parent_key:
             placeholders.append(f"parent.{q(field.target_field.column)}")
             continue
-        placeholders.append("%s")
-        values.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
+        value = field.get_db_prep_save(field.pre_save(obj, True), connection)
+        placeholders.append(
+            field.get_placeholder(value, None, connection) if hasattr(field, "get_placeholder") else "%s"
+        )
+        values.append(value)
     return ", ".join(q(field.column) for field in fields), placeholders, values
 
 

@@ -18,7 +18,7 @@ from tickets.services.escalation_events import escalation_enqueue
 from tickets.services.kpi_facts import ticket_fcr_facts_refresh
 from tickets.services.kpi_rollups import kpi_day_marks, kpi_days_mark, kpi_ticket_days_mark
 from tickets.services.rows_insert import rows_insert
-from tickets.services.search_documents import search_document_create
+from tickets.services.search_documents import search_document_of_new_ticket
 from tickets.services.sla import sla_status_changed
 from tickets.services.surveys import survey_schedule
 
@@ -223,8 +223,11 @@ def ticket_insert(
         **(first_reply_counts or {}),
     )
     activity = TicketActivity(kind=TicketActivity.Kind.CREATED, actor=actor, data={"channel": channel})
-    # The ticket, its first activity and its day's mark: one statement on PostgreSQL.
-    rows_insert(ticket, dependents=[(activity, "ticket")], others=kpi_day_marks([now]))
-    search_document_create(ticket=ticket, message_texts=[first_message_text] if first_message_text else [])
+    document = search_document_of_new_ticket(
+        ticket=ticket, message_texts=[first_message_text] if first_message_text else []
+    )
+    # The ticket, its first activity, its search document and its day's mark: one
+    # statement on PostgreSQL.
+    rows_insert(ticket, dependents=[(activity, "ticket"), (document, "ticket")], others=kpi_day_marks([now]))
     events.publish_ticket_changed(ticket, changes={"created": True})
     return ticket
