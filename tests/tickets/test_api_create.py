@@ -31,9 +31,13 @@ from tickets.services.kpi_facts import fcr_facts_stale
 
 pytestmark = pytest.mark.django_db
 
-# Token, key, customer, subscriptions, ticket (with its reply counted and its FCR facts),
-# activity, day, addresses, search document, message, outbox, answer kept for retries.
-STATEMENTS_PER_CREATE = 12
+# Token, key, customer with their addresses, subscriptions, ticket (with its reply
+# counted and its FCR facts) with its activity, search document and day, message,
+# outbox, answer kept for retries.
+STATEMENTS_PER_CREATE = 8
+# Elsewhere the ticket, its activity, search document and day are four INSERTs
+# (services/rows_insert.py).
+STATEMENTS_PER_CREATE_ELSEWHERE = 11
 
 
 def _create(client, customer, *, key: str | None = None, **fields):
@@ -58,7 +62,8 @@ def _statements_of_a_create(client, customer) -> list[str]:
 def test_one_create_costs_a_fixed_number_of_statements(agent_client, customer):
     _create(agent_client, customer)  # the first request of a process reads a few things once
     statements = _statements_of_a_create(agent_client, customer)
-    assert len(statements) <= STATEMENTS_PER_CREATE, "\n".join(sql[:120] for sql in statements)
+    expected = STATEMENTS_PER_CREATE if connection.vendor == "postgresql" else STATEMENTS_PER_CREATE_ELSEWHERE
+    assert len(statements) <= expected, "\n".join(sql[:120] for sql in statements)
     # With subscribers, each of the two events adds its deliveries' INSERT; their tasks
     # join the other outbox rows.
     WebhookSubscription.objects.create(url="https://hooks.example.com/in", allow_private_host=True)

@@ -19,6 +19,10 @@ class SearchTermsField(models.Field):
     def db_type(self, connection) -> str:
         return "tsvector" if connection.vendor == "postgresql" else "text"
 
+    def get_placeholder(self, value, compiler, connection) -> str:
+        # Saved as words joined by spaces: PostgreSQL takes them as they are, unstemmed.
+        return "array_to_tsvector(string_to_array(%s, ' '))" if connection.vendor == "postgresql" else "%s"
+
 
 class TicketSearchDocument(models.Model):
     ticket = models.OneToOneField(

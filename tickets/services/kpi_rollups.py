@@ -64,6 +64,13 @@ def local_day(moment: datetime) -> date:
 
 def kpi_days_mark(moments: Iterable[datetime | date | None]) -> None:
     """The days (or the days of these moments) go stale, in the current transaction."""
+    if rows := kpi_day_marks(moments):
+        KPIDirtyDay.objects.bulk_create(rows)
+
+
+def kpi_day_marks(moments: Iterable[datetime | date | None]) -> list[KPIDirtyDay]:
+    """kpi_days_mark's rows, unsaved, for a caller that inserts them with its own
+    (tickets.services.rows_insert); they count as written."""
     days = {
         moment if not isinstance(moment, datetime) else local_day(moment) for moment in moments if moment is not None
     }
@@ -71,8 +78,7 @@ def kpi_days_mark(moments: Iterable[datetime | date | None]) -> None:
     if marked is not None:
         days -= marked
         marked |= days
-    if days:
-        KPIDirtyDay.objects.bulk_create([KPIDirtyDay(day=day) for day in sorted(days)])
+    return [KPIDirtyDay(day=day) for day in sorted(days)]
 
 
 @contextmanager

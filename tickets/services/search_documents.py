@@ -64,19 +64,20 @@ def _customer_terms_by_id(customer_ids: Iterable[int]) -> dict[int, str]:
     return {pk: _joined(customer_terms(customer, addresses[pk])) for pk, customer in customers.items()}
 
 
-def search_document_create(*, ticket: Ticket, message_texts: Iterable[str] = ()) -> None:
-    """The new ticket's document: its customer, its subject, and the words of
+def search_document_of_new_ticket(*, ticket: Ticket, message_texts: Iterable[str] = ()) -> TicketSearchDocument:
+    """The new ticket's document, unsaved, for the ticket's own INSERT
+    (tickets.services.rows_insert): its customer, its subject, and the words of
     `message_texts` (the message it is opened with, so that the document is written
     once, not written and then updated for that message)."""
-    customer = ticket.customer  # the caller's instance: only the addresses are read
-    addresses = ContactIdentity.objects.filter(customer_id=customer.pk).values_list("kind", "address")
+    customer = ticket.customer  # the caller's instance: only the addresses are read, if not held already
+    if "identities" in getattr(customer, "_prefetched_objects_cache", {}):
+        addresses = [(identity.kind, identity.address) for identity in customer.identities.all()]
+    else:
+        addresses = ContactIdentity.objects.filter(customer_id=customer.pk).values_list("kind", "address")
     message_terms = document_terms(ticket.subject).union(*map(document_terms, message_texts))
-    sql = (
-        f"INSERT INTO {TABLE} (ticket_id, customer_terms, message_terms) VALUES (%s, {_terms_sql()}, {_terms_sql()}) "
-        "ON CONFLICT (ticket_id) DO NOTHING"
+    return TicketSearchDocument(
+        customer_terms=_joined(customer_terms(customer, addresses)), message_terms=_joined(message_terms)
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [ticket.pk, _joined(customer_terms(customer, addresses)), _joined(message_terms)])
 
 
 def search_document_append(*, ticket_id: int, text: str) -> None:
