@@ -43,8 +43,8 @@ def backlog_from_counts(
     """backlog_from_tickets' figures without reading the backlog's tickets. Now: the exact inbox
     counters (tickets/models/counters.py). At the end: the tickets created before it
     less those resolved before it, from the rollups for the days before its day and
-    from the tickets of its day and later (the tickets since the range's end, none
-    when it ends today). A ticket resolved before its creation stays counted once."""
+    from the tickets of its day. A ticket resolved before its creation stays counted
+    once; those are the only later tickets read."""
     end_day = timezone.localtime(backlog_end, time_zone).date()
     day_start = datetime.combine(end_day, time.min, time_zone)
     rows_sql, rows_params = rollup_rows_sql(
@@ -58,7 +58,13 @@ def backlog_from_counts(
     before_end = Q(created_at__lt=backlog_end)
     resolved_on_day = Q(resolved_at__gte=day_start, resolved_at__lt=backlog_end)
     since_day = (
-        scope.filter(Q(created_at__gte=day_start) | Q(resolved_at__gte=day_start))
+        # Only the rows each count needs: a past range's end must not read every
+        # ticket since (the third part is the partial index ticket_resolved_early_idx).
+        scope.filter(
+            Q(created_at__gte=day_start, created_at__lt=backlog_end)
+            | Q(resolved_at__gte=day_start, resolved_at__lt=backlog_end)
+            | (Q(created_at__gte=backlog_end, resolved_at__lt=day_start) & Q(resolved_at__lt=F("created_at")))
+        )
         .order_by()
         .annotate(one=Value(1))
         .values("one")
