@@ -150,6 +150,19 @@ def start_worker(env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
 
+def stop_worker(worker: subprocess.Popen) -> None:
+    """A warm shutdown: SIGTERM to the Celery main process alone, which lets its pool
+    children finish their tasks. Signalling the whole group at once killed the
+    children under it and printed a WorkerLostError on every run."""
+    if worker.poll() is None:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+    stop_server(worker)
+
+
 def followups_pending() -> int:
     from tickets.models import InboundEvent, OutboxItem
 
@@ -268,7 +281,7 @@ def main() -> None:
             load = load_average()
         finally:
             stop_server(server)
-            stop_server(worker)
+            stop_worker(worker)
 
         data = {
             "events": InboundEvent.objects.count(), "messages": Message.objects.count(),
