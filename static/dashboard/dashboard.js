@@ -132,7 +132,7 @@
     tile("csat", num(data.csat.average, 2), `${data.csat.responses} ${T.answers} · ${num(data.csat.satisfied_pct, 1)}% ${T.satisfied}`);
     tile("ces", num(data.ces.average, 2), `1–${data.ces.scale} · ${data.ces.responses} ${T.answers}`);
     tile("nps", num(data.nps.score, 1), `${data.nps.responses} ${T.answers}`);
-    tile("rates", `${pct(data.reopen_rate)} · ${pct(data.escalation_rate)}`, `${data.reopened} ${T.reopened} · ${T.escalated}`);
+    tile("rates", `${pct(data.reopen_rate)} · ${pct(data.escalation_rate)}`, `${data.reopened} ${T.reopened} · ${data.escalated} ${T.escalated}`);
     tile("backlog", data.backlog.now, `${T.now} · ${data.backlog.end_of_range} ${T.end}`);
     lineChart(document.getElementById("chart-volume"), data.trend, "volume", (v) => Math.round(v), COLORS[0]);
     lineChart(document.getElementById("chart-fcr"), data.trend, "fcr_rate", pct, COLORS[1]);

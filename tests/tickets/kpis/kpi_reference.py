@@ -170,6 +170,7 @@ def kpi_summary(*, filters: KPIFilters, now: datetime | None = None, detail: boo
         "resolved": row["resolved"],
         "reopened": row["reopened"],
         "reopen_rate": _rate(row["reopened"], row["resolved"]),
+        "escalated": row["escalated"],
         "escalation_rate": _rate(row["escalated"], row["volume"]),
         "backlog": backlog,
         "top_tags": top_tags,

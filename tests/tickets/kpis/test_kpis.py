@@ -96,7 +96,7 @@ def test_fcr_and_times_on_hand_computed_fixture_data(october, agent_client):
     assert data["resolution_time"]["p90_s"] == 8640.0
     assert data["resolution_time"]["business_p90_s"] == 8640.0
     assert data["reopen_rate"] == 0.25
-    assert data["escalation_rate"] == 0.0
+    assert data["escalation_rate"] == 0.0 and data["escalated"] == 0
     assert data["volume"] == 4
     assert {k: v for k, v in data["volume_by_channel"].items() if v} == {"email": 3, "whatsapp": 1}
     # Active now: the two SMS tickets of October 4 and 9. At the end of October 1: none.
