@@ -261,10 +261,11 @@ def ticket_page(*, ticket_id: int, user) -> TicketPage:
         surveys=[_survey(*values) for values in surveys],
         claims=[_claim(*values) for values in claims],
         canned_menu=[
-            console_selectors.canned_menu_entry(id_=id_, title=title, owner_id=owner_id, team_id=team_id,
-                                                team_name=team_name, preview=preview)
+            console_selectors.canned_menu_entry(
+                id_=id_, title=title, owner_id=owner_id, team_id=team_id, team_name=team_name, preview=preview
+            )
             for id_, title, owner_id, team_id, team_name, preview in canned
-        ],  # fmt: skip
+        ],
         assignees=[(id_, username) for id_, username in assignees],
         macros=[{"pk": id_, "name": name} for id_, name in macros],
     )
