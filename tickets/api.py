@@ -20,7 +20,7 @@ from tickets.models import Attachment, Channel, ContactIdentity, Customer, Messa
 from tickets.pagination import ConversationPagination, TicketListPagination, TimelinePagination
 from tickets.selectors.customers import customer_find_by_identity, customer_list, customer_with_identities
 from tickets.selectors.inbox import TicketFilters, ticket_list
-from tickets.selectors.ticket_rows import API_ROW_FIELDS, ticket_row_values, with_tag_names
+from tickets.selectors.ticket_rows import API_ROW_FIELDS, row_values_with_tags, with_tags
 from tickets.selectors.timeline import customer_timeline, ticket_messages
 from tickets.services import tickets as ticket_services
 from tickets.services.customers import customer_merge
@@ -312,8 +312,8 @@ class TicketViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retri
     )
     def list(self, request, *args, **kwargs):
         # TicketSerializer's fields, written from the page's values (tickets/api_ticket_rows.py).
-        page = self.paginate_queryset(ticket_row_values(self.filter_queryset(self.get_queryset()), API_ROW_FIELDS))
-        return self.get_paginated_response(ticket_list_items(with_tag_names(page)))
+        page = self.paginate_queryset(row_values_with_tags(self.filter_queryset(self.get_queryset()), API_ROW_FIELDS))
+        return self.get_paginated_response(ticket_list_items(with_tags(page)))
 
     @extend_schema(
         request=TicketCreateSerializer, responses={201: TicketSerializer}, parameters=[IDEMPOTENCY_KEY_PARAMETER]

@@ -9,6 +9,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -225,14 +226,16 @@ def test_ticket_list_costs_the_same_queries_for_any_page_size(
         ticket = deliver("sms", f"+6681000{i:04d}", f"need help {i}").message.ticket
         ticket_add_tags(ticket=ticket, names=["billing", f"batch-{i % 3}"])
         ticket_assign(ticket=ticket, assignee=agent)
-    # The token with its user and their roles, the page (with customer, assignee, team), the tags: no COUNT(*).
-    with django_assert_num_queries(3):
+    # The token with its user and their roles, the page (with customer, assignee, team, and
+    # on PostgreSQL the tags), the tags elsewhere: no COUNT(*).
+    statements = 2 if connection.vendor == "postgresql" else 3
+    with django_assert_num_queries(statements):
         response = agent_client.get("/api/v1/tickets/", {"page_size": page_size})
     results = response.json()["results"]
     assert len(results) == page_size
     assert all("billing" in t["tags"] and t["assignee"]["username"] == "agent1" for t in results)
     # A later page, by its cursor, costs the same.
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(statements):
         later = agent_client.get(response.json()["next"]).json()["results"]
     assert later and not {t["id"] for t in later} & {t["id"] for t in results}
 

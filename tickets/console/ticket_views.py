@@ -14,7 +14,6 @@ from tickets.console.forms import TicketUpdateForm
 from tickets.console.timeline_entries import timeline_entries
 from tickets.console.views import agent_required
 from tickets.models import ContactIdentity, Ticket
-from tickets.selectors import console as console_selectors
 from tickets.selectors.keyset import InvalidCursor, KeysetPage
 from tickets.selectors.ticket_page import customer_feedback, ticket_page
 from tickets.selectors.timeline import customer_timeline_page, timeline_rows
@@ -34,7 +33,7 @@ def _older_url(ticket_id: int, page: KeysetPage) -> str:
 @agent_required
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        facts = ticket_page(ticket_id=pk)
+        facts = ticket_page(ticket_id=pk, user=request.user)
     except Ticket.DoesNotExist:
         raise Http404 from None
     ticket = facts.ticket
@@ -58,15 +57,15 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "chat_started_at": facts.chat_started_at,
         "timeline": timeline_entries(rows, current_ticket_id=ticket.pk),
         "older_url": _older_url(ticket.pk, page),
-        **_update_options(),
+        **_update_options(assignees=facts.assignees),
         "reply_channel": reply_channel,
         "channel_options": channel_options,
         "whatsapp_window_open": facts.whatsapp_window_open(),
         "past_tickets": facts.past_tickets,
         "activities": facts.activities,
         "feedback": customer_feedback(surveys=facts.surveys, recent_scores=facts.recent_scores),
-        "canned_menu": console_selectors.canned_menu(user=request.user),
-        "macros": list(console_selectors.macro_list().values("pk", "name")),
+        "canned_menu": facts.canned_menu,
+        "macros": facts.macros,
         "in_training": profile is not None and profile.in_training,
         "open_claims": [claim for claim in facts.claims if claim.verified_at is None],
         "kb_suggestions": _kb_suggestions(ticket, rows, user=request.user),
@@ -93,11 +92,10 @@ def ticket_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "console/_timeline_page.html", context)
 
 
-def _update_options() -> dict:
+def _update_options(*, assignees: list[tuple[int, str]]) -> dict:
     """The choices of the ticket's status, priority and assignee selects, as the update
     form validates them; rendered by one small template rather than by form widgets."""
     fields = TicketUpdateForm.base_fields
-    assignees = console_selectors.staff_users().values_list("pk", "username")
     return {
         "status_options": fields["status"].choices,
         "priority_options": fields["priority"].choices,

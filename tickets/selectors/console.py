@@ -165,21 +165,32 @@ def _canned_scope(*, owner_id: int | None, team_id: int | None) -> str:
     return "team" if team_id else "shared"
 
 
+# The characters of a canned response's text that its menu entry shows.
+CANNED_PREVIEW = 140
+
+
+def canned_menu_entry(
+    *, id_: int, title: str, owner_id: int | None, team_id: int | None, team_name: str | None, preview: str
+) -> dict:
+    return {
+        "id": id_,
+        "title": title,
+        "scope": _canned_scope(owner_id=owner_id, team_id=team_id),
+        "team": team_name or "",
+        "preview": preview[:CANNED_PREVIEW],
+    }
+
+
 def canned_menu(*, user) -> list[dict]:
     """What the composer's / menu searches: the title, where it comes from, and the
     start of the text. The text itself is filled in by the server when chosen. Read as
-    plain rows: the ticket page asks for it on every view."""
+    plain rows (the ticket page reads the same in its own statement, ticket_page.py)."""
     rows = canned_responses_for(user=user).values("id", "title", "owner_id", "team_id", "team__name", "body")
     return [
-        {
-            "id": row["id"],
-            "title": row["title"],
-            "scope": _canned_scope(owner_id=row["owner_id"], team_id=row["team_id"]),
-            "team": row["team__name"] or "",
-            "preview": row["body"][:140],
-        }
+        canned_menu_entry(id_=row["id"], title=row["title"], owner_id=row["owner_id"], team_id=row["team_id"],
+                          team_name=row["team__name"], preview=row["body"])
         for row in rows
-    ]
+    ]  # fmt: skip
 
 
 def macro_list() -> QuerySet[Macro]:

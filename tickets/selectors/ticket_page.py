@@ -1,6 +1,7 @@
 """Reads of the console's ticket page that no other page makes. The page is the one
 agents keep open, so what it shows of the ticket is read in one statement: each
-small fact, and each short list of the side panels, is a subquery of the ticket's row
+small fact, and each short list of the side panels and of the forms (the agent's
+canned responses, the assignees, the macros), is a subquery of the ticket's row
 rather than a query of its own.
 
 That statement is written in SQL, once per process: compiled by the ORM on every view,
@@ -14,25 +15,31 @@ from datetime import datetime
 from functools import cache
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
 from tickets.models import (
+    AgentProfile,
+    CannedResponse,
     Channel,
     ChatSessionLog,
     ContactIdentity,
     Customer,
     Direction,
     IdentityClaim,
+    Macro,
     Message,
     MessageSentiment,
     Survey,
     Tag,
+    Team,
     Ticket,
     TicketActivity,
 )
-from tickets.selectors.console import WHATSAPP_WINDOW
+from tickets.selectors import console as console_selectors
+from tickets.selectors.console import STAFF_ROLES, WHATSAPP_WINDOW
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,12 @@ class TicketPage:
     # Every address the customer claimed, verified or not, oldest first, each with the
     # name of the customer it may be.
     claims: list[IdentityClaim]
+    # What the composer's / menu offers the viewing agent (console_selectors.canned_menu).
+    canned_menu: list[dict]
+    # (pk, username) of every active staff user, by username: the assignee choices.
+    assignees: list[tuple[int, str]]
+    # {"pk", "name"} of every macro, by name.
+    macros: list[dict]
 
     def whatsapp_window_open(self, *, now: datetime | None = None) -> bool | None:
         """Whether a free-form WhatsApp message may go to the customer now (their last
@@ -118,6 +131,27 @@ def _ticket_page_sql() -> str:
             WHERE ic.customer_id = t.customer_id""",
         "x.created_at, x.id",
     )
+    canned = _json_list(
+        "x.id, x.title, x.owner_id, x.team_id, x.team_name, x.preview",
+        # A preview is the body's first characters, as canned_menu cuts it.
+        f"""SELECT r.id, r.title, r.owner_id, r.team_id, team.name AS team_name, left(r.body, %(canned_preview)s) AS preview
+            FROM "{CannedResponse._meta.db_table}" r LEFT JOIN "{Team._meta.db_table}" team ON team.id = r.team_id
+            WHERE (r.owner_id IS NULL AND r.team_id IS NULL) OR r.owner_id = %(user_id)s
+               OR r.team_id IN (SELECT pt.team_id FROM "{AgentProfile.teams.through._meta.db_table}" pt
+                                JOIN "{AgentProfile._meta.db_table}" ap ON ap.id = pt.agentprofile_id
+                                WHERE ap.user_id = %(user_id)s)""",
+        "x.title, x.id",
+    )
+    user_groups = user.get_field("groups").remote_field.through._meta.db_table
+    assignees = _json_list(
+        "x.id, x.username",
+        f"""SELECT u.id, u."{username}" AS username FROM "{user.db_table}" u
+            WHERE u.is_active AND (u.is_superuser OR EXISTS (
+                SELECT 1 FROM "{user_groups}" ug JOIN "{Group._meta.db_table}" g ON g.id = ug.group_id
+                WHERE ug.user_id = u.id AND g.name = ANY(%(staff_roles)s)))""",
+        "x.username",
+    )
+    macros = _json_list("x.id, x.name", f'SELECT id, name FROM "{Macro._meta.db_table}"', "x.name, x.id")
     return f"""
         SELECT {_columns(Ticket, "t")}, {_columns(Customer, "c")},
             ARRAY(SELECT tag.name FROM "{Tag._meta.db_table}" tag
@@ -135,7 +169,7 @@ def _ticket_page_sql() -> str:
             (SELECT ARRAY[m.channel, m.metadata ->> 'reply_channel'] FROM "{messages}" m
              WHERE m.ticket_id = t.id AND m.direction = %(inbound)s AND NOT m.is_auto_reply AND NOT m.is_automatic
              ORDER BY m.created_at DESC, m.id DESC LIMIT 1),
-            {past_tickets}, {activities}, {surveys}, {claims}
+            {past_tickets}, {activities}, {surveys}, {claims}, {canned}, {assignees}, {macros}
         FROM "{tickets}" t JOIN "{customers}" c ON c.id = t.customer_id
         WHERE t.id = %(ticket_id)s"""
 
@@ -148,6 +182,8 @@ _PARAMS = {
     "past_tickets": PAST_TICKETS,
     "activities": ACTIVITIES,
     "surveys": SURVEYS,
+    "canned_preview": console_selectors.CANNED_PREVIEW,
+    "staff_roles": list(STAFF_ROLES),
 }
 
 
@@ -187,15 +223,16 @@ def _survey(id_, kind, score, scale_max, answered_at, comment) -> Survey:
                               "answered_at": _time(answered_at), "comment": comment})  # fmt: skip
 
 
-def ticket_page(*, ticket_id: int) -> TicketPage:
+def ticket_page(*, ticket_id: int, user) -> TicketPage:
     """The ticket with its customer, tags, the customer's addresses, their last WhatsApp
     message's time, the open chat session's start, the sentiment of their latest
     messages, their last message on the ticket, their other tickets, the ticket's
-    activities, their surveys and claimed addresses, in one query. Raises Ticket.DoesNotExist."""
+    activities, their surveys and claimed addresses, and the canned responses of
+    `user`, the assignees and the macros, in one query. Raises Ticket.DoesNotExist."""
     if connection.vendor != "postgresql":
-        return _ticket_page_by_queries(ticket_id)
+        return _ticket_page_by_queries(ticket_id, user=user)
     with connection.cursor() as cursor:
-        cursor.execute(_ticket_page_sql(), {**_PARAMS, "ticket_id": ticket_id})
+        cursor.execute(_ticket_page_sql(), {**_PARAMS, "ticket_id": ticket_id, "user_id": user.pk})
         row = cursor.fetchone()
     if row is None:
         raise Ticket.DoesNotExist(f"No ticket {ticket_id}")
@@ -207,7 +244,7 @@ def ticket_page(*, ticket_id: int) -> TicketPage:
     )
     Ticket.customer.field.set_cached_value(ticket, customer)
     (tag_names, identities, last_whatsapp, chat_started_at, scores, last_inbound,
-     past_tickets, activities, surveys, claims) = row[end:]  # fmt: skip
+     past_tickets, activities, surveys, claims, canned, assignees, macros) = row[end:]  # fmt: skip
     return TicketPage(
         ticket=ticket,
         tag_names=tag_names,
@@ -223,10 +260,18 @@ def ticket_page(*, ticket_id: int) -> TicketPage:
         activities=[_activity(*values) for values in activities],
         surveys=[_survey(*values) for values in surveys],
         claims=[_claim(*values) for values in claims],
+        canned_menu=[
+            console_selectors.canned_menu_entry(
+                id_=id_, title=title, owner_id=owner_id, team_id=team_id, team_name=team_name, preview=preview
+            )
+            for id_, title, owner_id, team_id, team_name, preview in canned
+        ],
+        assignees=[(id_, username) for id_, username in assignees],
+        macros=[{"pk": id_, "name": name} for id_, name in macros],
     )
 
 
-def _ticket_page_by_queries(ticket_id: int) -> TicketPage:
+def _ticket_page_by_queries(ticket_id: int, *, user) -> TicketPage:
     """The same page in a query per part, for the embedded SQLite database, which
     has none of the arrays and JSON functions the single statement is made of."""
     ticket = Ticket.objects.select_related("customer").get(pk=ticket_id)
@@ -275,6 +320,9 @@ def _ticket_page_by_queries(ticket_id: int) -> TicketPage:
         claims=list(
             IdentityClaim.objects.filter(customer_id=customer_id).select_related("may_be").order_by("created_at", "id")
         ),
+        canned_menu=console_selectors.canned_menu(user=user),
+        assignees=list(console_selectors.staff_users().values_list("pk", "username")),
+        macros=list(console_selectors.macro_list().values("pk", "name")),
     )
 
 

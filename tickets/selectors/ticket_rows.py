@@ -1,6 +1,6 @@
 """The ticket lists' rows as plain values: the inbox's and the API's pages read only
-the columns they show, and their tags in the same query (the inbox, on PostgreSQL)
-or in one more for the whole page. Building
+the columns they show, and their tags in the same query (on PostgreSQL) or in
+one more for the whole page. Building
 fifty model instances (with their customer, assignee, team and SLA) cost more than
 writing the rows out."""
 
@@ -62,17 +62,23 @@ def ticket_row_values(tickets: QuerySet[Ticket], fields: tuple[str, ...]) -> Que
     return tickets.prefetch_related(None).values(*fields)
 
 
-def _inbox_row_values(tickets: QuerySet[Ticket]) -> QuerySet:
-    """The inbox's row values with their tags, which PostgreSQL reads in the rows'
-    statement as an array by name: one statement and its round trip fewer a page."""
+def row_values_with_tags(tickets: QuerySet[Ticket], fields: tuple[str, ...]) -> QuerySet:
+    """The tickets as dicts of `fields` with their tags, which PostgreSQL reads in the
+    rows' statement as an array by name: one statement and its round trip fewer a
+    page. with_tags puts them under "tags"."""
     if connection.vendor != "postgresql":
-        return ticket_row_values(tickets, INBOX_ROW_FIELDS)
+        return ticket_row_values(tickets, fields)
     names = Ticket.tags.through.objects.filter(ticket_id=OuterRef("pk")).order_by("tag__name").values("tag__name")
     # Not "tags", which names the model's field.
-    return ticket_row_values(tickets, INBOX_ROW_FIELDS).annotate(tag_names=ArraySubquery(names))
+    return ticket_row_values(tickets, fields).annotate(tag_names=ArraySubquery(names))
 
 
-def _with_inbox_tags(rows: list[dict]) -> list[dict]:
+def _inbox_row_values(tickets: QuerySet[Ticket]) -> QuerySet:
+    return row_values_with_tags(tickets, INBOX_ROW_FIELDS)
+
+
+def with_tags(rows: list[dict]) -> list[dict]:
+    """Rows of row_values_with_tags with their tags under "tags"."""
     if connection.vendor != "postgresql":
         return with_tag_names(rows)
     for row in rows:
@@ -116,11 +122,11 @@ def inbox_rows_page(*, user, inbox: InboxQuery, cursor: str = "", size: int = 50
             keyset_query(_inbox_row_values(inbox_tickets(user=user, inbox=inbox)), keys=keys, cursor=cursor, size=size)
         )
     result = keyset_result(page, keys=keys, size=size)
-    _with_inbox_tags(result.rows)
+    with_tags(result.rows)
     return result
 
 
 def inbox_row(*, ticket_id: int) -> dict | None:
     """One ticket's inbox row, whatever its status; None if there is no such ticket."""
     rows = list(_inbox_row_values(Ticket.objects.filter(pk=ticket_id)))
-    return _with_inbox_tags(rows)[0] if rows else None
+    return with_tags(rows)[0] if rows else None

@@ -5,6 +5,7 @@ the canned responses inserted with "/"."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 import threading
 import time
@@ -16,9 +17,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from channels_app.email.inbound import email_ingest
-from tests.factories import deliver
+from tests.factories import deliver, make_user
 from tickets import registry
-from tickets.models import Attachment, CannedResponse, Message, Team
+from tickets.models import Attachment, CannedResponse, Message, Role, Team
+from tickets.selectors.console import canned_menu
 
 pytestmark = pytest.mark.django_db
 
@@ -168,10 +170,15 @@ def test_the_ticket_page_offers_the_canned_responses_for_the_slash_menu(agent_br
     CannedResponse.objects.create(title="Greeting", body="Hello {{customer.name}}")
     CannedResponse.objects.create(title="Refunds", body="Refund for {{ticket.reference}}", team=team)
     CannedResponse.objects.create(title="Other team", body="x", team=Team.objects.create(name="Sales"))
+    CannedResponse.objects.create(title="Mine", body="ขอบคุณค่ะ " * 40, owner=agent)
+    CannedResponse.objects.create(title="Someone else's", body="x", owner=make_user("somchai.k", roles=[Role.AGENT]))
     ticket = deliver("email", "malee@example.com", "hello", subject="Hi", sender_name="Malee").ticket
     page = agent_browser.get(f"/console/tickets/{ticket.pk}/").content.decode()
     menu = re.search(r'<script id="cn-canned-data" type="application/json">(.*?)</script>', page).group(1)
-    assert "Greeting" in menu and "Refunds" in menu and "Other team" not in menu
+    assert [entry["title"] for entry in json.loads(menu)] == ["Greeting", "Mine", "Refunds"]
+    # The page reads the menu in its own statement: the same entries as the selector's.
+    assert json.loads(menu) == canned_menu(user=agent)
+    assert len(json.loads(menu)[1]["preview"]) == 140
     refund = CannedResponse.objects.get(title="Refunds")
     filled = agent_browser.get(f"/console/tickets/{ticket.pk}/canned/{refund.pk}/").json()
     assert filled == {"text": f"Refund for HD-{ticket.pk}"}

@@ -176,10 +176,10 @@ def test_the_whatsapp_window_shows_in_the_reply_box(agent_browser):
 
 # The user with their roles and profile (the session is in Redis); the ticket with its
 # tags, the customer's identities, the WhatsApp window, the live chat session, the
-# mood, the reply channel, past tickets, activities, surveys and claims, in one;
-# messages and attachments; canned responses; notifications with the unread count, in
-# one; assignees; macros.
-TICKET_PAGE_QUERIES = 8
+# mood, the reply channel, past tickets, activities, surveys, claims, the agent's
+# canned responses, the assignees and the macros, in one; messages with their
+# attachments; notifications with the unread count, in one.
+TICKET_PAGE_QUERIES = 4
 
 
 def test_the_ticket_page_costs_the_same_queries_for_a_short_and_a_long_history(agent_browser, agent):
