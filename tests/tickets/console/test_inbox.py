@@ -84,6 +84,19 @@ def test_sla_at_risk_lists_tickets_past_their_warning_time_soonest_due_first(age
     assert 'data-testid="view-sla_at_risk"' in html
 
 
+def test_sla_at_risk_with_a_status_filter_keeps_only_active_tickets_of_those_statuses(agent_browser, board):
+    now = timezone.now()
+    for ticket in (board["unassigned"], board["resolved"]):
+        TicketSLA.objects.update_or_create(ticket=ticket, defaults={"resolution_warn_at": now - timedelta(minutes=5)})
+    get = agent_browser.get
+    assert row_ids(get("/console/?view=sla_at_risk")) == [board["unassigned"].pk]
+    assert row_ids(get("/console/?view=sla_at_risk&status=new&status=open")) == [board["unassigned"].pk]
+    assert row_ids(get("/console/?view=sla_at_risk&status=pending")) == []
+    # A resolved ticket is never at risk, even when its status is asked for.
+    assert row_ids(get("/console/?view=sla_at_risk&status=resolved")) == []
+    assert row_ids(get("/console/?view=sla_at_risk&status=resolved&status=new&status=open")) == [board["unassigned"].pk]
+
+
 def test_filters_by_channel_priority_tag_team_and_assignee(agent_browser, agent, board):
     ticket_set_priority(ticket=board["theirs"], priority=Ticket.Priority.URGENT)
     ticket_add_tags(ticket=board["unassigned"], names=["vip-refund"])

@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import make_user
-from tickets.models import Notification, Role, Team
+from tickets.models import AgentProfile, Notification, Role, Team
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +88,24 @@ def test_the_kept_menu_and_help_follow_the_language_and_the_role(agent_browser, 
     assert "Keyboard shortcuts" in english and "Keyboard shortcuts" not in thai
     assert 'data-testid="approvals-link"' not in english
     assert 'data-testid="approvals-link"' in supervisor_browser.get("/console/").content.decode()
+
+
+def test_the_kept_fixed_markup_follows_the_language_presence_view_and_sort(agent_browser, agent):
+    first = agent_browser.get("/console/").content.decode()
+    assert '<option value="online" selected>' in first
+    assert '<input type="hidden" name="view" value="mine">' in first
+    agent.agent_profile.presence = AgentProfile.Presence.AWAY
+    agent.agent_profile.save()
+    again = agent_browser.get("/console/?view=unassigned&sort=oldest").content.decode()
+    assert '<option value="away" selected>' in again and '<option value="online" selected>' not in again
+    assert '<input type="hidden" name="view" value="unassigned">' in again
+    assert '<a href="?view=unassigned">' in again
+    assert '<option value="oldest" selected>' in again
+    assert 'value="en" lang="en" aria-pressed="true"' in again
+    agent_browser.cookies["django_language"] = "th"
+    thai = agent_browser.get("/console/").content.decode()
+    assert 'value="th" lang="th" aria-pressed="true"' in thai and 'value="en" lang="en" aria-pressed' not in thai
+    assert "Name this view" in first and "Name this view" not in thai
 
 
 def test_a_supervisor_reaches_the_dashboard_and_the_rules_from_the_menu(agent_browser, supervisor_browser):
