@@ -3,18 +3,13 @@
 from .chat import ChatSessionLog  # noqa: F401
 from .console import CannedResponse, CustomerMerge, Macro, SavedView  # noqa: F401
 from .core import (  # noqa: F401
-    AgentProfile,
     Attachment,
     Channel,
-    ContactIdentity,
-    Customer,
     Direction,
     InboundEvent,
     Message,
     Notification,
-    Role,
     Tag,
-    Team,
     Ticket,
     TicketActivity,
     attachment_upload_to,
@@ -35,6 +30,7 @@ from .kpis import (  # noqa: F401
     KPITicketMonth,
 )
 from .outbox import OutboxItem  # noqa: F401
+from .people import AgentProfile, ContactIdentity, Customer, Role, Team  # noqa: F401
 from .reports import KPIReportDelivery, KPIReportPreference  # noqa: F401
 from .rules import EscalationRule, RuleFiring  # noqa: F401
 from .search import TicketSearchDocument  # noqa: F401

@@ -9,7 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .core import Customer, Ticket
+from .core import Ticket
+from .people import Customer
 
 
 class ChatSessionLog(models.Model):

@@ -7,7 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .core import Team, Ticket
+from .core import Ticket
+from .people import Team
 
 
 class CannedResponse(models.Model):

@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .core import Channel, Customer, Ticket
+from .core import Channel, Ticket
+from .people import Customer
 
 SENTIMENT_LEVELS = ("negative", "severe")
 SLA_STATES = ("at_risk", "breached")

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .core import ContactIdentity, Customer
+from .people import ContactIdentity, Customer
 
 
 class SignInAttempt(models.Model):

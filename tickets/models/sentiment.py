@@ -6,7 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .core import Customer, Message, Ticket
+from .core import Message, Ticket
+from .people import Customer
 
 
 class MessageSentiment(models.Model):

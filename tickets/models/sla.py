@@ -9,7 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .core import Customer, Team, Ticket
+from .core import Ticket
+from .people import Customer, Team
 
 
 def validate_time_zone(value: str) -> None:

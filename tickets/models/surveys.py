@@ -12,7 +12,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .core import Channel, Customer, Message, Team, Ticket
+from .core import Channel, Message, Ticket
+from .people import Customer, Team
 
 
 def new_survey_token() -> str:
