@@ -112,11 +112,12 @@ def conversation_start(
     return ticket
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def ticket_open(*, customer: Customer, subject: str, channel: str, actor, text: str = "", **fields) -> Ticket:
     """A ticket an agent opens through the API, with its first message when `text` is
     given: one transaction, so the ticket never exists without the message it was
-    opened with. (`fields`: priority, team, assignee.) The returned instance is as
+    opened with; inside a caller's (an Idempotency-Key's), no savepoint of its own,
+    as nothing here recovers from an error. (`fields`: priority, team, assignee.) The returned instance is as
     stored, message counts included.
 
     Ticket and message are written at one instant and without savepoints of their
