@@ -170,6 +170,8 @@ def test_concurrent_retries_of_one_key_create_one_ticket(agent, roles):
 def test_a_create_and_the_answer_kept_for_its_retries_commit_once(agent, roles):
     """The key's claim, the ticket and the answer kept for retries are one transaction:
     one wait for the disk per create, and no claim is left behind by a failure."""
+    if connection.vendor != "postgresql":
+        pytest.skip("reads the BEGIN and COMMIT that psycopg logs")
     customer = deliver("email", "once@example.com", "hello").message.customer
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=agent).key}")
