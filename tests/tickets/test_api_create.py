@@ -164,3 +164,25 @@ def test_concurrent_retries_of_one_key_create_one_ticket(agent, roles):
     assert created and len(set(created)) == 1
     assert all(answer.status_code in (201, 409) for answer in answers)
     assert Message.objects.filter(ticket_id=created[0]).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_create_and_the_answer_kept_for_its_retries_commit_once(agent, roles):
+    """The key's claim, the ticket and the answer kept for retries are one transaction:
+    one wait for the disk per create, and no claim is left behind by a failure."""
+    if connection.vendor != "postgresql":
+        pytest.skip("reads the BEGIN and COMMIT that psycopg logs")
+    customer = deliver("email", "once@example.com", "hello").message.customer
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=agent).key}")
+    _create(client, customer)
+    with CaptureQueriesContext(connection) as captured:
+        assert _create(client, customer).status_code == 201
+    statements = [q["sql"] for q in captured.captured_queries]
+    # What follows the first commit is the follow-ups' (their tasks run eagerly here).
+    first_commit = statements.index("COMMIT")
+    create = statements[: first_commit + 1]
+    writes = [sql for sql in create if sql.split(" ", 1)[0] in ("INSERT", "UPDATE", "DELETE", "WITH")]
+    assert "tickets_idempotentrequest" in writes[0] and "tickets_ticket" in writes[1]
+    assert writes[-1].startswith('UPDATE "tickets_idempotentrequest"')
+    assert create.index("BEGIN") < create.index(writes[0]) and create.count("BEGIN") == 1

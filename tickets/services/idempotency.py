@@ -48,7 +48,8 @@ def idempotency_begin(*, user_id: int, key: str, fingerprint: str) -> Replay | N
         if claimed_id % CLEANUP_EVERY == 0:
             _expired_delete(user_id=user_id, now=now)
         return None
-    with transaction.atomic():
+    # Inside the request's transaction (tickets.api_idempotency): no savepoint of its own.
+    with transaction.atomic(savepoint=False):
         record = IdempotentRequest.objects.select_for_update().get(user_id=user_id, key=key)
         if record.created_at < now - KEY_TTL:
             record.fingerprint, record.status_code, record.response, record.created_at = fingerprint, None, None, now

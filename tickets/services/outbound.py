@@ -112,7 +112,6 @@ def conversation_start(
     return ticket
 
 
-@transaction.atomic
 def ticket_open(*, customer: Customer, subject: str, channel: str, actor, text: str = "", **fields) -> Ticket:
     """A ticket an agent opens through the API, with its first message when `text` is
     given: one transaction, so the ticket never exists without the message it was
@@ -124,12 +123,22 @@ def ticket_open(*, customer: Customer, subject: str, channel: str, actor, text: 
     message's words, the webhook subscriptions read once, the day marked stale once,
     and the outbox rows written in one INSERT: the API's busiest write costs half the
     statements of a create and a reply made apart."""
+    # Refused before the transaction begins, so that the writes need no savepoint.
+    return _ticket_open_write(
+        customer=customer, subject=subject, channel=channel, actor=actor,
+        text=reply_text_check(text=text) if text else "", **fields,
+    )  # fmt: skip
+
+
+# Inside a caller's transaction (an Idempotency-Key's claim), no savepoint of its own:
+# nothing here recovers from an error, and an error rolls the caller's back with it.
+@transaction.atomic(savepoint=False)
+def _ticket_open_write(*, customer: Customer, subject: str, channel: str, actor, text: str, **fields) -> Ticket:
     with webhook_subscriptions_read_once(), kpi_days_marked_once(), outbox_batch():
         if not text:
             return ticket_services.ticket_insert(
                 customer=customer, subject=subject, channel=channel, actor=actor, **fields
             )
-        text = reply_text_check(text=text)
         now = timezone.now()
         ticket = ticket_services.ticket_insert(
             customer=customer,
