@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
@@ -278,9 +279,28 @@ def chat_external_id(client_id: str) -> str:
     return f"{EXTERNAL_ID_PREFIX}{client_id}"
 
 
-def chat_message_received(*, client_id: str) -> bool:
-    """Whether a message with this uuid was stored already, processed or not yet."""
-    return InboundEvent.objects.filter(channel=Channel.CHAT, external_id=chat_external_id(client_id)).exists()
+@dataclass(frozen=True)
+class ChatReceipt:
+    """A message uuid stored already: its message's id and ticket once processed."""
+
+    message_id: int | None
+    ticket_id: int | None
+
+
+def chat_message_stored(*, client_id: str) -> ChatReceipt | None:
+    """Whether a message with this uuid was stored already, processed or not yet, in
+    one query: a resend is acknowledged from it."""
+    external_id = chat_external_id(client_id)
+    message = Message.objects.filter(channel=Channel.CHAT, external_id=external_id)
+    row = (
+        InboundEvent.objects.filter(channel=Channel.CHAT, external_id=external_id)
+        .annotate(
+            message_id=Subquery(message.values("pk")[:1]), message_ticket=Subquery(message.values("ticket_id")[:1])
+        )
+        .values_list("message_id", "message_ticket")
+        .first()
+    )
+    return ChatReceipt(*row) if row is not None else None
 
 
 def chat_message_existing(*, client_id: str) -> Message | None:
