@@ -202,7 +202,7 @@ class _Tickets:
         }
         # A chat visitor's conversation, by customer and visitor id.
         self.visitors: dict[tuple[int, str], Ticket | None] = self._visitor_conversations(
-            [item for item in items if item.msg.channel == Channel.CHAT and not item.msg.ticket_id]
+            [item for item in items if item.msg.channel == Channel.CHAT and not self._named(item.msg, item.customer)]
         )
 
     def _one(self, ticket: Ticket) -> Ticket:
@@ -212,9 +212,7 @@ class _Tickets:
     def continued(self, msg: InboundMessage, customer: Customer) -> Ticket | None:
         """The ticket this message continues, or None for a new one. A ticket is only
         ever continued by its own customer: a stranger's reply opens a ticket of theirs."""
-        candidate: Ticket | None = None
-        if msg.ticket_id is not None and (named := self.named.get(msg.ticket_id)) and named.customer_id == customer.pk:
-            candidate = named
+        candidate = self._named(msg, customer)
         if candidate is None and msg.channel == Channel.EMAIL:
             candidate = self._email_thread(msg, customer)
         elif candidate is None and msg.channel == Channel.CHAT:
@@ -227,6 +225,10 @@ class _Tickets:
         if candidate is not None and candidate.status == Ticket.Status.CLOSED and not msg.is_auto_reply:
             return None
         return self._one(candidate) if candidate is not None else None
+
+    def _named(self, msg: InboundMessage, customer: Customer) -> Ticket | None:
+        named = self.named.get(msg.ticket_id) if msg.ticket_id is not None else None
+        return named if named is not None and named.customer_id == customer.pk else None
 
     def _visitor_conversation(self, msg: InboundMessage, customer: Customer) -> Ticket | None:
         visitor = msg.metadata.get("visitor")
