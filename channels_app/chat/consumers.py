@@ -51,7 +51,7 @@ from django.utils.translation import gettext as _
 from channels_app.chat import session as chat
 from channels_app.chat.tasks import chat_transcript_send
 from tickets import events
-from tickets.models import Channel, ChatSessionLog, Message
+from tickets.models import Channel, ChatSessionLog
 from tickets.services import surveys
 from tickets.services.chat_sessions import chat_session_end
 from tickets.services.ingest import EventStatus
@@ -223,9 +223,10 @@ class ChatConsumer(JsonWebsocketConsumer):
             uuid.UUID(client_id)
         except ValueError:
             raise chat.ChatError("invalid_id", _("The message id must be a UUID.")) from None
-        if chat.chat_message_received(client_id=client_id):
+        receipt = chat.chat_message_stored(client_id=client_id)
+        if receipt is not None:
             # A resend after a reconnect: acknowledged again, stored once.
-            self.send_ack(client_id, chat.chat_message_existing(client_id=client_id))
+            self.send_ack(client_id, message_id=receipt.message_id, ticket_id=receipt.ticket_id)
             return
         if not VISITOR_MESSAGES.allow(self.session.visitor):
             raise chat.ChatError("rate_limited", _("You are sending messages too quickly. Please slow down."))
@@ -235,15 +236,18 @@ class ChatConsumer(JsonWebsocketConsumer):
         message = result.message
         if message is None and result.status == EventStatus.DUPLICATE:
             message = chat.chat_message_existing(client_id=client_id)
-        self.send_ack(client_id, message)
+        if message is None:
+            self.send_ack(client_id)
+        else:
+            self.send_ack(client_id, message_id=message.pk, ticket_id=message.ticket_id)
 
-    def send_ack(self, client_id: str, message: Message | None) -> None:
+    def send_ack(self, client_id: str, *, message_id: int | None = None, ticket_id: int | None = None) -> None:
         """The message is stored. Its id and ticket come along where it was processed
         already; otherwise the visitor's group brings them (channels_app.chat.followups)."""
         frame: dict[str, Any] = {"type": "ack", "client_id": client_id, "status": "stored"}
-        if message is not None:
-            async_to_sync(self.follow_ticket)(message.ticket_id)
-            frame.update(id=message.pk, ticket=message.ticket_id)
+        if message_id is not None:
+            async_to_sync(self.follow_ticket)(ticket_id)
+            frame.update(id=message_id, ticket=ticket_id)
         self.send_json(frame)
 
     def on_typing(self, frame: dict[str, Any]) -> None:

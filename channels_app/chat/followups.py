@@ -11,7 +11,7 @@ from django.db.models import prefetch_related_objects
 from channels_app.chat.session import chat_frame
 from tickets import events
 from tickets.models import Message
-from tickets.services.chat_sessions import chat_session_touch
+from tickets.services.chat_sessions import ChatTouch, chat_sessions_touch
 
 
 def chat_messages_stored(messages: list[Message]) -> None:
@@ -26,8 +26,9 @@ def chat_messages_stored(messages: list[Message]) -> None:
         # A message left while nobody was online starts no live session.
         if not message.is_automatic and not message.metadata.get("offline"):
             live[message.ticket_id] = message
-    for message in live.values():
-        chat_session_touch(
-            ticket_id=message.ticket_id, customer_id=message.customer_id, visitor=message.metadata["visitor"],
-            at=message.created_at,
-        )  # fmt: skip
+    chat_sessions_touch(
+        [
+            ChatTouch(message.ticket_id, message.customer_id, message.metadata["visitor"], message.created_at)
+            for message in live.values()
+        ]
+    )

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
@@ -278,9 +279,29 @@ def chat_external_id(client_id: str) -> str:
     return f"{EXTERNAL_ID_PREFIX}{client_id}"
 
 
-def chat_message_received(*, client_id: str) -> bool:
-    """Whether a message with this uuid was stored already, processed or not yet."""
-    return InboundEvent.objects.filter(channel=Channel.CHAT, external_id=chat_external_id(client_id)).exists()
+@dataclass(frozen=True)
+class ChatReceipt:
+    """A message uuid stored already: its message's id and ticket once processed."""
+
+    message_id: int | None
+    ticket_id: int | None
+
+
+def chat_message_stored(*, client_id: str) -> ChatReceipt | None:
+    """Whether a message with this uuid was stored already, processed or not yet, in
+    one query: a resend is acknowledged from it. Every new message asks it first, so it
+    is plain SQL, which costs a fraction of the ORM's compiling of it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_STORED_SQL, [chat_external_id(client_id)])
+        row = cursor.fetchone()
+    return ChatReceipt(message_id=row[0], ticket_id=row[1]) if row is not None else None
+
+
+_STORED_SQL = (
+    f"SELECT m.id, m.ticket_id FROM {InboundEvent._meta.db_table} e"
+    f" LEFT JOIN {Message._meta.db_table} m ON m.channel = e.channel AND m.external_id = e.external_id"
+    f" WHERE e.channel = '{Channel.CHAT.value}' AND e.external_id = %s LIMIT 1"
+)
 
 
 def chat_message_existing(*, client_id: str) -> Message | None:

@@ -37,6 +37,8 @@ class ChatSessionLog(models.Model):
         indexes = [
             models.Index(fields=["ticket", "started_at"], name="chat_session_ticket_idx"),
             models.Index(fields=["last_activity_at"], condition=Q(ended_at__isnull=True), name="chat_session_idle_idx"),
+            # A visitor's latest session: the conversation its widget's first messages join.
+            models.Index(fields=["visitor", "-last_activity_at"], name="chat_session_visitor_idx"),
         ]
 
     def __str__(self) -> str:

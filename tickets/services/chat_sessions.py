@@ -5,10 +5,11 @@ next chat message after an end starts a new session."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.utils import timezone
 
 from tickets import events
@@ -16,21 +17,41 @@ from tickets.models import ChatSessionLog, Ticket
 from tickets.services.kpi_facts import ticket_fcr_facts_refresh
 
 
-def chat_session_touch(*, ticket_id: int, customer_id: int, visitor: str, at: datetime | None = None) -> ChatSessionLog:
+@dataclass(frozen=True)
+class ChatTouch:
+    """A customer wrote in a ticket's chat at `at`."""
+
+    ticket_id: int
+    customer_id: int
+    visitor: str
+    at: datetime
+
+
+def chat_sessions_touch(touches: list[ChatTouch]) -> None:
+    """The customers wrote in the chat: each ticket's live session goes on, or a new
+    one starts. One statement for them all: the partial unique constraint (one live
+    session per ticket) turns the INSERT of a ticket that has one into its UPDATE,
+    which also settles two server processes starting the same session at once."""
+    if not touches:
+        return
+    table = connection.ops.quote_name(ChatSessionLog._meta.db_table)
+    rows = ", ".join(["(%s, %s, %s, %s, %s, '')"] * len(touches))
+    params = []
+    for touch in touches:
+        at = connection.ops.adapt_datetimefield_value(touch.at)
+        params += [touch.ticket_id, touch.customer_id, touch.visitor[:64], at, at]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (ticket_id, customer_id, visitor, started_at, last_activity_at, end_reason)"
+            f" VALUES {rows} ON CONFLICT (ticket_id) WHERE ended_at IS NULL"
+            " DO UPDATE SET last_activity_at = excluded.last_activity_at",
+            params,
+        )
+
+
+def chat_session_touch(*, ticket_id: int, customer_id: int, visitor: str, at: datetime | None = None) -> None:
     """The customer wrote in the chat: the live session goes on, or a new one starts."""
-    at = at or timezone.now()
-    live = ChatSessionLog.objects.filter(ticket_id=ticket_id, ended_at__isnull=True)
-    if live.update(last_activity_at=at):
-        return live.get()
-    try:
-        with transaction.atomic():
-            return ChatSessionLog.objects.create(
-                ticket_id=ticket_id, customer_id=customer_id, visitor=visitor[:64], started_at=at, last_activity_at=at
-            )
-    except IntegrityError:
-        # Another server process started it a moment ago (the partial unique constraint).
-        live.update(last_activity_at=at)
-        return live.get()
+    chat_sessions_touch([ChatTouch(ticket_id, customer_id, visitor, at or timezone.now())])
 
 
 def chat_session_end(*, ticket_id: int, reason: str, at: datetime | None = None) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
@@ -69,17 +71,10 @@ def customer_resolve(*, sender: str, name: str = "", extra_addresses: list[str] 
     customer when they are new, and find an existing customer when the sender itself
     is new. A chat visitor's are only claimed (typed into a pre-chat form): they
     never lead to another customer, and are recorded as claims (tickets.services.claims)."""
+    if sender_claims_only(sender):
+        return customers_resolve_many([(sender, name)], claimed=[extra_addresses])[0]
     normalized = normalize_address(sender)
-    extras = []
-    for raw in extra_addresses:
-        try:
-            extras.append(normalize_address(raw))
-        except ValueError:
-            continue
-    if normalized.kind == ContactIdentity.Kind.CHAT:
-        customer = live_customer(_identity_get_or_create(normalized=normalized, customer=None, name=name).customer)
-        claims_record(customer=customer, addresses=extras)
-        return _named(customer, name)
+    extras = _valid_addresses(extra_addresses)
 
     identity = _identity_find(normalized)
     customer = live_customer(identity.customer) if identity else None
@@ -102,17 +97,39 @@ def customer_resolve(*, sender: str, name: str = "", extra_addresses: list[str] 
     return _named(customer, name)
 
 
-def customers_resolve_many(senders: list[tuple[str, str]]) -> list[Customer]:
-    """`customer_resolve` for many (sender, name) pairs without further addresses, in
-    their order: one query finds the known senders, and one INSERT each creates the
-    customers and identities of the new ones. A sender that appears twice is one
-    customer. Two batches never create the same sender at once (its conversation is
-    locked); if they did, the unique identity constraint refuses the second."""
+def sender_claims_only(sender: str) -> bool:
+    """Whether the sender's further addresses are only claimed: a chat visitor's,
+    typed into the pre-chat form."""
+    return normalize_address(sender).kind == ContactIdentity.Kind.CHAT
+
+
+def _valid_addresses(raws: Sequence[str]) -> list[NormalizedAddress]:
+    valid = []
+    for raw in raws:
+        try:
+            valid.append(normalize_address(raw))
+        except ValueError:
+            continue
+    return valid
+
+
+def customers_resolve_many(
+    senders: list[tuple[str, str]], *, claimed: list[Sequence[str]] | None = None
+) -> list[Customer]:
+    """`customer_resolve` for many (sender, name) pairs, in their order: one query
+    finds the known senders (and the owners of the addresses they claim), and one
+    INSERT each creates the customers and identities of the new ones. `claimed`, beside
+    each sender, lists the addresses a chat visitor only claims (sender_claims_only);
+    other senders have none. A sender that appears twice is one customer. Two batches
+    never create the same sender at once (its conversation is locked); if they did,
+    the unique identity constraint refuses the second."""
     addresses = [normalize_address(sender) for sender, _ in senders]
+    claims = [_valid_addresses(raws) for raws in claimed or [()] * len(senders)]
+    looked_up = addresses + [a for sender_claims in claims for a in sender_claims]
     known: dict[tuple[str, str], Customer] = {
         (identity.kind, identity.address): identity.customer
         for identity in ContactIdentity.objects.select_related("customer").filter(
-            kind__in={a.kind for a in addresses}, address__in={a.address for a in addresses}
+            kind__in={a.kind for a in looked_up}, address__in={a.address for a in looked_up}
         )
     }
     created: dict[tuple[str, str], tuple[NormalizedAddress, Customer]] = {}
@@ -138,6 +155,10 @@ def customers_resolve_many(senders: list[tuple[str, str]]) -> list[Customer]:
             customer.name = names[customer.pk] = name[:200]
         resolved.append(customer)
     _names_record(names)
+    _claims_record(
+        [(customer, address) for customer, sender_claims in zip(resolved, claims, strict=True) for address in sender_claims],
+        owners=known,
+    )
     return resolved
 
 
@@ -160,18 +181,23 @@ def _named(customer: Customer, name: str) -> Customer:
     return customer
 
 
-def claims_record(*, customer: Customer, addresses: list[NormalizedAddress]) -> None:
-    """The addresses a chat visitor gave, as claims on its own customer. An address
-    another customer already has is noted as "may be" that customer; one the
-    customer has itself is no claim at all. Safe to run again for the same ones."""
-    for normalized in addresses:
-        owner = _identity_find(normalized)
-        may_be = live_customer(owner.customer) if owner else None
+def _claims_record(claims: list[tuple[Customer, NormalizedAddress]], *, owners: dict[tuple[str, str], Customer]) -> None:
+    """The addresses chat visitors gave, as claims on their own customers, in one
+    INSERT that skips the claims already recorded (a visitor's every message claims
+    its pre-chat address again). An address another customer already has (`owners`)
+    is noted as "may be" that customer; one the customer has itself is no claim at all."""
+    new: dict[tuple[int, str, str], IdentityClaim] = {}
+    for customer, normalized in claims:
+        owner = owners.get((normalized.kind, normalized.address))
+        may_be = live_customer(owner) if owner else None
         if may_be is not None and may_be.pk == customer.pk:
             continue
-        IdentityClaim.objects.get_or_create(
-            customer=customer, kind=normalized.kind, address=normalized.address, defaults={"may_be": may_be}
+        new.setdefault(
+            (customer.pk, normalized.kind, normalized.address),
+            IdentityClaim(customer=customer, kind=normalized.kind, address=normalized.address, may_be=may_be),
         )
+    if new:
+        IdentityClaim.objects.bulk_create(new.values(), ignore_conflicts=True)
 
 
 @transaction.atomic

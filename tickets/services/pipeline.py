@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Case, Value, When
 from django.utils import timezone
 
@@ -24,6 +25,7 @@ from tickets import events, registry
 from tickets.inbound import InboundMessage
 from tickets.models import (
     Channel,
+    ChatSessionLog,
     Customer,
     Direction,
     InboundEvent,
@@ -33,7 +35,7 @@ from tickets.models import (
     TicketActivity,
 )
 from tickets.services import delivery, surveys
-from tickets.services.customers import customer_resolve, customers_resolve_many
+from tickets.services.customers import customer_resolve, customers_resolve_many, sender_claims_only
 from tickets.services.kpi_rollups import kpi_days_mark
 from tickets.services.outbox import outbox_batched_calls, outbox_task
 from tickets.services.pipeline_messages import messages_append
@@ -45,6 +47,8 @@ EventStatus = InboundEvent.Status
 # Email threads by its headers, and a chat by its widget session; the other channels
 # have one conversation per customer.
 THREADED_CHANNELS = (Channel.EMAIL, Channel.CHAT)
+# What a chat session records of a visitor id.
+VISITOR_CHARS = ChatSessionLog._meta.get_field("visitor").max_length
 
 
 class InvalidInbound(ValueError):
@@ -128,10 +132,19 @@ def _record_bounces(items: list[Item]) -> None:
 
 
 def _resolve_customers(items: list[Item]) -> None:
-    plain = [item for item in items if item.msg.customer_id is None and not item.msg.sender_extra_addresses]
-    for item, customer in zip(
-        plain, customers_resolve_many([(item.msg.sender, item.msg.sender_name) for item in plain]), strict=True
-    ):
+    # All but the senders whose further addresses lead to their customer (a WhatsApp
+    # parent id): those go one at a time.
+    together = [
+        item
+        for item in items
+        if item.msg.customer_id is None
+        and (not item.msg.sender_extra_addresses or sender_claims_only(item.msg.sender))
+    ]
+    resolved = customers_resolve_many(
+        [(item.msg.sender, item.msg.sender_name) for item in together],
+        claimed=[item.msg.sender_extra_addresses for item in together],
+    )
+    for item, customer in zip(together, resolved, strict=True):
         item.customer = customer
     named = Customer.objects.in_bulk({item.msg.customer_id for item in items if item.msg.customer_id is not None})
     for item in items:
@@ -140,7 +153,7 @@ def _resolve_customers(items: list[Item]) -> None:
             item.customer = named.get(msg.customer_id)
             if item.customer is None:
                 raise InvalidInbound(f"customer {msg.customer_id} does not exist")
-        elif msg.sender_extra_addresses:
+        elif item.customer is None:
             item.customer = customer_resolve(
                 sender=msg.sender, name=msg.sender_name, extra_addresses=msg.sender_extra_addresses
             )
@@ -182,8 +195,15 @@ class _Tickets:
             (message.external_id, message.customer_id): (message.created_at, self._one(message.ticket))
             for message in known
         }
-        # A chat visitor's conversation, by customer and visitor id, read when first needed.
-        self.visitors: dict[tuple[int, str], Ticket | None] = {}
+        # The tickets the messages name (a widget that knows its conversation).
+        self.named: dict[int, Ticket] = {
+            pk: self._one(ticket)
+            for pk, ticket in Ticket.objects.in_bulk({item.msg.ticket_id for item in items if item.msg.ticket_id}).items()
+        }
+        # A chat visitor's conversation, by customer and visitor id.
+        self.visitors: dict[tuple[int, str], Ticket | None] = self._visitor_conversations(
+            [item for item in items if item.msg.channel == Channel.CHAT and not self._named(item.msg, item.customer)]
+        )
 
     def _one(self, ticket: Ticket) -> Ticket:
         # A ticket the batch opens has no id yet, and is one instance already.
@@ -192,9 +212,7 @@ class _Tickets:
     def continued(self, msg: InboundMessage, customer: Customer) -> Ticket | None:
         """The ticket this message continues, or None for a new one. A ticket is only
         ever continued by its own customer: a stranger's reply opens a ticket of theirs."""
-        candidate: Ticket | None = None
-        if msg.ticket_id is not None:
-            candidate = Ticket.objects.filter(pk=msg.ticket_id, customer=customer).first()
+        candidate = self._named(msg, customer)
         if candidate is None and msg.channel == Channel.EMAIL:
             candidate = self._email_thread(msg, customer)
         elif candidate is None and msg.channel == Channel.CHAT:
@@ -208,24 +226,33 @@ class _Tickets:
             return None
         return self._one(candidate) if candidate is not None else None
 
+    def _named(self, msg: InboundMessage, customer: Customer) -> Ticket | None:
+        named = self.named.get(msg.ticket_id) if msg.ticket_id is not None else None
+        return named if named is not None and named.customer_id == customer.pk else None
+
     def _visitor_conversation(self, msg: InboundMessage, customer: Customer) -> Ticket | None:
-        """A chat message sent before the widget heard its conversation's ticket (the
-        widget's first messages): the ticket of the visitor's latest live chat message,
-        not of a message left while nobody was online."""
         visitor = msg.metadata.get("visitor")
-        if not isinstance(visitor, str):
-            return None
-        key = (customer.pk, visitor)
-        if key not in self.visitors:
-            latest = (
-                Message.objects.filter(customer=customer, channel=Channel.CHAT, direction=Direction.IN)
-                .filter(metadata__visitor=visitor, metadata__offline__isnull=True)
-                .order_by("-created_at", "-id")
-                .select_related("ticket")
-                .first()
-            )
-            self.visitors[key] = self._one(latest.ticket) if latest is not None else None
-        return self.visitors[key]
+        return self.visitors.get((customer.pk, visitor[:VISITOR_CHARS])) if isinstance(visitor, str) else None
+
+    def _visitor_conversations(self, items: list[Item]) -> dict[tuple[int, str], Ticket | None]:
+        """For chat messages sent before the widget heard its conversation's ticket (the
+        widget's first messages): the ticket of each visitor's latest live chat session
+        with the customer, which its live messages keep up to date (not a message left
+        while nobody was online: that starts no session)."""
+        visitors = {visitor[:VISITOR_CHARS] for item in items if isinstance(visitor := item.msg.metadata.get("visitor"), str)}
+        if not visitors:
+            return {}
+        sessions = (
+            ChatSessionLog.objects.filter(visitor__in=visitors, ticket__customer__in={item.customer.pk for item in items})
+            .select_related("ticket")
+            .order_by("visitor", "ticket__customer", "-last_activity_at", "-pk")
+        )
+        if connection.features.can_distinct_on_fields:
+            sessions = sessions.distinct("visitor", "ticket__customer")
+        latest: dict[tuple[int, str], Ticket | None] = {}
+        for session in sessions:
+            latest.setdefault((session.ticket.customer_id, session.visitor), self._one(session.ticket))
+        return latest
 
     def _email_thread(self, msg: InboundMessage, customer: Customer) -> Ticket | None:
         known = [self.threads[key] for ref in _references(msg) if (key := (ref, customer.pk)) in self.threads]
@@ -242,7 +269,7 @@ class _Tickets:
         if item.msg.channel == Channel.EMAIL and item.msg.external_id:
             self.threads[(item.msg.external_id, item.customer.pk)] = (item.now, item.ticket)
         elif item.msg.channel == Channel.CHAT and isinstance(visitor := item.msg.metadata.get("visitor"), str):
-            self.visitors[(item.customer.pk, visitor)] = item.ticket
+            self.visitors[(item.customer.pk, visitor[:VISITOR_CHARS])] = item.ticket
         elif item.msg.channel not in THREADED_CHANNELS:
             self.open[(item.customer.pk, item.msg.channel)] = item.ticket
 
