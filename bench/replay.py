@@ -147,7 +147,8 @@ async def fire_open_loop(base_url: str, requests: list, *, rate: float) -> tuple
 def start_worker(env: dict[str, str]) -> subprocess.Popen:
     command = [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--concurrency", "2",
                "--without-mingle", "--without-gossip", "--loglevel", "WARNING"]  # fmt: skip
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    # Its banner and shutdown notice go to stderr, so that the JSON line ends stdout.
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stdout=sys.stderr)
 
 
 def stop_worker(worker: subprocess.Popen) -> None:

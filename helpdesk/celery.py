@@ -3,7 +3,14 @@
 import os
 
 from celery import Celery
-from celery.signals import beat_init, worker_init, worker_process_init, worker_process_shutdown
+from celery.signals import (
+    beat_init,
+    task_postrun,
+    task_prerun,
+    worker_init,
+    worker_process_init,
+    worker_process_shutdown,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
@@ -35,7 +42,24 @@ def _flush_realtime_events(**kwargs) -> None:
     events.flush_pending_events()
 
 
-@worker_process_init.connect
+@task_prerun.connect
+@task_postrun.connect
+def _return_connections(**kwargs) -> None:
+    # As Django's request cycle does: a task's connection goes back to the pool when it
+    # ends, and a broken one is dropped. Celery's own closing is off (CELERY_DB_REUSE_MAX).
+    from django.db import close_old_connections
+
+    close_old_connections()
+
+
+@worker_init.connect
+def _pipeline_worker_in_each_child(**kwargs) -> None:
+    # Connected now, after Celery's Django fixup connected its own handler, so that a
+    # new pool child first drops the connections and the pool it inherited and only
+    # then starts the thread: started first, the thread found its pool closed under it.
+    worker_process_init.connect(_start_pipeline_worker, weak=False)
+
+
 def _start_pipeline_worker(**kwargs) -> None:
     # Workers process accepted inbound events and relay the outbox too, so that the
     # work goes on with no server process running.

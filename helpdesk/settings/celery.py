@@ -21,6 +21,12 @@ HELPDESK_SEND_LEASE_S = env_int("HELPDESK_SEND_LEASE_S", 300)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database before and after every task unless told
+# to reuse it, and in a prefork child that closes psycopg's whole pool: two new
+# PostgreSQL connections per task, and a closed pool under the child's pipeline
+# worker. So it is told never to; helpdesk/celery.py hands a task's connection back to
+# the pool when the task ends, as Django does at the end of a request.
+CELERY_DB_REUSE_MAX = 2**62
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Bangkok"
