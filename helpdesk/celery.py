@@ -44,9 +44,12 @@ def _flush_realtime_events(**kwargs) -> None:
 
 @task_prerun.connect
 @task_postrun.connect
-def _return_connections(**kwargs) -> None:
+def _return_connections(sender=None, **kwargs) -> None:
     # As Django's request cycle does: a task's connection goes back to the pool when it
     # ends, and a broken one is dropped. Celery's own closing is off (CELERY_DB_REUSE_MAX).
+    # An eager task runs inside its caller's transaction, whose connection stays.
+    if getattr(sender.request, "is_eager", False):
+        return
     from django.db import close_old_connections
 
     close_old_connections()
