@@ -10,10 +10,10 @@ import time
 
 import pytest
 import redis as redis_client
-from celery import Celery
 from django.conf import settings
 from django.db import connection
 
+from helpdesk.celery import app
 from tests.e2e.brokers import CeleryWorker, PrivateRedis, free_port, wait_for
 from tests.e2e.conftest import database_url
 from tests.e2e.servers import server_env
@@ -42,20 +42,22 @@ def test_a_worker_runs_many_tasks_on_the_connections_it_has(transactional_db, tm
     worker = CeleryWorker(env=env, log_path=tmp_path / "worker.log")
     worker.start()
     queue = redis_client.Redis.from_url(broker.url)
-    sender = Celery(broker=broker.url)
+    # Sent to the test's own broker; the helpdesk's app stays the current one.
+    sender = app.connection_for_write(broker.url)
     try:
         # The first task waits for the pool child to be up and connected.
-        sender.send_task("tickets.tasks.sweep_agent_presence")
+        app.send_task("tickets.tasks.sweep_agent_presence", connection=sender)
         wait_for(lambda: queue.llen("celery") == 0 and not queue.hlen("unacked"), timeout=60, what="the first task")
         time.sleep(1.5)
         before = sessions_opened()
         for _ in range(TASKS):
-            sender.send_task("tickets.tasks.sweep_agent_presence")
+            app.send_task("tickets.tasks.sweep_agent_presence", connection=sender)
         wait_for(lambda: queue.llen("celery") == 0 and not queue.hlen("unacked"), timeout=60, what=f"{TASKS} tasks")
         # A backend that came and went has reported itself by now.
         time.sleep(1.5)
         opened = sessions_opened() - before
     finally:
+        sender.release()
         worker.stop()
         broker.stop()
     log = worker.log_tail(200)
