@@ -49,11 +49,6 @@ def chat_sessions_touch(touches: list[ChatTouch]) -> None:
         )
 
 
-def chat_session_touch(*, ticket_id: int, customer_id: int, visitor: str, at: datetime | None = None) -> None:
-    """The customer wrote in the chat: the live session goes on, or a new one starts."""
-    chat_sessions_touch([ChatTouch(ticket_id, customer_id, visitor, at or timezone.now())])
-
-
 def chat_session_end(*, ticket_id: int, reason: str, at: datetime | None = None) -> bool:
     """Ends the ticket's live session, if there is one; False when there was none. The
     customer's open widgets hear of it and offer to start a new chat."""

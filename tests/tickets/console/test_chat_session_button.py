@@ -2,10 +2,11 @@
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tests.factories import deliver, make_user
 from tickets.models import ChatSessionLog, Role
-from tickets.services.chat_sessions import chat_session_touch
+from tickets.services.chat_sessions import ChatTouch, chat_sessions_touch
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_the_agent_ends_the_live_chat_from_the_ticket_page(roles):
     make_user("agent-end", roles=[Role.AGENT])
     ticket = deliver("chat", "chat:visitor-x", "hello", metadata={"visitor": "visitor-x"}).ticket
-    chat_session_touch(ticket_id=ticket.pk, customer_id=ticket.customer_id, visitor="visitor-x")
+    chat_sessions_touch([ChatTouch(ticket.pk, ticket.customer_id, "visitor-x", timezone.now())])
     client = Client()
     client.login(username="agent-end", password="pw-agent-end")
     page = client.get(f"/console/tickets/{ticket.pk}/")

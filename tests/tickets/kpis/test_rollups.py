@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.factories import make_user
@@ -30,7 +31,7 @@ from tickets.models import (
     Ticket,
 )
 from tickets.selectors.kpis import KPIFilters, kpi_summary
-from tickets.services.chat_sessions import chat_session_end, chat_session_touch
+from tickets.services.chat_sessions import ChatTouch, chat_session_end, chat_sessions_touch
 from tickets.services.customers import customer_merge, customer_merge_undo
 from tickets.services.kpi_rollups import kpi_rollups_flush, rebuild_kpi_rollups
 from tickets.services.kpi_rollups_check import kpi_rollups_differences
@@ -67,7 +68,7 @@ class Story:
         result = deliver_now(self.capture, channel, address, f"message {self.rng.random()}", **fields)
         if channel == "chat" and result.message is not None:
             ticket = result.message.ticket
-            chat_session_touch(ticket_id=ticket.pk, customer_id=ticket.customer_id, visitor=f"visitor-{person}")
+            chat_sessions_touch([ChatTouch(ticket.pk, ticket.customer_id, f"visitor-{person}", timezone.now())])
 
     def ticket(self, **filters) -> Ticket | None:
         tickets = list(Ticket.objects.filter(**filters).order_by("pk"))

@@ -21,10 +21,11 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from tests.tickets.sla.helpers import deliver_now
 from tickets.models import ChatSessionLog, Message, Survey, Ticket
-from tickets.services.chat_sessions import chat_session_end, chat_session_touch
+from tickets.services.chat_sessions import ChatTouch, chat_session_end, chat_sessions_touch
 from tickets.services.replies import reply_create
 from tickets.services.surveys import survey_answer, survey_expire_sweep, survey_pending_for, survey_signed_token
 from tickets.services.tickets import subject_token, ticket_set_status
@@ -50,7 +51,7 @@ def scenario(clock, agent, settings, django_capture_on_commit_callbacks):
     def chat(visitor, text):
         ticket = run("chat", f"chat:{visitor}", text, metadata={"visitor": visitor}).ticket
         # What the chat consumer does after each of the customer's messages.
-        chat_session_touch(ticket_id=ticket.pk, customer_id=ticket.customer_id, visitor=visitor)
+        chat_sessions_touch([ChatTouch(ticket.pk, ticket.customer_id, visitor, timezone.now())])
         return ticket
 
     def rate(ticket, score):
